@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Runs Skiff's tests with Node's own test runner, all in one run so that the output ends
+// with one summary line (a run that executed no test shows as "tests 0").
+//
+//   node tools/test.mjs --all          typecheck, lint, then every test (what `npm test` runs)
+//   node tools/test.mjs --unit         unit tests only (no whole-mesh tests)
+//   node tools/test.mjs libs/routing   one project's tests (what `nx test <project>` runs)
+//   node tools/test.mjs --help
+//
+// Node 20 does not expand globs given to --test, so this script finds the files itself.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: node tools/test.mjs [--all | --unit | <project-dir>...] [-- <node --test flags>]
+
+  --all          typecheck, lint, then every test file (unit and whole-mesh)
+  --unit         every unit test, skipping the whole-mesh tests in apps/mesh-e2e
+  <project-dir>  only the tests under that folder, e.g. libs/routing
+  --skip-checks  with --all: skip typecheck and lint
+
+Environment: TEST_CONCURRENCY (default 2) files run at once.`);
+  process.exit(0);
+}
+
+const sep = args.indexOf('--');
+const passThrough = sep >= 0 ? args.slice(sep + 1) : [];
+const own = sep >= 0 ? args.slice(0, sep) : args;
+const all = own.includes('--all');
+const unitOnly = own.includes('--unit');
+const skipChecks = own.includes('--skip-checks');
+const dirs = own.filter((a) => !a.startsWith('--'));
+
+function step(title, command, commandArgs) {
+  process.stdout.write(`\n▶ ${title}\n`);
+  const started = Date.now();
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env: process.env });
+  if (result.status !== 0) {
+    console.error(`✖ ${title} failed (exit ${result.status ?? result.signal}). Fix the errors above, then run again.`);
+    process.exit(result.status ?? 1);
+  }
+  process.stdout.write(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out;
+}
+
+const searchDirs = dirs.length > 0 ? dirs : ['libs', 'apps'];
+let files = searchDirs.flatMap((d) => findTests(join(root, d)));
+if (unitOnly) files = files.filter((f) => !f.startsWith('apps/mesh-e2e/'));
+// Unit tests first: they are fast and their failures are the easiest to read.
+files.sort((a, b) => Number(a.startsWith('apps/mesh-e2e/')) - Number(b.startsWith('apps/mesh-e2e/')) || a.localeCompare(b));
+
+if (all && !skipChecks) {
+  step('typecheck (tsc --noEmit)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  step('lint (nx run-many -t lint)', process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'run-many', '-t', 'lint', '--output-style=static']);
+}
+
+process.stdout.write(`\n▶ tests: ${files.length} files\n`);
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+    '--test-timeout=300000',
+    ...passThrough,
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);
