@@ -1,0 +1,3 @@
+export * from './resources.js';
+export * from './snapshot.js';
+export * from './workload.js';

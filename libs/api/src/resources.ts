@@ -1,0 +1,195 @@
+// Istio-shaped resource types, named and nested exactly as Istio's API reference
+// (networking.istio.io/v1). Only the fields Skiff implements are typed here; the zod schemas in
+// schemas/ check documents against these shapes and report anything else.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export type StringMatch = { exact: string } | { prefix: string } | { regex: string };
+
+export interface HTTPMatchRequest {
+  name?: string;
+  uri?: StringMatch;
+  scheme?: StringMatch;
+  method?: StringMatch;
+  authority?: StringMatch;
+  headers?: Record<string, StringMatch | Record<string, never>>;
+  withoutHeaders?: Record<string, StringMatch | Record<string, never>>;
+  queryParams?: Record<string, StringMatch>;
+  port?: number;
+  sourceLabels?: Record<string, string>;
+  gateways?: string[];
+  sourceNamespace?: string;
+  ignoreUriCase?: boolean;
+}
+
+export interface PortSelector {
+  number: number;
+}
+
+export interface Destination {
+  host: string;
+  subset?: string;
+  port?: PortSelector;
+}
+
+export interface HeaderOperations {
+  set?: Record<string, string>;
+  add?: Record<string, string>;
+  remove?: string[];
+}
+
+export interface Headers {
+  request?: HeaderOperations;
+  response?: HeaderOperations;
+}
+
+export interface HTTPRouteDestination {
+  destination: Destination;
+  weight?: number;
+  headers?: Headers;
+}
+
+export interface Percent {
+  value: number;
+}
+
+export interface HTTPRetry {
+  attempts: number;
+  perTryTimeout?: string;
+  retryOn?: string;
+  retryRemoteLocalities?: boolean;
+}
+
+export interface HTTPFaultInjection {
+  delay?: { fixedDelay: string; percentage?: Percent };
+  abort?: { httpStatus: number; percentage?: Percent };
+}
+
+export interface HTTPRewrite {
+  uri?: string;
+  authority?: string;
+}
+
+export interface HTTPRedirect {
+  uri?: string;
+  authority?: string;
+  port?: number;
+  scheme?: string;
+  redirectCode?: number;
+}
+
+export interface HTTPRoute {
+  name?: string;
+  match?: HTTPMatchRequest[];
+  route?: HTTPRouteDestination[];
+  redirect?: HTTPRedirect;
+  rewrite?: HTTPRewrite;
+  timeout?: string;
+  retries?: HTTPRetry;
+  fault?: HTTPFaultInjection;
+  mirror?: Destination;
+  mirrorPercentage?: Percent;
+  headers?: Headers;
+}
+
+export interface VirtualServiceSpec {
+  hosts: string[];
+  gateways?: string[];
+  http?: HTTPRoute[];
+  exportTo?: string[];
+}
+
+export interface LoadBalancerSettings {
+  simple?: 'UNSPECIFIED' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH' | 'ROUND_ROBIN' | 'LEAST_CONN';
+  consistentHash?: {
+    httpHeaderName?: string;
+    httpCookie?: { name: string; path?: string; ttl?: string };
+    useSourceIp?: boolean;
+    httpQueryParameterName?: string;
+  };
+}
+
+export interface ConnectionPoolSettings {
+  tcp?: { maxConnections?: number; connectTimeout?: string };
+  http?: { http1MaxPendingRequests?: number; http2MaxRequests?: number; maxRequestsPerConnection?: number; maxRetries?: number; idleTimeout?: string };
+}
+
+export interface OutlierDetection {
+  consecutive5xxErrors?: number;
+  consecutiveGatewayErrors?: number;
+  interval?: string;
+  baseEjectionTime?: string;
+  maxEjectionPercent?: number;
+  minHealthPercent?: number;
+}
+
+export interface TrafficPolicy {
+  loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetection;
+  tls?: { mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL' };
+}
+
+export interface Subset {
+  name: string;
+  labels?: Record<string, string>;
+  trafficPolicy?: TrafficPolicy;
+}
+
+export interface DestinationRuleSpec {
+  host: string;
+  trafficPolicy?: TrafficPolicy;
+  subsets?: Subset[];
+  exportTo?: string[];
+}
+
+export interface GatewayServer {
+  port: { number: number; name?: string; protocol: string; targetPort?: number };
+  hosts: string[];
+  name?: string;
+  tls?: { mode?: 'PASSTHROUGH' | 'SIMPLE' | 'MUTUAL' | 'AUTO_PASSTHROUGH' | 'ISTIO_MUTUAL'; credentialName?: string; serverCertificate?: string; privateKey?: string; caCertificates?: string; httpsRedirect?: boolean };
+}
+
+export interface GatewaySpec {
+  selector?: Record<string, string>;
+  servers: GatewayServer[];
+}
+
+interface Resource<K extends string, S> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+}
+
+export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
+export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
+export type Gateway = Resource<'Gateway', GatewaySpec>;
+export type MeshResource = VirtualService | DestinationRule | Gateway;
+export type MeshKind = MeshResource['kind'];
+
+/** Where a resource came from, so every message can point back at it. */
+export interface SourceRef {
+  file: string;
+  /** 1-based line of the document's start in the file. */
+  line: number;
+}
+
+/** A resource that passed validation, with its namespace filled in (default: "default"). */
+export type Loaded<R extends MeshResource = MeshResource> = R & { metadata: ObjectMeta & { namespace: string }; source: SourceRef };
+
+export interface ValidationIssue {
+  severity: 'error' | 'warning';
+  file: string;
+  line: number;
+  /** "VirtualService default/reviews", or "(document 2)" when the document has no kind/name. */
+  resource: string;
+  /** Dotted path inside the document, e.g. "spec.http[0].route[1].weight". */
+  field: string;
+  message: string;
+}

@@ -1,0 +1,24 @@
+// A workload as its proxy announces it to the control plane. The control plane's registry is
+// the set of these; endpoints are computed from it (Kubernetes would use EndpointSlices).
+export interface WorkloadInfo {
+  /** Unique per proxy, e.g. "reviews-v1.default". */
+  id: string;
+  kind: 'sidecar' | 'gateway';
+  /** Service short name, e.g. "reviews"; for a gateway, its own name ("istio-ingressgateway"). */
+  service: string;
+  namespace: string;
+  serviceAccount: string;
+  labels: Record<string, string>;
+  /** Where other proxies reach this workload's inbound listener. */
+  address: string;
+  inboundPort: number;
+  /** The service port callers use (9080 for the samples). */
+  servicePort: number;
+}
+
+export const DEFAULT_NAMESPACE = 'default';
+export const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+export function serviceFqdn(service: string, namespace: string): string {
+  return `${service}.${namespace}.${CLUSTER_DOMAIN}`;
+}

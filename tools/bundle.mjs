@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Builds one app into a single ESM file with esbuild: dist/apps/<name>/main.js, plus the
+// .proto files it loads at run time. Images and `node dist/...` run this output, no tsx needed.
+//   node tools/bundle.mjs apps/<name>
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+if (!dir || dir === '--help') {
+  console.log('usage: node tools/bundle.mjs apps/<name>   (writes dist/apps/<name>/main.js)');
+  process.exit(dir ? 0 : 2);
+}
+const entry = join(dir, 'src/main.ts');
+if (!existsSync(entry)) {
+  console.error(`${entry} not found: an app needs src/main.ts as its entry point`);
+  process.exit(1);
+}
+const outdir = join('dist', dir);
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: [entry],
+  outfile: join(outdir, 'main.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  // Some CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);" },
+});
+cpSync('libs/protocol/proto', join(outdir, 'proto'), { recursive: true });
+console.log(`built ${outdir}/main.js`);
