@@ -1,0 +1,59 @@
+// The proxy's admin port (Envoy's 15000): readiness for probes and the launcher, and the
+// config in force for `skiff proxy-config` and the dashboard.
+import type { Server } from 'node:http';
+import type { WorkloadInfo } from '@skiff/api';
+import { listen } from '../core/listen.js';
+import type { SnapshotHolder } from '../core/snapshot-holder.js';
+import type { XdsStatus } from '../core/xds-client.js';
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  node: WorkloadInfo;
+  holder: SnapshotHolder;
+  xds: XdsStatus;
+  listeners: () => Record<string, number>;
+  startedAt: Date;
+}
+
+function json(body: unknown): { type: string; text: string } {
+  return { type: 'application/json', text: JSON.stringify(body, null, 2) + '\n' };
+}
+
+export function startAdminServer(options: AdminOptions): Promise<Server> {
+  return listen('admin', options.host, options.port, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const snapshot = options.holder.current;
+    let status = 200;
+    let out: { type: string; text: string };
+    switch (path) {
+      case '/ready':
+        // Ready once a config is in force: before that the proxy could only answer 503.
+        status = snapshot ? 200 : 503;
+        out = { type: 'text/plain', text: snapshot ? 'LIVE\n' : 'PRE_INITIALIZING: waiting for config from the control plane\n' };
+        break;
+      case '/config_dump':
+        out = json({ node: options.node, xds: options.xds, listeners: options.listeners(), snapshot: snapshot?.raw ?? null });
+        break;
+      case '/clusters':
+        out = json(
+          [...(snapshot?.clusters.values() ?? [])].map((c) => ({
+            name: c.name,
+            endpoints: c.endpoints.map((e) => ({ address: `${e.endpoint.address}:${e.endpoint.port}`, workload: e.endpoint.workload, labels: e.endpoint.labels })),
+          })),
+        );
+        break;
+      case '/server_info':
+        out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
+        break;
+      case '/':
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /server_info\n' };
+        break;
+      default:
+        status = 404;
+        out = { type: 'text/plain', text: `unknown admin path ${path}; try /config_dump\n` };
+    }
+    res.writeHead(status, { 'content-type': out.type, 'content-length': Buffer.byteLength(out.text) });
+    res.end(out.text);
+  });
+}
