@@ -1,0 +1,76 @@
+// The control plane's monitoring port (istiod's 15014): readiness, and debug views of the
+// config in force, the validation messages, the registry and each proxy's sync state.
+import { createServer, type Server } from 'node:http';
+import { formatIssue } from '@skiff/api';
+import type { ConfigSet } from '../config/file-source.js';
+import type { DiscoveryServer } from '../discovery/discovery-server.js';
+import type { WorkloadRegistry } from '../discovery/registry.js';
+import { computeSnapshot } from '../discovery/snapshot-source.js';
+
+export interface MonitoringOptions {
+  host: string;
+  port: number;
+  config: () => ConfigSet;
+  configDir: string;
+  registry: WorkloadRegistry;
+  discovery: DiscoveryServer;
+  startedAt: Date;
+}
+
+export function startMonitoringServer(options: MonitoringOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://control-plane');
+    const send = (status: number, body: unknown) => {
+      const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2) + '\n';
+      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const config = options.config();
+    switch (url.pathname) {
+      case '/ready':
+        return send(200, 'ready\n');
+      case '/debug/configz':
+        return send(200, {
+          configDir: options.configDir,
+          files: config.files,
+          issues: config.issues.map((i) => ({ ...i, text: formatIssue(i) })),
+          resources: config.resources,
+        });
+      case '/debug/registryz':
+        return send(200, options.registry.list());
+      case '/debug/syncz':
+        return send(
+          200,
+          [...options.discovery.connections].map((c) => ({
+            proxy: c.workload.id,
+            kind: c.workload.kind,
+            connectedAt: c.connectedAt,
+            sent: c.sentVersion,
+            acked: c.ackedVersion,
+            synced: c.sentVersion === c.ackedVersion,
+            pushes: c.pushes,
+            nacks: c.nacks,
+            lastNack: c.lastNack,
+            lastPushLatencyMs: c.lastPushLatencyMs,
+          })),
+        );
+      case '/debug/snapshot': {
+        const id = url.searchParams.get('proxy');
+        const workload = id ? options.registry.get(id) : undefined;
+        if (!workload) return send(404, `unknown proxy "${id ?? ''}"; see /debug/syncz for connected proxies\n`);
+        const computed = computeSnapshot(config.resources, options.registry.list(), workload);
+        return send(200, { version: computed.version, warnings: computed.warnings, snapshot: JSON.parse(computed.json) });
+      }
+      case '/version':
+        return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
+      case '/':
+        return send(200, 'Skiff control plane: /ready /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /version\n');
+      default:
+        return send(404, `unknown path ${url.pathname}; see /\n`);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`monitoring server cannot bind ${options.host}:${options.port}: ${error.code ?? error.message}`)));
+    server.listen(options.port, options.host, () => resolve(server));
+  });
+}

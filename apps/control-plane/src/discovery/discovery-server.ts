@@ -1,0 +1,164 @@
+// The control plane's side of the discovery stream. Each connected proxy gets its own snapshot;
+// pushes happen when that snapshot's content changes, and ACK/NACK are tracked per proxy so
+// `skiff` and the dashboard can show who runs which version.
+import type { Loaded, WorkloadInfo } from '@skiff/api';
+import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
+import type { Logger } from '@skiff/telemetry';
+import { workloadFromNode } from './node.js';
+import type { WorkloadRegistry } from './registry.js';
+import { computeSnapshot } from './snapshot-source.js';
+
+export interface ProxyConnection {
+  workload: WorkloadInfo;
+  connectedAt: string;
+  /** Version the proxy said it had when it connected (after a control-plane restart). */
+  reportedVersion: string;
+  sentVersion: string;
+  sentNonce: string;
+  sentAt?: number;
+  ackedVersion: string;
+  lastAckAt?: string;
+  lastPushLatencyMs?: number;
+  pushes: number;
+  nacks: number;
+  lastNack?: { version: string; error: string; at: string };
+  stream: ServerDiscoveryStream;
+}
+
+export interface DiscoveryServerOptions {
+  registry: WorkloadRegistry;
+  logger: Logger;
+  resources: () => Loaded[];
+  /** Until then, proxies that already hold a config are left alone while the registry fills. */
+  warmupUntil: number;
+}
+
+export class DiscoveryServer {
+  readonly connections = new Set<ProxyConnection>();
+  readonly #server = new grpc.Server();
+  #nonce = 0;
+  #pushTimer: NodeJS.Timeout | undefined;
+  #warmupTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DiscoveryServerOptions) {
+    this.#server.addService(discoveryServiceDefinition(), { Stream: (stream: ServerDiscoveryStream) => this.#onStream(stream) });
+    options.registry.onChange(() => this.schedulePush());
+    const warmupLeft = options.warmupUntil - Date.now();
+    if (warmupLeft > 0) this.#warmupTimer = setTimeout(() => this.pushAll(), warmupLeft).unref();
+  }
+
+  listen(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+        if (error) reject(new Error(`discovery server cannot bind ${address}: ${error.message}`));
+        else resolve(port);
+      });
+    });
+  }
+
+  /** Coalesces bursts (many proxies starting at once) into one round of pushes. */
+  schedulePush(delayMs = 20): void {
+    if (this.#pushTimer) return;
+    this.#pushTimer = setTimeout(() => {
+      this.#pushTimer = undefined;
+      this.pushAll();
+    }, delayMs);
+  }
+
+  pushAll(): void {
+    const resources = this.options.resources();
+    const workloads = this.options.registry.list();
+    const warming = Date.now() < this.options.warmupUntil;
+    for (const connection of this.connections) {
+      if (warming && connection.reportedVersion !== '' && connection.sentVersion === connection.reportedVersion) continue;
+      this.#pushTo(connection, resources, workloads);
+    }
+  }
+
+  #pushTo(connection: ProxyConnection, resources: Loaded[], workloads: WorkloadInfo[]): void {
+    let computed;
+    try {
+      computed = computeSnapshot(resources, workloads, connection.workload);
+    } catch (error) {
+      this.options.logger.error({ proxy: connection.workload.id, error: error instanceof Error ? error.stack : String(error) }, 'cannot compute snapshot; proxy keeps its current config');
+      return;
+    }
+    if (computed.version === connection.sentVersion) return;
+    const nonce = String(++this.#nonce);
+    connection.sentVersion = computed.version;
+    connection.sentNonce = nonce;
+    connection.sentAt = performance.now();
+    connection.pushes += 1;
+    connection.stream.write({ versionInfo: computed.version, nonce, snapshotJson: computed.json });
+    this.options.logger.debug({ proxy: connection.workload.id, version: computed.version }, 'pushed config');
+  }
+
+  #onStream(stream: ServerDiscoveryStream): void {
+    let connection: ProxyConnection | undefined;
+    stream.on('data', (request: DiscoveryRequest) => {
+      if (!connection) {
+        const workload = workloadFromNode(request.node);
+        if (typeof workload === 'string') {
+          this.options.logger.warn({ error: workload }, 'refused a discovery stream');
+          stream.destroy(Object.assign(new Error(workload), { code: grpc.status.INVALID_ARGUMENT }));
+          return;
+        }
+        connection = {
+          workload,
+          connectedAt: new Date().toISOString(),
+          reportedVersion: request.versionInfo,
+          // A proxy that already holds a version counts as having been sent it: if the content
+          // is unchanged, pushAll will not send it again.
+          sentVersion: request.versionInfo,
+          sentNonce: '',
+          ackedVersion: request.versionInfo,
+          pushes: 0,
+          nacks: 0,
+          stream,
+        };
+        this.connections.add(connection);
+        this.options.logger.info({ proxy: workload.id, version: request.versionInfo || '(none)' }, 'proxy connected');
+        this.options.registry.upsert(workload);
+        const warming = Date.now() < this.options.warmupUntil;
+        if (!warming || request.versionInfo === '') this.#pushTo(connection, this.options.resources(), this.options.registry.list());
+        return;
+      }
+      this.#onAckOrNack(connection, request);
+    });
+    const gone = () => {
+      if (!connection || !this.connections.has(connection)) return;
+      this.connections.delete(connection);
+      this.options.logger.info({ proxy: connection.workload.id }, 'proxy disconnected');
+      const stillConnected = [...this.connections].some((c) => c.workload.id === connection?.workload.id);
+      if (!stillConnected) this.options.registry.disconnected(connection.workload.id);
+    };
+    stream.on('end', () => {
+      gone();
+      stream.end();
+    });
+    stream.on('error', gone);
+    stream.on('cancelled', gone);
+    stream.on('close', gone);
+  }
+
+  #onAckOrNack(connection: ProxyConnection, request: DiscoveryRequest): void {
+    if (request.responseNonce !== connection.sentNonce) return; // answers an older push; a newer one is in flight
+    if (request.errorDetail?.message) {
+      connection.nacks += 1;
+      connection.lastNack = { version: connection.sentVersion, error: request.errorDetail.message, at: new Date().toISOString() };
+      this.options.logger.error({ proxy: connection.workload.id, version: connection.sentVersion, error: request.errorDetail.message }, 'proxy rejected config (NACK)');
+      return;
+    }
+    connection.ackedVersion = request.versionInfo;
+    connection.lastAckAt = new Date().toISOString();
+    if (connection.sentAt !== undefined) connection.lastPushLatencyMs = Math.round((performance.now() - connection.sentAt) * 100) / 100;
+  }
+
+  async close(): Promise<void> {
+    if (this.#pushTimer) clearTimeout(this.#pushTimer);
+    if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
+    for (const c of this.connections) c.stream.end();
+    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+    this.#server.forceShutdown();
+  }
+}

@@ -1,0 +1,74 @@
+// Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
+import { parseArgs } from 'node:util';
+import type { WorkloadInfo } from '@skiff/api';
+
+export const HELP = `usage: skiff-gateway [options]
+
+The Skiff ingress gateway: the sidecar's engine facing outside traffic, routed by Gateway and
+VirtualService resources bound to it. Config comes from the control plane.
+
+  --listen <local>:<server>  bind local port <local> for Gateway server port <server>,
+                             repeatable (default: 8080:80, as Istio maps 80 to 8080)
+  --name <name>              gateway workload name (default: istio-ingressgateway)
+  --namespace <ns>           namespace (default: istio-system)
+  --label k=v                workload label, repeatable (default: istio=ingressgateway)
+  --admin-port <port>        admin: /ready /config_dump (default: 15000)
+  --control-plane <h:p>      discovery address (default: 127.0.0.1:15010)
+  --bind <host>              address listeners bind (default: 127.0.0.1)
+  -h, --help                 this text`;
+
+export interface GatewayFlags {
+  node: WorkloadInfo;
+  listeners: Array<{ port: number; serverPort: number }>;
+  adminPort: number;
+  controlPlane: string;
+  bind: string;
+}
+
+const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
+
+function portNumber(what: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${what} must be a port number 0-65535, got "${value}"`);
+  return n;
+}
+
+export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      namespace: { type: 'string' },
+      label: { type: 'string', multiple: true },
+      'admin-port': { type: 'string' },
+      'control-plane': { type: 'string' },
+      bind: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const listenArgs = values.listen ?? env('listen')?.split(',') ?? ['8080:80'];
+  const listeners = listenArgs.map((spec) => {
+    const [local, server] = spec.split(':');
+    if (local === undefined || server === undefined) throw new Error(`--listen must be <local port>:<gateway server port>, got "${spec}"`);
+    return { port: portNumber('--listen local port', local), serverPort: portNumber('--listen server port', server) };
+  });
+  const labels: Record<string, string> = {};
+  for (const pair of values.label ?? env('labels')?.split(',').filter(Boolean) ?? ['istio=ingressgateway']) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--label must be key=value, got "${pair}"`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const name = values.name ?? env('name') ?? 'istio-ingressgateway';
+  const namespace = values.namespace ?? env('namespace') ?? 'istio-system';
+  const bind = values.bind ?? env('bind') ?? '127.0.0.1';
+  return {
+    node: { id: `${name}.${namespace}`, kind: 'gateway', service: name, namespace, serviceAccount: `${name}-service-account`, labels, address: bind, inboundPort: 0, servicePort: 0 },
+    listeners,
+    adminPort: portNumber('--admin-port', values['admin-port'] ?? env('admin-port') ?? '15000'),
+    controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15010',
+    bind,
+  };
+}

@@ -1,0 +1,105 @@
+// Command-line flags of the sidecar. Every flag also reads an environment variable
+// (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
+import { parseArgs } from 'node:util';
+import type { WorkloadInfo } from '@skiff/api';
+
+export const HELP = `usage: skiff-proxy --service <name> --app-port <port> [options]
+
+The Skiff sidecar: an outbound listener the app uses as its HTTP proxy, an inbound listener in
+front of the app, and an admin port. Config comes from the control plane.
+
+  --service <name>          service this workload belongs to (required)
+  --namespace <ns>          namespace (default: default)
+  --service-account <sa>    identity's service account (default: the service name)
+  --label k=v               workload label, repeatable (e.g. --label version=v1)
+  --id <id>                 proxy id (default: <service>-<version>.<namespace>)
+  --service-port <port>     port callers use for the service (default: 9080)
+  --app-port <port>         where the local app listens (required)
+  --outbound-port <port>    outbound listener (default: 15001)
+  --inbound-port <port>     inbound listener (default: 15006)
+  --admin-port <port>       admin: /ready /config_dump (default: 15000)
+  --control-plane <h:p>     discovery address (default: 127.0.0.1:15010)
+  --bind <host>             address listeners bind (default: 127.0.0.1)
+  --address <host>          address peers use to reach the inbound listener (default: --bind)
+  -h, --help                this text
+
+Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_APP_PORT=9080.`;
+
+export interface ProxyFlags {
+  node: WorkloadInfo;
+  appPort: number;
+  outboundPort: number;
+  inboundPort: number;
+  adminPort: number;
+  controlPlane: string;
+  bind: string;
+}
+
+const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
+
+function port(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new Error(`--${name} is required (see --help)`);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number 0-65535, got "${value}"`);
+  return n;
+}
+
+export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      service: { type: 'string' },
+      namespace: { type: 'string' },
+      'service-account': { type: 'string' },
+      label: { type: 'string', multiple: true },
+      id: { type: 'string' },
+      'service-port': { type: 'string' },
+      'app-port': { type: 'string' },
+      'outbound-port': { type: 'string' },
+      'inbound-port': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'control-plane': { type: 'string' },
+      bind: { type: 'string' },
+      address: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const v = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
+  const service = v('service');
+  if (!service) throw new Error('--service is required (see --help)');
+  const labels: Record<string, string> = {};
+  const labelArgs = values.label ?? (env('labels')?.split(',').filter(Boolean) ?? []);
+  for (const pair of labelArgs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--label must be key=value, got "${pair}"`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  labels['app'] ??= service;
+  const namespace = v('namespace') ?? 'default';
+  const bind = v('bind') ?? '127.0.0.1';
+  const inboundPort = port('inbound-port', v('inbound-port'), 15006);
+  return {
+    node: {
+      id: v('id') ?? `${service}${labels['version'] ? `-${labels['version']}` : ''}.${namespace}`,
+      kind: 'sidecar',
+      service,
+      namespace,
+      serviceAccount: v('service-account') ?? service,
+      labels,
+      address: v('address') ?? bind,
+      inboundPort,
+      servicePort: port('service-port', v('service-port'), 9080),
+    },
+    appPort: port('app-port', v('app-port')),
+    outboundPort: port('outbound-port', v('outbound-port'), 15001),
+    inboundPort,
+    adminPort: port('admin-port', v('admin-port'), 15000),
+    controlPlane: v('control-plane') ?? '127.0.0.1:15010',
+    bind,
+  };
+}

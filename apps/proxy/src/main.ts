@@ -1,0 +1,35 @@
+// skiff-proxy: the sidecar process. Thin: flags in, engine from @skiff/dataplane, clean exit.
+import { startProxy } from '@skiff/dataplane';
+import { childLifecycle } from '@skiff/launcher';
+import { createLogger } from '@skiff/telemetry';
+import { HELP, parseProxyFlags } from './flags.js';
+
+let flags;
+try {
+  flags = parseProxyFlags(process.argv.slice(2));
+} catch (error) {
+  console.error(`skiff-proxy: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+if (flags === 'help') {
+  console.log(HELP);
+  process.exit(0);
+}
+const logger = createLogger('proxy', { workload: flags.node.id });
+try {
+  const proxy = await startProxy({
+    node: flags.node,
+    controlPlane: flags.controlPlane,
+    logger,
+    bindHost: flags.bind,
+    adminPort: flags.adminPort,
+    outboundPort: flags.outboundPort,
+    inboundPort: flags.inboundPort,
+    appPort: flags.appPort,
+  });
+  logger.info({ ports: proxy.ports, controlPlane: flags.controlPlane }, 'proxy listening');
+  childLifecycle({ close: () => proxy.close() });
+} catch (error) {
+  logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'proxy failed to start');
+  process.exit(1);
+}
