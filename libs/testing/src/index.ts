@@ -1,1 +1,4 @@
-export {};
+export * from './mesh.js';
+export * from './wait.js';
+export * from './stats.js';
+export * from './http.js';

@@ -1,0 +1,148 @@
+// The local mesh as a list of processes: what `skiff up` starts and what the integration tests
+// start. One place decides ports and flags, so the tests run exactly what users run.
+//
+// Ports follow Istio's numbers, shifted by 100 per workload because all processes share one
+// host: workload k gets admin 15000+100k, outbound 15001+100k, inbound 15006+100k, and its app
+// 9080+100k. The gateway listens on 8080 for the Gateway's port 80.
+import { join } from 'node:path';
+import type { ProcessSpec } from './process-spec.js';
+
+export interface SampleWorkload {
+  name: string;
+  service: string;
+  version?: string;
+  app: 'frontend' | 'reviews' | 'ratings';
+}
+
+export const SAMPLE_WORKLOADS: readonly SampleWorkload[] = [
+  { name: 'frontend', service: 'frontend', version: 'v1', app: 'frontend' },
+  { name: 'reviews-v1', service: 'reviews', version: 'v1', app: 'reviews' },
+  { name: 'reviews-v2', service: 'reviews', version: 'v2', app: 'reviews' },
+  { name: 'ratings', service: 'ratings', version: 'v1', app: 'ratings' },
+];
+
+export interface WorkloadPorts {
+  app: number;
+  admin: number;
+  outbound: number;
+  inbound: number;
+}
+
+export interface MeshPorts {
+  xds: number;
+  monitoring: number;
+  gateway: number;
+  gatewayAdmin: number;
+  workloads: Record<string, WorkloadPorts>;
+}
+
+export const SERVICE_PORT = 9080;
+
+/** Fixed, Istio-like ports for `skiff up`; `offset` moves them all (two meshes on one host). */
+export function fixedPorts(offset = 0): MeshPorts {
+  const workloads: Record<string, WorkloadPorts> = {};
+  SAMPLE_WORKLOADS.forEach((w, i) => {
+    const k = (i + 1) * 100 + offset;
+    workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k };
+  });
+  return { xds: 15010 + offset, monitoring: 15014 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, workloads };
+}
+
+/** Ports picked by the OS, for tests that run side by side. */
+export async function ephemeralPorts(freePorts: (n: number) => Promise<number[]>): Promise<MeshPorts> {
+  const n = 4 + SAMPLE_WORKLOADS.length * 4;
+  const p = await freePorts(n);
+  let i = 0;
+  const next = () => p[i++] as number;
+  const ports: MeshPorts = { xds: next(), monitoring: next(), gateway: next(), gatewayAdmin: next(), workloads: {} };
+  for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next() };
+  return ports;
+}
+
+export interface MeshPlanOptions {
+  root: string;
+  configDir: string;
+  ports: MeshPorts;
+  namespace?: string;
+  /** Extra environment for every process (e.g. SKIFF_LOG_LEVEL). */
+  env?: Record<string, string>;
+  controlPlaneArgs?: string[];
+}
+
+export interface MeshPlan {
+  stages: ProcessSpec[][];
+  ports: MeshPorts;
+  urls: { gateway: string; controlPlane: string; admin: Record<string, string> };
+}
+
+const host = '127.0.0.1';
+
+function tsEntry(root: string, app: string): string[] {
+  return ['--import', 'tsx', join(root, 'apps', app, 'src', 'main.ts')];
+}
+
+export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
+  const { root, ports } = options;
+  return {
+    name: 'control-plane',
+    command: process.execPath,
+    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), ...(options.controlPlaneArgs ?? [])],
+    env: options.env,
+    cwd: root,
+    ready: { url: `http://${host}:${ports.monitoring}/ready` },
+  };
+}
+
+export function meshPlan(options: MeshPlanOptions): MeshPlan {
+  const { root, ports } = options;
+  const namespace = options.namespace ?? 'default';
+  const controlPlane = `${host}:${ports.xds}`;
+  const apps: ProcessSpec[] = [];
+  const sidecars: ProcessSpec[] = [];
+  const admin: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayAdmin}` };
+  for (const w of SAMPLE_WORKLOADS) {
+    const p = ports.workloads[w.name] as WorkloadPorts;
+    admin[w.name] = `http://${host}:${p.admin}`;
+    apps.push({
+      name: w.name,
+      command: process.execPath,
+      args: tsEntry(root, w.app),
+      env: { ...options.env, PORT: String(p.app), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
+      cwd: root,
+      ready: { url: `http://${host}:${p.app}/healthz` },
+    });
+    sidecars.push({
+      name: `${w.name}-proxy`,
+      command: process.execPath,
+      args: [
+        ...tsEntry(root, 'proxy'),
+        '--service', w.service,
+        '--namespace', namespace,
+        '--label', `version=${w.version ?? 'v1'}`,
+        '--id', `${w.name}.${namespace}`,
+        '--service-port', String(SERVICE_PORT),
+        '--app-port', String(p.app),
+        '--outbound-port', String(p.outbound),
+        '--inbound-port', String(p.inbound),
+        '--admin-port', String(p.admin),
+        '--control-plane', controlPlane,
+      ],
+      env: options.env,
+      cwd: root,
+      ready: { url: `http://${host}:${p.admin}/ready` },
+    });
+  }
+  const gateway: ProcessSpec = {
+    name: 'gateway',
+    command: process.execPath,
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane],
+    env: options.env,
+    cwd: root,
+    ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },
+  };
+  return {
+    stages: [[controlPlaneSpec(options)], apps, [...sidecars, gateway]],
+    ports,
+    urls: { gateway: `http://${host}:${ports.gateway}`, controlPlane: `http://${host}:${ports.monitoring}`, admin },
+  };
+}

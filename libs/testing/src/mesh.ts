@@ -1,0 +1,71 @@
+// Starts the real local mesh (the same plan `skiff up` runs) on ephemeral loopback ports, with
+// its own copy of the config directory so a test can edit files, and stops it afterwards.
+import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ephemeralPorts, freePorts, meshPlan, Supervisor, type MeshPlan } from '@skiff/launcher';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface TestMeshOptions {
+  /** Files written into the mesh's config directory instead of the repo's default config. */
+  config?: Record<string, string>;
+  controlPlaneArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export interface TestMesh {
+  plan: MeshPlan;
+  supervisor: Supervisor;
+  configDir: string;
+  gateway: string;
+  controlPlane: string;
+  admin: Record<string, string>;
+  /** Writes a config file atomically (write + rename), as an editor's save would. */
+  writeConfig(name: string, text: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startTestMesh(options: TestMeshOptions = {}): Promise<TestMesh> {
+  const configDir = mkdtempSync(join(tmpdir(), 'skiff-test-config-'));
+  if (options.config) {
+    for (const [name, text] of Object.entries(options.config)) writeFileSync(join(configDir, name), text);
+  } else {
+    cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
+  }
+  const ports = await ephemeralPorts(freePorts);
+  const plan = meshPlan({
+    root: repoRoot,
+    configDir,
+    ports,
+    env: { SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'info', ...options.env },
+    controlPlaneArgs: options.controlPlaneArgs,
+  });
+  const supervisor = new Supervisor({ quiet: true });
+  try {
+    await supervisor.startAll(plan.stages);
+  } catch (error) {
+    await supervisor.stopAll({ timeoutMs: 2000 });
+    rmSync(configDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    plan,
+    supervisor,
+    configDir,
+    gateway: plan.urls.gateway,
+    controlPlane: plan.urls.controlPlane,
+    admin: plan.urls.admin,
+    writeConfig(name, text) {
+      const target = join(configDir, name);
+      const temp = join(configDir, `.${name}.tmp`);
+      writeFileSync(temp, text);
+      renameSync(temp, target);
+    },
+    async stop() {
+      await supervisor.stopAll({ timeoutMs: 3000 });
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
