@@ -4,9 +4,9 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
+export function createLogger(component: string, bindings: Record<string, unknown> = {}, options: { level?: string } = {}): Logger {
   return pino({
-    level: process.env.SKIFF_LOG_LEVEL ?? 'info',
+    level: options.level ?? process.env.SKIFF_LOG_LEVEL ?? 'info',
     base: { component, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

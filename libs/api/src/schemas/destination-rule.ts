@@ -1,0 +1,105 @@
+// DestinationRule (networking.istio.io), named as in Istio's reference. Lists after each shape
+// are Istio fields Skiff ignores with a warning.
+import { z } from 'zod';
+import { always, dns1123Label, duration, exportTo, hostName, istioObject, labelMap, resourceSchema } from './common.js';
+
+export const LB_SIMPLE = ['UNSPECIFIED', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_CONN'] as const;
+
+const HASH_KEYS = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'] as const;
+
+export const ConsistentHashSchema = istioObject(
+  {
+    httpHeaderName: z.string().min(1).optional(),
+    httpCookie: istioObject({ name: z.string().min(1), path: z.string().optional(), ttl: duration().optional() }, ['attributes']).optional(),
+    useSourceIp: z.boolean().optional(),
+    httpQueryParameterName: z.string().min(1).optional(),
+  },
+  ['ringHash', 'maglev', 'minimumRingSize'],
+).superRefine((h, ctx) => {
+  const set = HASH_KEYS.filter((k) => h[k] !== undefined);
+  if (set.length === 0) ctx.addIssue({ code: 'custom', message: `consistentHash needs one hash key: ${HASH_KEYS.join(', ')}` });
+  if (set.length > 1) ctx.addIssue({ code: 'custom', path: [set[1] as string], message: `set only one hash key, not ${set.join(' and ')}` });
+}, always);
+
+export const LoadBalancerSettingsSchema = istioObject(
+  {
+    simple: z.enum(LB_SIMPLE).optional(),
+    consistentHash: ConsistentHashSchema.optional(),
+  },
+  ['localityLbSetting', 'warmupDurationSecs', 'warmup'],
+).superRefine((lb, ctx) => {
+  if (lb.simple !== undefined && lb.consistentHash !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['consistentHash'], message: 'set either simple or consistentHash, not both' });
+  }
+}, always);
+
+const count = z.int().min(0);
+
+export const ConnectionPoolSettingsSchema = istioObject({
+  tcp: istioObject({ maxConnections: count.optional(), connectTimeout: duration().optional() }, ['tcpKeepalive', 'maxConnectionDuration', 'idleTimeout']).optional(),
+  http: istioObject(
+    {
+      http1MaxPendingRequests: count.optional(),
+      http2MaxRequests: count.optional(),
+      maxRequestsPerConnection: count.optional(),
+      maxRetries: count.optional(),
+      idleTimeout: duration().optional(),
+    },
+    ['h2UpgradePolicy', 'useClientProtocol', 'maxConcurrentStreams'],
+  ).optional(),
+});
+
+export const OutlierDetectionSchema = istioObject(
+  {
+    consecutive5xxErrors: count.optional(),
+    consecutiveGatewayErrors: count.optional(),
+    interval: duration().optional(),
+    baseEjectionTime: duration().optional(),
+    maxEjectionPercent: z.int().min(0).max(100).optional(),
+    minHealthPercent: z.int().min(0).max(100).optional(),
+  },
+  ['splitExternalLocalOriginErrors', 'consecutiveLocalOriginFailures', 'consecutiveErrors'],
+);
+
+export const ClientTLSSettingsSchema = istioObject(
+  { mode: z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']) },
+  ['clientCertificate', 'privateKey', 'caCertificates', 'credentialName', 'subjectAltNames', 'sni', 'insecureSkipVerify', 'caCrl'],
+);
+
+export const TrafficPolicySchema = istioObject(
+  {
+    loadBalancer: LoadBalancerSettingsSchema.optional(),
+    connectionPool: ConnectionPoolSettingsSchema.optional(),
+    outlierDetection: OutlierDetectionSchema.optional(),
+    tls: ClientTLSSettingsSchema.optional(),
+  },
+  ['portLevelSettings', 'tunnel', 'proxyProtocol', 'retryBudget'],
+);
+
+export const SubsetSchema = istioObject({
+  name: dns1123Label('subset name'),
+  labels: labelMap().optional(),
+  trafficPolicy: TrafficPolicySchema.optional(),
+});
+
+export const DestinationRuleSpecSchema = istioObject(
+  {
+    host: hostName(),
+    trafficPolicy: TrafficPolicySchema.optional(),
+    subsets: z.array(SubsetSchema).optional(),
+    exportTo: exportTo.optional(),
+  },
+  ['workloadSelector'],
+).superRefine((spec, ctx) => {
+  if (!Array.isArray(spec.subsets)) return;
+  const firstIndex = new Map<string, number>();
+  spec.subsets.forEach((subset, i) => {
+    const name: unknown = subset?.name;
+    if (typeof name !== 'string') return;
+    const first = firstIndex.get(name);
+    if (first === undefined) firstIndex.set(name, i);
+    else ctx.addIssue({ code: 'custom', path: ['subsets', i, 'name'], message: `duplicate subset name ${JSON.stringify(name)} (already used by subsets[${first}]); subset names must be unique` });
+  });
+}, always);
+
+export const DestinationRuleSchema = resourceSchema('DestinationRule', DestinationRuleSpecSchema);

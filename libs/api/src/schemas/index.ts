@@ -1,0 +1,45 @@
+// The schemas for the Istio resources Skiff reads, and a compile-time check that what they
+// accept is exactly what resources.ts declares.
+import type { z } from 'zod';
+import type { DestinationRule, Gateway, MeshKind, VirtualService } from '../resources.js';
+import { DestinationRuleSchema } from './destination-rule.js';
+import { GatewaySchema } from './gateway.js';
+import { VirtualServiceSchema } from './virtual-service.js';
+
+export {
+  API_VERSIONS,
+  ObjectMetaSchema,
+  PercentSchema,
+  UNKNOWN_FIELD,
+  dns1123Label,
+  duration as durationSchema,
+  hostName as hostNameSchema,
+  hostProblem,
+  isUnknownFieldParams,
+  istioObject,
+  labelMap as labelMapSchema,
+  resourceSchema,
+  stringMatch as stringMatchSchema,
+  type UnknownFieldParams,
+} from './common.js';
+export * from './virtual-service.js';
+export * from './destination-rule.js';
+export * from './gateway.js';
+
+export const MESH_KINDS = ['VirtualService', 'DestinationRule', 'Gateway'] as const satisfies readonly MeshKind[];
+
+export const SCHEMA_BY_KIND = {
+  VirtualService: VirtualServiceSchema,
+  DestinationRule: DestinationRuleSchema,
+  Gateway: GatewaySchema,
+} as const satisfies Record<MeshKind, z.ZodType>;
+
+export function isMeshKind(kind: unknown): kind is MeshKind {
+  return typeof kind === 'string' && (MESH_KINDS as readonly string[]).includes(kind);
+}
+
+// If a schema drifts from resources.ts, these fail to compile.
+type Assignable<A extends B, B> = A;
+type _VirtualServiceMatchesTypes = Assignable<z.output<typeof VirtualServiceSchema>, VirtualService>;
+type _DestinationRuleMatchesTypes = Assignable<z.output<typeof DestinationRuleSchema>, DestinationRule>;
+type _GatewayMatchesTypes = Assignable<z.output<typeof GatewaySchema>, Gateway>;

@@ -1,0 +1,41 @@
+// Outbound clusters: per service port a default cluster with every endpoint, plus one per
+// DestinationRule subset holding the endpoints whose labels carry all of the subset's labels.
+import { clusterName, type Cluster, type DestinationRule, type Endpoint, type Loaded, type Subset } from '@skiff/api';
+import { mergeTrafficPolicy } from './destination-rules.js';
+import { compareStrings } from './order.js';
+import type { ServiceInfo } from './services.js';
+
+function hasLabels(endpoint: Endpoint, wanted: Record<string, string> | undefined): boolean {
+  if (!wanted) return true;
+  const labels = endpoint.labels ?? {};
+  return Object.entries(wanted).every(([key, value]) => labels[key] === value);
+}
+
+function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: Record<string, unknown> | undefined): Cluster {
+  const out: Cluster = { name: clusterName('outbound', port, subset, service.fqdn), service: service.fqdn, port, endpoints };
+  if (subset !== undefined) out.subset = subset;
+  if (policy) out.trafficPolicy = policy;
+  return out;
+}
+
+/** Subsets sorted by name; of duplicates (which validation reports) the first one written stands. */
+function uniqueSubsetsByName(subsets: readonly Subset[] | undefined): Subset[] {
+  const byName = new Map<string, Subset>();
+  for (const subset of subsets ?? []) if (!byName.has(subset.name)) byName.set(subset.name, subset);
+  return [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+/** A service's clusters: per port the default cluster, then its subsets by name. */
+export function clustersForService(service: ServiceInfo, rule: Loaded<DestinationRule> | undefined): Cluster[] {
+  const clusters: Cluster[] = [];
+  for (const port of service.ports) {
+    const endpoints = service.endpoints.get(port) ?? [];
+    const top = mergeTrafficPolicy(rule?.spec.trafficPolicy, undefined);
+    clusters.push(cluster(service, port, undefined, endpoints, top as Record<string, unknown> | undefined));
+    for (const subset of uniqueSubsetsByName(rule?.spec.subsets)) {
+      const policy = mergeTrafficPolicy(rule?.spec.trafficPolicy, subset.trafficPolicy);
+      clusters.push(cluster(service, port, subset.name, endpoints.filter((e) => hasLabels(e, subset.labels)), policy as Record<string, unknown> | undefined));
+    }
+  }
+  return clusters;
+}

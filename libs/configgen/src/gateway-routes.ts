@@ -1,0 +1,116 @@
+// Gateway proxies: the Gateways whose selector matches the proxy's labels open server ports;
+// each port gets a route config "http.<port>" whose virtual hosts come from the VirtualServices
+// bound to those Gateways, limited to the hosts the servers admit.
+import type { Gateway, GatewayServer, Loaded, VirtualService, WorkloadInfo } from '@skiff/api';
+import type { Warn } from './destination-rules.js';
+import { describeResource, resourceKey } from './describe.js';
+import type { DestinationContext } from './destinations.js';
+import { isVisibleTo } from './export-to.js';
+import { intersectHosts, parseServerHost, resolveHost, type ServerHost } from './hosts.js';
+import { translateHttpRoutes } from './http-route.js';
+import type { GatewayServerInput, RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+
+/** Gateways whose selector labels are all on the proxy (an empty selector selects every gateway proxy). */
+export function selectGateways(gateways: readonly Loaded<Gateway>[], proxy: WorkloadInfo): Loaded<Gateway>[] {
+  return gateways.filter((g) => Object.entries(g.spec.selector ?? {}).every(([k, v]) => proxy.labels[k] === v));
+}
+
+/** A VirtualService's `gateways` entry as "ns/name": bare names are relative to the VirtualService. */
+export function resolveGatewayRef(ref: string, vsNamespace: string): string {
+  return ref.includes('/') ? ref : `${vsNamespace}/${ref}`;
+}
+
+interface BoundServer {
+  gatewayKey: string;
+  hosts: ServerHost[];
+}
+
+interface PortGroup {
+  port: number;
+  protocol: string;
+  rawHosts: string[];
+  servers: BoundServer[];
+}
+
+function groupServersByPort(gateways: readonly Loaded<Gateway>[], warn: Warn): PortGroup[] {
+  const groups = new Map<number, PortGroup>();
+  for (const gateway of gateways) {
+    gateway.spec.servers.forEach((server: GatewayServer, i) => {
+      const port = server.port.number;
+      let group = groups.get(port);
+      if (!group) groups.set(port, (group = { port, protocol: server.port.protocol, rawHosts: [], servers: [] }));
+      else if (group.protocol.toUpperCase() !== server.port.protocol.toUpperCase()) {
+        warn(`${describeResource(gateway)} spec.servers[${i}]: port ${port} is already served as ${group.protocol}; ${server.port.protocol} is ignored. Use one protocol per port.`);
+      }
+      for (const host of server.hosts) if (!group.rawHosts.includes(host)) group.rawHosts.push(host);
+      group.servers.push({ gatewayKey: resourceKey(gateway), hosts: server.hosts.map((h) => parseServerHost(h, gateway.metadata.namespace)) });
+    });
+  }
+  return [...groups.values()].sort((a, b) => a.port - b.port);
+}
+
+/** The domains a VirtualService gets on one port: its hosts narrowed by the hosts of the servers it binds to. */
+function domainsFor(vsHosts: readonly string[], vsNamespace: string, servers: readonly BoundServer[]): string[] {
+  const domains: string[] = [];
+  for (const server of servers) {
+    for (const serverHost of server.hosts) {
+      if (serverHost.namespace !== '*' && serverHost.namespace !== vsNamespace) continue;
+      for (const vsHost of vsHosts) {
+        const domain = intersectHosts(serverHost.host, vsHost);
+        if (domain !== undefined && !domains.includes(domain)) domains.push(domain);
+      }
+    }
+  }
+  return domains;
+}
+
+export interface GatewayRoutes {
+  routeConfigs: RouteConfigInput[];
+  gatewayServers: GatewayServerInput[];
+}
+
+/** `selected` are the Gateways selecting this proxy, `virtualServices` all of them, both in namespace/name order. */
+export function buildGatewayRoutes(
+  selected: readonly Loaded<Gateway>[],
+  virtualServices: readonly Loaded<VirtualService>[],
+  proxyNamespace: string,
+  ctx: DestinationContext,
+): GatewayRoutes {
+  const groups = groupServersByPort(selected, ctx.warn);
+  const routeConfigs: RouteConfigInput[] = [];
+  const gatewayServers: GatewayServerInput[] = [];
+  for (const group of groups) {
+    const name = `http.${group.port}`;
+    const virtualHosts: VirtualHostInput[] = [];
+    const domainOwner = new Map<string, string>();
+    for (const vs of virtualServices) {
+      if (!isVisibleTo(vs.spec.exportTo, vs.metadata.namespace, proxyNamespace)) continue;
+      const refs = new Set((vs.spec.gateways ?? []).filter((g) => g !== 'mesh').map((g) => resolveGatewayRef(g, vs.metadata.namespace)));
+      const bound = group.servers.filter((s) => refs.has(s.gatewayKey));
+      if (bound.length === 0) continue;
+      const key = resourceKey(vs);
+      const vsHosts = vs.spec.hosts.map((h) => resolveHost(h, vs.metadata.namespace, ctx.knownNamespaces));
+      const domains = domainsFor(vsHosts, vs.metadata.namespace, bound).filter((domain) => {
+        const owner = domainOwner.get(domain);
+        if (owner === undefined) {
+          domainOwner.set(domain, key);
+          return true;
+        }
+        ctx.warn(`conflict: on gateway port ${group.port}, host ${domain} is claimed by VirtualService ${owner} and ${describeResource(vs)}; the first by namespace/name keeps it. Put all routes for a host in one VirtualService.`);
+        return false;
+      });
+      if (domains.length === 0) continue;
+      const boundKeys = new Set(bound.map((s) => s.gatewayKey));
+      const applies = (gateways: readonly string[]): boolean => gateways.some((g) => boundKeys.has(resolveGatewayRef(g, vs.metadata.namespace)));
+      const routes = translateHttpRoutes(vs, { ...ctx, applies, port: undefined });
+      if (routes.length === 0) {
+        ctx.warn(`${describeResource(vs)} has no http route that applies to gateway port ${group.port}, so its hosts get no routes there.`);
+        continue;
+      }
+      virtualHosts.push({ name: `${key}:${group.port}`, domains, routes });
+    }
+    routeConfigs.push({ name, virtualHosts });
+    gatewayServers.push({ port: group.port, protocol: group.protocol, hosts: group.rawHosts, routeConfig: name });
+  }
+  return { routeConfigs, gatewayServers };
+}

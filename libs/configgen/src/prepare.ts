@@ -1,0 +1,163 @@
+// Translation shared across proxies. What a proxy gets depends only on its namespace
+// (visibility, short names, which DestinationRule and VirtualService win) or, for gateways, on
+// which Gateways select it. So each namespace is computed once, and inside it the expensive
+// pieces (a service's clusters, a service's virtual host) are memoized by exactly what they
+// depend on and shared between namespaces. Returned snapshots share objects: treat them as
+// read-only.
+import type { Cluster, DestinationRule, Gateway, Loaded, ProxySnapshotInput, VirtualService, WorkloadInfo } from '@skiff/api';
+import { clustersForService } from './clusters.js';
+import { describeResource, resourceKey } from './describe.js';
+import type { DestinationContext } from './destinations.js';
+import { indexDestinationRules, type Warn } from './destination-rules.js';
+import { buildGatewayRoutes, selectGateways, type GatewayRoutes } from './gateway-routes.js';
+import { WarningMemo } from './memo.js';
+import { compareKeys } from './order.js';
+import { buildServiceRegistry, type ServiceInfo } from './services.js';
+import { buildSidecarRouteConfigs, sidecarVirtualHost } from './sidecar-routes.js';
+import type { RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+import { indexMeshVirtualServices } from './virtual-services.js';
+
+export interface SnapshotResult {
+  snapshot: ProxySnapshotInput;
+  /** Conflicts and dangling references that affect this proxy, each naming resource, file and fix. */
+  warnings: string[];
+}
+
+export interface PreparedConfig {
+  /** The service registry derived from the workloads, sorted by FQDN. */
+  readonly services: readonly ServiceInfo[];
+  /** Problems with the input as a whole (e.g. duplicate resources), also included in every result. */
+  readonly warnings: readonly string[];
+  snapshotFor(proxy: WorkloadInfo, version: string): SnapshotResult;
+}
+
+interface Collected<T> {
+  value: T;
+  warnings: string[];
+}
+
+function collect<T>(build: (warn: Warn) => T): Collected<T> {
+  const warnings: string[] = [];
+  const value = build((message) => warnings.push(message));
+  return { value, warnings };
+}
+
+/** Clusters as seen by every namespace whose DestinationRule choices are the same. */
+interface ClusterView {
+  /** Distinguishes views in memo keys. */
+  id: number;
+  clusters: Cluster[];
+  context: Omit<DestinationContext, 'warn'>;
+}
+
+function sortAndDeduplicate(resources: readonly Loaded[], warnings: string[]): Loaded[] {
+  const sorted = [...resources].sort((a, b) =>
+    compareKeys([a.kind, a.metadata.namespace, a.metadata.name], [b.kind, b.metadata.namespace, b.metadata.name]),
+  );
+  const out: Loaded[] = [];
+  for (const r of sorted) {
+    const prev = out[out.length - 1];
+    if (prev && prev.kind === r.kind && prev.metadata.namespace === r.metadata.namespace && prev.metadata.name === r.metadata.name) {
+      warnings.push(`duplicate: ${describeResource(r)} has the same kind, namespace and name as ${describeResource(prev)}, which is used; this one is ignored. Rename or remove one.`);
+      continue;
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+export function prepare(resources: readonly Loaded[], workloads: readonly WorkloadInfo[]): PreparedConfig {
+  const globalWarnings: string[] = [];
+  const sorted = sortAndDeduplicate(resources, globalWarnings);
+  const virtualServices = sorted.filter((r): r is Loaded<VirtualService> => r.kind === 'VirtualService');
+  const destinationRules = sorted.filter((r): r is Loaded<DestinationRule> => r.kind === 'DestinationRule');
+  const gateways = sorted.filter((r): r is Loaded<Gateway> => r.kind === 'Gateway');
+  const services = buildServiceRegistry(workloads);
+  const servicesByFqdn = new Map(services.map((s) => [s.fqdn, s]));
+  const knownNamespaces = new Set([...workloads.map((w) => w.namespace), ...sorted.map((r) => r.metadata.namespace)]);
+
+  const serviceClusters = new WarningMemo<Cluster[]>();
+  const virtualHosts = new WarningMemo<VirtualHostInput>();
+  const viewsBySignature = new Map<string, ClusterView>();
+  const clusterViews = new Map<string, Collected<ClusterView>>();
+  const sidecarRoutes = new Map<string, Collected<RouteConfigInput[]>>();
+  const gatewayRoutes = new Map<string, Collected<GatewayRoutes>>();
+
+  function clustersFor(namespace: string): Collected<ClusterView> {
+    let view = clusterViews.get(namespace);
+    if (view) return view;
+    view = collect((warn) => {
+      const index = indexDestinationRules(destinationRules, namespace, knownNamespaces, warn);
+      const rules = services.map((s) => index.forHost(s.fqdn));
+      const signature = rules.map((r) => (r ? resourceKey(r) : '')).join('\n');
+      let shared = viewsBySignature.get(signature);
+      if (!shared) {
+        const clusters = services.flatMap((s, i) => {
+          const rule = rules[i];
+          return serviceClusters.get(`${s.fqdn}\n${rule ? resourceKey(rule) : ''}`, warn, () => clustersForService(s, rule));
+        });
+        const context = { services: servicesByFqdn, knownNamespaces, clusterNames: new Set(clusters.map((c) => c.name)) };
+        shared = { id: viewsBySignature.size, clusters, context };
+        viewsBySignature.set(signature, shared);
+      }
+      return shared;
+    });
+    clusterViews.set(namespace, view);
+    return view;
+  }
+
+  function sidecarRoutesFor(namespace: string): Collected<RouteConfigInput[]> {
+    let routes = sidecarRoutes.get(namespace);
+    if (routes) return routes;
+    const view = clustersFor(namespace).value;
+    routes = collect((warn) =>
+      buildSidecarRouteConfigs(
+        services,
+        namespace,
+        indexMeshVirtualServices(virtualServices, namespace, knownNamespaces, warn),
+        { ...view.context, warn },
+        // A virtual host depends on the namespace only through the short-name rule and the
+        // winning VirtualService, so namespaces share it.
+        (service, port, proxyNamespace, vs, ctx) =>
+          virtualHosts.get(`${view.id}\n${service.fqdn}\n${port}\n${service.namespace === proxyNamespace}\n${vs ? resourceKey(vs) : ''}`, ctx.warn, (w) =>
+            sidecarVirtualHost(service, port, proxyNamespace, vs, { ...ctx, warn: w }),
+          ),
+      ),
+    );
+    sidecarRoutes.set(namespace, routes);
+    return routes;
+  }
+
+  function gatewayRoutesFor(proxy: WorkloadInfo): Collected<GatewayRoutes> {
+    const selected = selectGateways(gateways, proxy);
+    const key = `${proxy.namespace}\n${selected.map(resourceKey).join('\n')}`;
+    let routes = gatewayRoutes.get(key);
+    if (routes) return routes;
+    const { context } = clustersFor(proxy.namespace).value;
+    routes = collect((warn) => buildGatewayRoutes(selected, virtualServices, proxy.namespace, { ...context, warn }));
+    gatewayRoutes.set(key, routes);
+    return routes;
+  }
+
+  return {
+    services,
+    warnings: globalWarnings,
+    snapshotFor(proxy, version) {
+      const clusters = clustersFor(proxy.namespace);
+      const warnings = [...globalWarnings, ...clusters.warnings];
+      let routeConfigs: RouteConfigInput[];
+      let gatewayServers: GatewayRoutes['gatewayServers'] = [];
+      if (proxy.kind === 'gateway') {
+        const gw = gatewayRoutesFor(proxy);
+        routeConfigs = gw.value.routeConfigs;
+        gatewayServers = gw.value.gatewayServers;
+        warnings.push(...gw.warnings);
+      } else {
+        const sidecar = sidecarRoutesFor(proxy.namespace);
+        routeConfigs = sidecar.value;
+        warnings.push(...sidecar.warnings);
+      }
+      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers }, warnings: [...new Set(warnings)] };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The service registry, derived from the workloads that announced themselves: every distinct
+// (service, namespace) among sidecars is a service, and its workloads are its endpoints.
+import { serviceFqdn, type Endpoint, type WorkloadInfo } from '@skiff/api';
+import { compareKeys, compareStrings, sortedRecord } from './order.js';
+
+export interface ServiceInfo {
+  name: string;
+  namespace: string;
+  fqdn: string;
+  /** Distinct service ports, ascending. Normally one (the samples use 9080). */
+  ports: number[];
+  /** Endpoints per service port, sorted by workload id. */
+  endpoints: ReadonlyMap<number, Endpoint[]>;
+}
+
+export function buildServiceRegistry(workloads: readonly WorkloadInfo[]): ServiceInfo[] {
+  const byFqdn = new Map<string, { name: string; namespace: string; workloads: WorkloadInfo[] }>();
+  for (const w of workloads) {
+    if (w.kind !== 'sidecar') continue;
+    const fqdn = serviceFqdn(w.service, w.namespace);
+    let entry = byFqdn.get(fqdn);
+    if (!entry) byFqdn.set(fqdn, (entry = { name: w.service, namespace: w.namespace, workloads: [] }));
+    entry.workloads.push(w);
+  }
+  const services: ServiceInfo[] = [];
+  for (const [fqdn, entry] of byFqdn) {
+    const sorted = [...entry.workloads].sort((a, b) => compareKeys([a.id, a.address, a.inboundPort], [b.id, b.address, b.inboundPort]));
+    const endpoints = new Map<number, Endpoint[]>();
+    for (const w of sorted) {
+      let list = endpoints.get(w.servicePort);
+      if (!list) endpoints.set(w.servicePort, (list = []));
+      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels) });
+    }
+    const ports = [...endpoints.keys()].sort((a, b) => a - b);
+    services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints });
+  }
+  return services.sort((a, b) => compareStrings(a.fqdn, b.fqdn));
+}

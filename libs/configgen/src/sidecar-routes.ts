@@ -1,0 +1,46 @@
+// Sidecar route configs: one per service port (named by the port, as Istio's "9080"), with a
+// virtual host per service holding the routes of the VirtualService that owns its host, or a
+// default route.
+import type { Loaded, VirtualService } from '@skiff/api';
+import { resourceKey } from './describe.js';
+import type { DestinationContext } from './destinations.js';
+import { defaultRoute } from './default-route.js';
+import { sidecarDomains } from './hosts.js';
+import { translateHttpRoutes } from './http-route.js';
+import type { ServiceInfo } from './services.js';
+import type { RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+import type { VirtualServiceIndex } from './virtual-services.js';
+
+const appliesToMeshMatch = (gateways: readonly string[]): boolean => gateways.includes('mesh');
+
+/** The virtual host for one service port as seen from `proxyNamespace`. */
+export function sidecarVirtualHost(service: ServiceInfo, port: number, proxyNamespace: string, vs: Loaded<VirtualService> | undefined, ctx: DestinationContext): VirtualHostInput {
+  let routes = vs ? translateHttpRoutes(vs, { ...ctx, applies: appliesToMeshMatch, port }) : [];
+  if (vs && routes.length === 0) {
+    ctx.warn(`VirtualService ${resourceKey(vs)} has no http route that applies to sidecars for ${service.fqdn}:${port}; using the default route.`);
+  }
+  if (routes.length === 0) routes = [defaultRoute(service.fqdn, port)];
+  return { name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), routes };
+}
+
+export type VirtualHostBuilder = typeof sidecarVirtualHost;
+
+/** Route configs by port (ascending), virtual hosts in service order. `virtualHost` may be a memoized sidecarVirtualHost. */
+export function buildSidecarRouteConfigs(
+  services: readonly ServiceInfo[],
+  proxyNamespace: string,
+  virtualServices: VirtualServiceIndex,
+  ctx: DestinationContext,
+  virtualHost: VirtualHostBuilder = sidecarVirtualHost,
+): RouteConfigInput[] {
+  const byPort = new Map<number, RouteConfigInput>();
+  for (const service of services) {
+    const vs = virtualServices.forHost(service.fqdn);
+    for (const port of service.ports) {
+      let config = byPort.get(port);
+      if (!config) byPort.set(port, (config = { name: String(port), virtualHosts: [] }));
+      config.virtualHosts.push(virtualHost(service, port, proxyNamespace, vs, ctx));
+    }
+  }
+  return [...byPort.entries()].sort(([a], [b]) => a - b).map(([, config]) => config);
+}

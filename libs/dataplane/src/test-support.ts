@@ -1,0 +1,80 @@
+// Test helpers for the data plane: a scripted discovery server (a real gRPC server on loopback
+// whose pushes the test chooses) and small real HTTP upstreams.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { ProxySnapshotInput } from '@skiff/api';
+import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
+
+export class ScriptedDiscoveryServer {
+  readonly server = new grpc.Server();
+  readonly requests: DiscoveryRequest[] = [];
+  readonly streams: ServerDiscoveryStream[] = [];
+  #nonce = 0;
+  #latest: string | undefined;
+
+  constructor() {
+    this.server.addService(discoveryServiceDefinition(), {
+      Stream: (stream: ServerDiscoveryStream) => {
+        this.streams.push(stream);
+        stream.on('data', (req: DiscoveryRequest) => {
+          this.requests.push(req);
+          if (req.responseNonce === '' && this.#latest) this.#send(stream, this.#latest);
+        });
+        stream.on('error', () => undefined);
+      },
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port))));
+  }
+
+  /** Pushes a snapshot to every connected proxy (and to those that connect later). */
+  push(snapshot: ProxySnapshotInput): void {
+    this.#latest = JSON.stringify(snapshot);
+    for (const stream of this.streams) this.#send(stream, this.#latest);
+  }
+
+  #send(stream: ServerDiscoveryStream, json: string): void {
+    const { version } = JSON.parse(json) as { version: string };
+    stream.write({ versionInfo: version, nonce: String(++this.#nonce), snapshotJson: json });
+  }
+
+  close(): void {
+    this.server.forceShutdown();
+  }
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A real upstream that answers with its name and records what it received. */
+export async function startUpstream(name: string, handler?: (req: IncomingMessage) => { status?: number; delayMs?: number } | undefined): Promise<{ server: Server; port: number; received: RecordedRequest[] }> {
+  const received: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const plan = handler?.(req) ?? {};
+      setTimeout(() => {
+        res.writeHead(plan.status ?? 200, { 'content-type': 'text/plain', 'x-upstream': name, connection: 'keep-alive' });
+        res.end(`${name} ${req.method} ${req.url}`);
+      }, plan.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0, received };
+}
+
+export async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
