@@ -1,0 +1,38 @@
+// ratings: the leaf of the Bookinfo call graph. Answers the same stars for every product, so
+// tests and demos can tell exactly what a caller should show.
+import express from 'express';
+import { pino } from 'pino';
+import type { Logger } from '@skiff/telemetry';
+import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
+
+export interface RatingsAppOptions {
+  /** Defaults to a silent logger, so a test does not have to pass one. */
+  logger?: Logger;
+}
+
+export const RATINGS: Readonly<Record<string, number>> = Object.freeze({ Reviewer1: 5, Reviewer2: 4 });
+
+export function createApp(options: RatingsAppOptions = {}): express.Application {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId(), accessLog(logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'ratings' });
+  });
+
+  app.get('/ratings/:id', (req, res) => {
+    const id = parseProductId(req.params.id);
+    if (id === undefined) {
+      res.status(400).json({ error: 'bad request', message: `product id must be a non-negative integer, got "${req.params.id}"`, requestId: requestIdOf(req) });
+      return;
+    }
+    res.json({ id, ratings: RATINGS });
+  });
+
+  app.use(notFound('ratings'));
+  app.use(jsonErrors('ratings', logger));
+  return app;
+}

@@ -1,0 +1,141 @@
+// reviews: two versions of one service, as in Bookinfo. v1 lists reviews; v2 also asks ratings
+// for stars and shows them in black. Which version answered is in the body and in the
+// x-skiff-version header, so traffic-shifting demos can count it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import express from 'express';
+import { pino } from 'pino';
+import type { Dispatcher } from 'undici';
+import { pickPropagatedHeaders, type Logger } from '@skiff/telemetry';
+import { applyBehaviourUpdate, shouldFail, type Behaviour } from './behaviour.js';
+import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
+import { createOutboundDispatcher, getJson } from './upstream.js';
+
+export type ReviewsVersion = 'v1' | 'v2';
+export const REVIEWS_VERSIONS: readonly ReviewsVersion[] = ['v1', 'v2'];
+
+export interface ReviewsAppOptions {
+  version: ReviewsVersion;
+  /** Base URL of ratings (v2 only). Default http://ratings:9080, a name the sidecar resolves. */
+  ratingsUrl?: string;
+  /** The keep-alive pool for calls to ratings; default a direct one. See createOutboundDispatcher. */
+  dispatcher?: Dispatcher;
+  /** Default 10 s, like Bookinfo's reviews: longer than the frontend waits for reviews. */
+  ratingsTimeoutMs?: number;
+  failPercent?: number;
+  extraLatencyMs?: number;
+  /** [0, 1), default Math.random: decides which requests fail under failPercent. */
+  random?: () => number;
+  /** Default silent. */
+  logger?: Logger;
+}
+
+export interface Review {
+  reviewer: string;
+  text: string;
+  rating?: { stars: number; color: string };
+}
+
+export interface ReviewsBody {
+  id: number;
+  version: ReviewsVersion;
+  reviews: Review[];
+  /** v2 only, when ratings could not be had: the reviews come without stars. */
+  ratingsError?: { status: number; message: string };
+}
+
+export const DEFAULT_RATINGS_URL = 'http://ratings:9080';
+
+const REVIEWS: readonly Review[] = [
+  { reviewer: 'Reviewer1', text: 'An extremely entertaining play by Shakespeare. The slapstick humour is refreshing!' },
+  { reviewer: 'Reviewer2', text: 'Absolutely fun and entertaining. The play lacks thematic depth when compared to other plays by Shakespeare.' },
+];
+const STAR_COLOR: Record<ReviewsVersion, string | undefined> = { v1: undefined, v2: 'black' };
+
+export function createApp(options: ReviewsAppOptions): express.Application {
+  const { version } = options;
+  if (!REVIEWS_VERSIONS.includes(version)) throw new Error(`reviews: version must be one of ${REVIEWS_VERSIONS.join(', ')}, got "${String(version)}"`);
+  const ratingsUrl = options.ratingsUrl ?? DEFAULT_RATINGS_URL;
+  const dispatcher = options.dispatcher ?? createOutboundDispatcher();
+  const ratingsTimeoutMs = options.ratingsTimeoutMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const initial = applyBehaviourUpdate({ failPercent: 0, extraLatencyMs: 0 }, { failPercent: options.failPercent ?? 0, extraLatencyMs: options.extraLatencyMs ?? 0 });
+  if ('error' in initial) throw new Error(`reviews: ${initial.error}`);
+  let behaviour: Behaviour = initial.behaviour;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId(), accessLog(logger), (_req, res, next) => {
+    res.setHeader('x-skiff-version', version);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'reviews', version });
+  });
+
+  app.get('/admin/behaviour', (_req, res) => {
+    res.json(behaviour);
+  });
+  app.post('/admin/behaviour', express.json(), (req, res) => {
+    const result = applyBehaviourUpdate(behaviour, req.body);
+    if ('error' in result) {
+      res.status(400).json({ error: 'bad request', message: result.error, requestId: requestIdOf(req) });
+      return;
+    }
+    behaviour = result.behaviour;
+    logger.info({ behaviour }, 'behaviour changed');
+    res.json(behaviour);
+  });
+
+  app.get('/reviews/:id', async (req, res) => {
+    const id = parseProductId(req.params.id);
+    if (id === undefined) {
+      res.status(400).json({ error: 'bad request', message: `product id must be a non-negative integer, got "${req.params.id}"`, requestId: requestIdOf(req) });
+      return;
+    }
+    const { extraLatencyMs } = behaviour;
+    if (extraLatencyMs > 0) await sleep(extraLatencyMs);
+    if (shouldFail(behaviour, random)) {
+      res.status(500).json({
+        error: 'injected failure',
+        message: `reviews ${version} failed on purpose: failPercent is ${behaviour.failPercent} (FAIL_PERCENT or POST /admin/behaviour)`,
+        requestId: requestIdOf(req),
+      });
+      return;
+    }
+    const color = STAR_COLOR[version];
+    const body: ReviewsBody = { id, version, reviews: REVIEWS.map((review) => ({ ...review })) };
+    if (color !== undefined) {
+      const ratingsResult = await getJson(dispatcher, `${ratingsUrl}/ratings/${id}`, pickPropagatedHeaders(req.headers), ratingsTimeoutMs);
+      const ratings = ratingsResult.ok ? readRatings(ratingsResult.body) : undefined;
+      if (ratings !== undefined) {
+        for (const review of body.reviews) {
+          const stars = ratings[review.reviewer];
+          if (stars !== undefined) review.rating = { stars, color };
+        }
+      } else {
+        body.ratingsError = ratingsResult.ok
+          ? { status: 502, message: `ratings answered without a "ratings" object of numbers` }
+          : { status: ratingsResult.status, message: ratingsResult.message };
+        logger.warn({ requestId: requestIdOf(req), ratingsError: body.ratingsError }, 'ratings unavailable; answering without stars');
+      }
+    }
+    res.json(body);
+  });
+
+  app.use(notFound('reviews'));
+  app.use(jsonErrors('reviews', logger));
+  return app;
+}
+
+function readRatings(body: unknown): Record<string, number> | undefined {
+  const ratings = (body as { ratings?: unknown } | null)?.ratings;
+  if (typeof ratings !== 'object' || ratings === null) return undefined;
+  const out: Record<string, number> = {};
+  for (const [reviewer, stars] of Object.entries(ratings)) {
+    if (typeof stars === 'number') out[reviewer] = stars;
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+// reviews process entry: env -> config -> app -> listen. See serve.ts for the process life.
+import { createLogger } from '@skiff/telemetry';
+import { createApp } from './app.js';
+import { readConfig, type ReviewsConfig } from './config.js';
+import { serve } from './serve.js';
+import { createOutboundDispatcher } from './upstream.js';
+
+let config: ReviewsConfig;
+try {
+  config = readConfig(process.env);
+} catch (err) {
+  console.error(`reviews: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+const logger = createLogger('reviews', { version: config.version });
+const dispatcher = createOutboundDispatcher(config.outboundProxy);
+const app = createApp({ ...config, dispatcher, logger });
+serve(app, { host: config.host, port: config.port, logger, onClose: () => dispatcher.close() });
