@@ -36,7 +36,7 @@ describe('local mesh: routing through gateway -> frontend -> reviews -> ratings'
     assert.deepEqual(new Set(versions), new Set(['v2']));
   });
 
-  test('90/10 weights split 2,000 requests within the 99.9% binomial interval', async () => {
+  test('90/10 weights split 2,000 requests within the 99.9% binomial interval', async (t) => {
     const n = 2000;
     const results = await runConcurrently(n, 16, () => product());
     assert.equal(results.filter((r) => r.status !== 200).length, 0, 'every request succeeds');
@@ -44,10 +44,11 @@ describe('local mesh: routing through gateway -> frontend -> reviews -> ratings'
     const v1 = results.filter((r) => r.body.reviewsVersion === 'v1').length;
     assert.equal(v1 + v2, n);
     const { low, high } = binomialInterval(n, 0.1, 0.999);
+    t.diagnostic(`v2 share ${v2}/${n}; 99.9% interval ${low.toFixed(0)}..${high.toFixed(0)}`);
     assert.ok(v2 >= low && v2 <= high, `v2 got ${v2} of ${n}; expected ${low.toFixed(0)}..${high.toFixed(0)}`);
   });
 
-  test('a config file change applies within 2 s, with no failed request under steady load', async () => {
+  test('a config file change applies within 2 s, with no failed request under steady load', async (t) => {
     let running = true;
     let failures = 0;
     let total = 0;
@@ -75,6 +76,7 @@ describe('local mesh: routing through gateway -> frontend -> reviews -> ratings'
     await waitFor('100 more requests after the change', () => total >= sampleEnd);
     running = false;
     await load;
+    t.diagnostic(`config change applied in ${appliedAt - changedAt} ms; ${total} requests during the change, ${failures} failed`);
     assert.equal(failures, 0, `${failures} of ${total} requests failed during the change`);
     assert.ok(appliedAt - changedAt < 2000, `took ${appliedAt - changedAt} ms to apply`);
     assert.ok(seen.filter((s) => s.at > appliedAt).every((s) => s.version === 'v2'), 'after applying, only v2 answers');

@@ -1,0 +1,37 @@
+# One Dockerfile, one target per Skiff process. Images hold the esbuild bundles from
+# `npm run build` (dist/apps/*), so nothing is installed inside the image.
+#   npm run build && docker build --target proxy -t skiff/proxy .
+# BASE_IMAGE lets machines without registry access use a locally built Node.js image.
+ARG BASE_IMAGE=node:24-slim
+
+FROM ${BASE_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+# A fixed unprivileged uid: works on images that have no "node" user.
+USER 65532:65532
+
+FROM runtime AS control-plane
+COPY --chown=65532:65532 dist/apps/control-plane/ /app/
+EXPOSE 15010 15014
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15014/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "/app/main.js", "--bind", "0.0.0.0", "--config", "/etc/skiff/config"]
+
+FROM runtime AS proxy
+COPY --chown=65532:65532 dist/apps/proxy/ /app/
+EXPOSE 15000 15001 15006
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "/app/main.js"]
+
+FROM runtime AS gateway
+COPY --chown=65532:65532 dist/apps/gateway/ /app/
+EXPOSE 8080 15000
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "/app/main.js", "--bind", "0.0.0.0"]
+
+FROM runtime AS sample
+ARG APP
+COPY --chown=65532:65532 dist/apps/${APP}/ /app/
+ENV PORT=9080 HOST=0.0.0.0
+EXPOSE 9080
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:9080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "/app/main.js"]
