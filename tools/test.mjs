@@ -9,7 +9,8 @@
 //
 // Node 20 does not expand globs given to --test, so this script finds the files itself.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,9 +64,17 @@ if (unitOnly) files = files.filter((f) => !f.startsWith('apps/mesh-e2e/'));
 // Unit tests first: they are fast and their failures are the easiest to read.
 files.sort((a, b) => Number(a.startsWith('apps/mesh-e2e/')) - Number(b.startsWith('apps/mesh-e2e/')) || a.localeCompare(b));
 
+/** The JS file of a package's bin, found through its package.json (layouts differ by version). */
+function binOf(pkg, name) {
+  const require = createRequire(join(root, 'package.json'));
+  const manifestPath = require.resolve(`${pkg}/package.json`);
+  const bin = JSON.parse(readFileSync(manifestPath, 'utf8')).bin;
+  return join(manifestPath, '..', typeof bin === 'string' ? bin : bin[name]);
+}
+
 if (all && !skipChecks) {
-  step('typecheck (tsc --noEmit)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-  step('lint (nx run-many -t lint)', process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'run-many', '-t', 'lint', '--output-style=static']);
+  step('typecheck (tsc --noEmit)', process.execPath, [binOf('typescript', 'tsc'), '-p', 'tsconfig.json']);
+  step('lint (nx run-many -t lint)', process.execPath, [binOf('nx', 'nx'), 'run-many', '-t', 'lint', '--output-style=static']);
 }
 
 process.stdout.write(`\n▶ tests: ${files.length} files\n`);

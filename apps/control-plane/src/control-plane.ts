@@ -19,7 +19,8 @@ export interface RunningControlPlane {
 export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger): Promise<RunningControlPlane> {
   const registry = new WorkloadRegistry(flags.graceMs);
   let current: ConfigSet = { resources: [], issues: [], files: [] };
-  let discovery: DiscoveryServer | undefined;
+  // The discovery server needs the loaded config, and the file source needs to tell it about changes.
+  const late: { discovery?: DiscoveryServer } = {};
   const source = new FileConfigSource(resolve(flags.configDir), (set, changed) => {
     current = set;
     const fresh = set.issues.filter((i) => changed.some((f) => i.file.endsWith(f)));
@@ -27,10 +28,11 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     const rejected = set.files.filter((f) => f.rejected && changed.some((c) => f.file.endsWith(c)));
     for (const f of rejected) logger.error({ file: f.file }, `${f.file} rejected; its last good version stays in force`);
     logger.info({ changed, resources: set.resources.length }, 'config changed');
-    discovery?.schedulePush(0);
+    late.discovery?.schedulePush(0);
   });
   current = await source.start();
-  discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs });
+  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs });
+  late.discovery = discovery;
   let monitoring: Server | undefined;
   try {
     const xds = await discovery.listen(`${flags.bind}:${flags.xdsPort}`);
