@@ -10,7 +10,7 @@ Starts the local mesh on loopback, no Docker: the control plane, the ingress gat
 sample apps (frontend, reviews v1 and v2, ratings) each with its sidecar. Ctrl-C stops it all.
 
   --config <dir>       Istio YAML to load and watch (default: ./config)
-  --port-offset <n>    add n to every port, to run two meshes on one machine (default: 0)
+  --port-offset <n>    add n to every port, to run two meshes on one machine (e.g. 1000; default: 0)
   -h, --help           this text`;
 
 export async function up(argv: string[], root: string): Promise<number> {
