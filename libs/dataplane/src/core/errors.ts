@@ -27,3 +27,11 @@ export function classifyUpstreamError(error: unknown): LocalReply {
   }
   return upstreamConnectFailure(code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'connection termination' : `${code || 'error'}`);
 }
+export const faultAbort = (status: number): LocalReply => ({ status, body: 'fault filter abort', flag: 'FI' });
+export const overflow = (): LocalReply => ({ status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow', flag: 'UO' });
+export const clusterNotFound = (cluster: string): LocalReply => ({ status: 503, body: `cluster not found: ${cluster}\n`, flag: 'NC' });
+export const upstreamReset = (reason: string): LocalReply => ({
+  status: 503,
+  body: `upstream connect error or disconnect/reset before headers. reset reason: ${reason}\n`,
+  flag: 'UF',
+});

@@ -1,16 +1,28 @@
-// The request path shared by the outbound listener and the gateway: find the virtual host and
-// route, pick a weighted cluster, pick an endpoint, forward over a pooled connection. Every
-// step reads the snapshot captured when the request arrived.
+// The request path shared by the outbound listener and the gateway, as a pipeline of small
+// steps over the snapshot captured when the request arrived:
+//   route match -> redirect | fault -> pick weighted cluster -> rewrite -> header ops
+//   -> mirror (fire and forget) -> attempts (host pick, circuit breaker, per-try timeout,
+//   outlier accounting, retry policy) -> relay response with response header ops.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { selectRoute, pickCluster } from '@skiff/routing';
+import { pipeline } from 'node:stream/promises';
+import type { Dispatcher } from 'undici';
+import type { RetryPolicy, RouteAction, WeightedCluster } from '@skiff/api';
+import { pickCluster, selectRoute } from '@skiff/routing';
 import type { Logger } from '@skiff/telemetry';
+import type { ClusterRuntime, EndpointRuntime } from './cluster-runtime.js';
 import type { CompiledSnapshot } from './compiled-snapshot.js';
-import type { SnapshotHolder } from './snapshot-holder.js';
-import { badRequest, noHealthyUpstream, noRoute, notReady } from './errors.js';
+import { badRequest, classifyUpstreamError, clusterNotFound, faultAbort, noHealthyUpstream, noRoute, notReady, overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from './errors.js';
 import { forward, sendLocalReply, type ForwardResult } from './forward.js';
-import { forwardableHeaders } from './hop-by-hop.js';
+import { forwardableHeaders, type HeaderMap } from './hop-by-hop.js';
 import { ensureRequestId } from './request-id.js';
 import { requestTarget, type RequestTarget } from './request-target.js';
+import type { SnapshotHolder } from './snapshot-holder.js';
+import { planFault } from './steps/fault.js';
+import { applyHeaderOperations } from './steps/header-ops.js';
+import { bodyForAttempt, readRequestBody, replayable, type RequestBody } from './steps/request-body.js';
+import { isRetriable, retryBackoffMs, type AttemptOutcome } from './steps/retry-policy.js';
+import { rewritePath, shadowAuthority } from './steps/rewrite.js';
+import { callUpstream } from './upstream-call.js';
 import { originOf, type UpstreamPools } from './upstream-pools.js';
 
 export interface RouterOptions {
@@ -25,6 +37,8 @@ export interface RouterOptions {
   sourceNamespace?: string;
   random?: () => number;
 }
+
+type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
 
 export function createRouterHandler(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = options.random ?? Math.random;
@@ -63,30 +77,167 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   if (!decision || decision.kind === 'no-virtual-host') {
     if (!options.passthrough) return sendLocalReply(res, noRoute(target.authority));
     // PassthroughCluster: a host the mesh does not know goes where the app asked.
-    const pool = options.pools.get(originOf(target.host, target.port));
-    return forward(pool, req, res, { method, path: target.path, headers }).then((r) => (r.retriable && r.reply ? sendLocalReply(res, r.reply) : r));
+    const result = await forward(options.pools.get(originOf(target.host, target.port)), req, res, { method, path: target.path, headers });
+    return result.retriable && result.reply ? sendLocalReply(res, result.reply) : result;
   }
   if (decision.kind === 'no-route') return sendLocalReply(res, noRoute(target.authority));
 
-  const action = decision.route.route.action;
-  if (action.kind === 'redirect') {
-    const location = `${action.scheme ?? 'http'}://${action.authority ?? target.authority}${action.uri ?? target.path}`;
-    res.writeHead(action.redirectCode, { location, 'content-length': 0 });
-    res.end();
-    return { status: action.redirectCode, flag: '-', retriable: false };
-  }
+  const route = decision.route.route;
+  const action = route.action;
+  if (action.kind === 'redirect') return redirect(res, action, target);
+
+  const fault = planFault(action.fault, random);
+  if (fault.delayMs > 0 && !(await sleepUnlessGone(fault.delayMs, res))) return { status: 0, flag: 'DC', retriable: false };
+  if (fault.abortStatus !== undefined) return sendLocalReply(res, faultAbort(fault.abortStatus));
 
   const weighted = pickCluster(decision.route, random);
-  const attempts = 1 + (action.retries?.attempts ?? 2);
-  let last: ForwardResult | undefined;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const cluster = snapshot.clusters.get(weighted.cluster);
-    const endpoint = cluster?.pick();
-    if (!endpoint) return sendLocalReply(res, noHealthyUpstream(weighted.cluster));
-    last = await forward(options.pools.get(endpoint.origin), req, res, { method, path: target.path, headers });
-    if (!last.retriable) return last;
+  let path = target.path;
+  if (action.rewrite?.uri !== undefined) path = rewritePath(path, decision.match?.match.uri, action.rewrite.uri);
+  if (action.rewrite?.authority !== undefined) headers['host'] = action.rewrite.authority;
+  applyHeaderOperations(headers, route.headers?.request);
+  applyHeaderOperations(headers, weighted.headers?.request);
+
+  const body = await readRequestBody(req);
+  if (action.mirror && (action.mirror.percent >= 100 || random() * 100 < action.mirror.percent)) {
+    mirror(options, snapshot, action.mirror.cluster, method, path, headers, body);
   }
-  return last?.reply ? sendLocalReply(res, last.reply) : (last as ForwardResult);
+
+  return attempts(options, random, snapshot, res, { action, weighted, method, path, headers, body, responseOps: [route.headers?.response, weighted.headers?.response] });
+}
+
+interface AttemptPlan {
+  action: ForwardAction;
+  weighted: WeightedCluster;
+  method: string;
+  path: string;
+  headers: HeaderMap;
+  body: RequestBody;
+  responseOps: Array<Parameters<typeof applyHeaderOperations>[1]>;
+}
+
+async function attempts(options: RouterOptions, random: () => number, snapshot: CompiledSnapshot, res: ServerResponse, plan: AttemptPlan): Promise<ForwardResult> {
+  const cluster = snapshot.clusters.get(plan.weighted.cluster);
+  if (!cluster) return sendLocalReply(res, clusterNotFound(plan.weighted.cluster));
+  const retries: RetryPolicy | undefined = replayable(plan.body) ? plan.action.retries : undefined;
+  const maxAttempts = 1 + (retries?.attempts ?? 0);
+  const deadline = plan.action.timeoutMs ? Date.now() + plan.action.timeoutMs : Infinity;
+  const clientGone = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) clientGone.abort();
+  };
+  res.once('close', onClose);
+  const tried: EndpointRuntime[] = [];
+  let lastReply: LocalReply = noHealthyUpstream(cluster.name);
+  try {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      if (attempt > 0) {
+        const wait = retryBackoffMs(attempt - 1, random);
+        if (Date.now() + wait >= deadline) break;
+        if (wait > 0 && !(await sleepUnlessGone(wait, res))) return { status: 0, flag: 'DC', retriable: false };
+      }
+      const host = cluster.pickHost(plan.headers, tried);
+      if (!host) return sendLocalReply(res, noHealthyUpstream(cluster.name));
+      if (!cluster.tryAcquire()) return sendLocalReply(res, overflow());
+      tried.push(host);
+      const remaining = deadline - Date.now();
+      const perTry = retries?.perTryTimeoutMs ?? 0;
+      const budget = Math.min(remaining, perTry > 0 ? perTry : Infinity);
+      const timer = new AbortController();
+      const timeoutHandle = Number.isFinite(budget) ? setTimeout(() => timer.abort(), Math.max(0, budget)) : undefined;
+      const signal = AbortSignal.any([timer.signal, clientGone.signal]);
+      let released = false;
+      const release = () => {
+        if (!released) {
+          released = true;
+          cluster.release();
+        }
+      };
+      try {
+        const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions), {
+          method: plan.method,
+          path: plan.path,
+          headers: plan.headers,
+          body: bodyForAttempt(plan.body),
+          signal,
+        });
+        if (clientGone.signal.aborted) return { status: 0, flag: 'DC', retriable: false };
+        if (result.kind === 'error') {
+          const timedOut = timer.signal.aborted;
+          const outcome: AttemptOutcome = timedOut ? { perTryTimeout: true } : result.outcome;
+          cluster.record(host, outcome);
+          const overallTimeout = timedOut && Date.now() >= deadline - 1;
+          lastReply = overallTimeout || timedOut ? upstreamTimeout() : outcome.connectFailure ? upstreamConnectFailure('connection failure') : upstreamReset(result.code === 'UND_ERR_SOCKET' ? 'connection termination' : result.code);
+          if (overallTimeout || !isRetriable(retries, outcome)) return sendLocalReply(res, lastReply);
+          continue;
+        }
+        const { response } = result;
+        cluster.record(host, { status: response.statusCode });
+        if (attempt + 1 < maxAttempts && isRetriable(retries, { status: response.statusCode })) {
+          response.body.dump().catch(() => undefined);
+          lastReply = { status: response.statusCode, body: '', flag: 'URX' };
+          // Keep the last answer if no retry follows; that needs it unread, so only drop it when
+          // another attempt will really happen.
+          continue;
+        }
+        return await relay(res, response, plan.responseOps, release);
+      } finally {
+        if (timeoutHandle) clearTimeout(timeoutHandle);
+        release();
+      }
+    }
+    return sendLocalReply(res, lastReply.body === '' ? upstreamReset('retries exhausted') : lastReply);
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+async function relay(res: ServerResponse, response: Dispatcher.ResponseData, responseOps: AttemptPlan['responseOps'], release: () => void): Promise<ForwardResult> {
+  const headers = forwardableHeaders(response.headers);
+  for (const ops of responseOps) applyHeaderOperations(headers, ops);
+  res.writeHead(response.statusCode, headers);
+  try {
+    await pipeline(response.body, res);
+  } catch (error) {
+    release();
+    res.destroy();
+    return { status: response.statusCode, flag: classifyUpstreamError(error).flag === 'UT' ? 'UT' : 'UPE', retriable: false };
+  }
+  return { status: response.statusCode, flag: '-', retriable: false };
+}
+
+function redirect(res: ServerResponse, action: Extract<RouteAction, { kind: 'redirect' }>, target: RequestTarget): ForwardResult {
+  const host = action.authority ?? target.host;
+  const port = action.port !== undefined ? `:${action.port}` : action.authority === undefined && target.authority.includes(':') ? target.authority.slice(target.authority.lastIndexOf(':')) : '';
+  const location = `${action.scheme ?? 'http'}://${host}${port}${action.uri ?? target.path}`;
+  res.writeHead(action.redirectCode, { location, 'content-length': 0 });
+  res.end();
+  return { status: action.redirectCode, flag: '-', retriable: false };
+}
+
+/** Mirroring (shadowing): a copy to another cluster whose answer nobody waits for. */
+function mirror(options: RouterOptions, snapshot: CompiledSnapshot, clusterName: string, method: string, path: string, headers: HeaderMap, body: RequestBody): void {
+  if (!replayable(body)) return;
+  const cluster: ClusterRuntime | undefined = snapshot.clusters.get(clusterName);
+  const host = cluster?.pickHost(headers, []);
+  if (!cluster || !host) return;
+  const shadowHeaders = { ...headers, host: shadowAuthority(String(headers['host'] ?? '')) };
+  void callUpstream(options.pools.get(host.origin, cluster.poolOptions), { method, path, headers: shadowHeaders, body: bodyForAttempt(body), signal: AbortSignal.timeout(30_000) })
+    .then((result) => (result.kind === 'response' ? result.response.body.dump() : undefined))
+    .catch(() => undefined);
+}
+
+function sleepUnlessGone(ms: number, res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(res.writableFinished);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    res.once('close', onClose);
+  });
 }
 
 export type { CompiledSnapshot };

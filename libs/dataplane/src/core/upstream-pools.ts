@@ -6,6 +6,9 @@ import { Pool } from 'undici';
 export interface PoolOptions {
   connections?: number;
   keepAliveTimeoutMs?: number;
+  /** Envoy's max_requests_per_connection (DestinationRule http.maxRequestsPerConnection). */
+  maxRequestsPerConnection?: number;
+  connectTimeoutMs?: number;
 }
 
 export class UpstreamPools {
@@ -16,24 +19,30 @@ export class UpstreamPools {
     this.#options = options;
   }
 
-  get(origin: string): Pool {
-    let pool = this.#pools.get(origin);
+  /** One pool per origin and settings: clusters with different connection limits do not share. */
+  get(origin: string, options?: PoolOptions): Pool {
+    const key = options ? `${origin}#${options.connections ?? ''}/${options.maxRequestsPerConnection ?? ''}/${options.connectTimeoutMs ?? ''}` : origin;
+    let pool = this.#pools.get(key);
     if (!pool) {
+      const o = { ...this.#options, ...options };
       pool = new Pool(origin, {
-        connections: this.#options.connections ?? 128,
-        keepAliveTimeout: this.#options.keepAliveTimeoutMs ?? 30_000,
+        connections: o.connections ?? 128,
+        keepAliveTimeout: o.keepAliveTimeoutMs ?? 30_000,
         pipelining: 1,
+        ...(o.maxRequestsPerConnection ? { maxRequestsPerClient: o.maxRequestsPerConnection } : {}),
+        ...(o.connectTimeoutMs ? { connectTimeout: o.connectTimeoutMs } : {}),
       });
-      this.#pools.set(origin, pool);
+      this.#pools.set(key, pool);
     }
     return pool;
   }
 
   /** Gracefully closes pools whose origin is no longer in use. */
   retainOnly(origins: ReadonlySet<string>): void {
-    for (const [origin, pool] of this.#pools) {
-      if (origins.has(origin)) continue;
-      this.#pools.delete(origin);
+    for (const [key, pool] of this.#pools) {
+      const hash = key.indexOf('#');
+      if (origins.has(hash < 0 ? key : key.slice(0, hash))) continue;
+      this.#pools.delete(key);
       void pool.close().catch(() => undefined);
     }
   }

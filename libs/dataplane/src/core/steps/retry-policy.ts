@@ -1,0 +1,55 @@
+// Envoy's retry conditions (x-envoy-retry-on), as Istio's `retries.retryOn` passes them through.
+// https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
+import type { RetryPolicy } from '@skiff/api';
+
+export interface AttemptOutcome {
+  /** Upstream status when a response arrived. */
+  status?: number;
+  /** The connection could not be made (refused, connect timeout). Nothing was sent. */
+  connectFailure?: boolean;
+  /** The connection broke before a response (reset, closed). */
+  reset?: boolean;
+  /** This attempt's per-try timeout fired. */
+  perTryTimeout?: boolean;
+}
+
+export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOutcome): boolean {
+  if (!policy || policy.attempts <= 0) return false;
+  const { status } = outcome;
+  for (const condition of policy.retryOn) {
+    switch (condition) {
+      case '5xx':
+        if ((status !== undefined && status >= 500) || outcome.connectFailure || outcome.reset || outcome.perTryTimeout) return true;
+        break;
+      case 'gateway-error':
+        if (status === 502 || status === 503 || status === 504 || outcome.perTryTimeout) return true;
+        break;
+      case 'connect-failure':
+        if (outcome.connectFailure) return true;
+        break;
+      case 'reset':
+        if (outcome.reset || outcome.connectFailure) return true;
+        break;
+      case 'retriable-4xx':
+        if (status === 409) return true;
+        break;
+      case 'retriable-status-codes':
+        if (status !== undefined && policy.retriableStatusCodes.includes(status)) return true;
+        break;
+      case 'refused-stream':
+        // HTTP/2 REFUSED_STREAM; the closest HTTP/1.1 equivalent is a refused connection.
+        if (outcome.connectFailure) return true;
+        break;
+      default:
+        // gRPC conditions (cancelled, unavailable, …) need gRPC status codes; Skiff proxies HTTP/1.1.
+        break;
+    }
+  }
+  return false;
+}
+
+/** Envoy's default back-off: base 25 ms, capped at 10× base, fully jittered. */
+export function retryBackoffMs(retryIndex: number, random: () => number, baseMs = 25): number {
+  const ceiling = Math.min(baseMs * 10, baseMs * 2 ** retryIndex);
+  return Math.floor(random() * ceiling);
+}
