@@ -22,7 +22,7 @@ if (args.includes('--help') || args.includes('-h')) {
 
   --all          typecheck, lint, then every test file (unit and whole-mesh)
   --unit         every unit test, skipping the whole-mesh tests in apps/mesh-e2e
-  <project-dir>  only the tests under that folder, e.g. libs/routing
+  <project-dir>  only the tests under that folder, e.g. libs/routing (or one *.test.ts file)
   --skip-checks  with --all: skip typecheck and lint
 
 Environment: TEST_CONCURRENCY (default 2) files run at once.`);
@@ -59,7 +59,7 @@ function findTests(dir, out = []) {
 }
 
 const searchDirs = dirs.length > 0 ? dirs : ['libs', 'apps'];
-let files = searchDirs.flatMap((d) => findTests(join(root, d)));
+let files = searchDirs.flatMap((d) => (d.endsWith('.test.ts') ? [d] : findTests(join(root, d))));
 if (unitOnly) files = files.filter((f) => !f.startsWith('apps/mesh-e2e/'));
 // Unit tests first: they are fast and their failures are the easiest to read.
 files.sort((a, b) => Number(a.startsWith('apps/mesh-e2e/')) - Number(b.startsWith('apps/mesh-e2e/')) || a.localeCompare(b));
