@@ -39,7 +39,16 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         out = json(
           [...(snapshot?.clusters.values() ?? [])].map((c) => ({
             name: c.name,
-            endpoints: c.endpoints.map((e) => ({ address: `${e.endpoint.address}:${e.endpoint.port}`, workload: e.endpoint.workload, labels: e.endpoint.labels })),
+            loadBalancer: c.policy.loadBalancer.kind,
+            circuitBreaker: { active: c.breaker.active, overflows: c.breaker.overflows },
+            outlierDetection: c.detector ? c.detector.stats : undefined,
+            endpoints: c.endpoints.map((e) => ({
+              address: `${e.endpoint.address}:${e.endpoint.port}`,
+              workload: e.endpoint.workload,
+              labels: e.endpoint.labels,
+              health: c.detector?.isEjected(e) ? 'EJECTED' : 'HEALTHY',
+              active: e.active,
+            })),
           })),
         );
         break;

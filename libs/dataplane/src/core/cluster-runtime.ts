@@ -1,46 +1,92 @@
-// A cluster as the proxy runs it: its hosts, a load balancer over them, circuit-breaker limits
-// and outlier detection, all built once per snapshot so the hot path is an array walk.
-import type { Cluster, Endpoint } from '@skiff/api';
+// A cluster as the proxy runs it: hosts, a load balancer, circuit-breaker limits and outlier
+// detection from the DestinationRule, built once per snapshot so the hot path is an array walk.
+// State that must outlive a push (in-flight counts, ejections, breaker counters) is carried
+// over from the previous snapshot's runtime of the same name.
+import type { Cluster } from '@skiff/api';
+import {
+  CircuitBreaker,
+  compileTrafficPolicy,
+  createLoadBalancer,
+  everyHost,
+  OutlierDetector,
+  reconcileHosts,
+  type ClusterPolicy,
+  type Host,
+  type HostPredicate,
+  type LoadBalancer,
+} from '../cluster/index.js';
 import type { AttemptOutcome } from './steps/retry-policy.js';
-import { originOf, type PoolOptions } from './upstream-pools.js';
+import type { PoolOptions } from './upstream-pools.js';
 
-export interface EndpointRuntime {
-  endpoint: Endpoint;
-  origin: string;
+/** What the router needs of a host: where it is (kept for callers written before hosts had state). */
+export type EndpointRuntime = Host;
+
+export interface ClusterRuntimeOptions {
+  random?: () => number;
+  now?: () => number;
 }
 
 export class ClusterRuntime {
   readonly name: string;
-  readonly endpoints: readonly EndpointRuntime[];
-  readonly poolOptions: PoolOptions | undefined = undefined;
-  #next = 0;
+  readonly hosts: readonly Host[];
+  readonly policy: ClusterPolicy;
+  readonly breaker: CircuitBreaker;
+  readonly detector: OutlierDetector | undefined;
+  readonly poolOptions: PoolOptions;
+  readonly #lb: LoadBalancer;
 
-  constructor(readonly cluster: Cluster) {
+  constructor(
+    readonly cluster: Cluster,
+    previous: ClusterRuntime | undefined,
+    options: ClusterRuntimeOptions = {},
+  ) {
     this.name = cluster.name;
-    this.endpoints = cluster.endpoints.map((endpoint) => ({ endpoint, origin: originOf(endpoint.address, endpoint.port) }));
+    this.policy = compileTrafficPolicy(cluster.trafficPolicy, `cluster ${cluster.name} trafficPolicy`);
+    this.hosts = reconcileHosts(previous?.hosts ?? [], cluster.endpoints);
+    this.#lb = createLoadBalancer(this.policy.loadBalancer, this.hosts, options.random ?? Math.random);
+    this.detector = this.policy.outlierDetection ? new OutlierDetector(this.policy.outlierDetection, this.hosts, options.now ?? Date.now) : undefined;
+    const limits = this.policy.connectionPool;
+    const sameLimits = previous && JSON.stringify(previous.breaker.limits) === JSON.stringify(pickLimits(limits));
+    this.breaker = sameLimits && previous ? previous.breaker : new CircuitBreaker(pickLimits(limits));
+    this.poolOptions = {
+      ...(Number.isFinite(limits.maxConnections) ? { connections: limits.maxConnections } : {}),
+      ...(limits.maxRequestsPerConnection > 0 ? { maxRequestsPerConnection: limits.maxRequestsPerConnection } : {}),
+      connectTimeoutMs: limits.connectTimeoutMs,
+      ...(Number.isFinite(limits.idleTimeoutMs) ? { keepAliveTimeoutMs: limits.idleTimeoutMs } : {}),
+    };
   }
 
-  /** Round robin, preferring hosts this request has not tried yet (Istio's retry host predicate). */
-  pickHost(_headers: Record<string, unknown>, tried: readonly EndpointRuntime[]): EndpointRuntime | undefined {
-    const n = this.endpoints.length;
-    if (n === 0) return undefined;
-    for (let i = 0; i < n; i++) {
-      const candidate = this.endpoints[(this.#next + i) % n] as EndpointRuntime;
-      if (!tried.includes(candidate)) {
-        this.#next = (this.#next + i + 1) % n;
-        return candidate;
-      }
+  /** Hosts for `/clusters` and `skiff proxy-config endpoints`. */
+  get endpoints(): readonly Host[] {
+    return this.hosts;
+  }
+
+  /**
+   * Picks a host: not ejected (unless in panic), and on a retry preferably one this request
+   * has not tried yet (Istio's previous-hosts retry predicate).
+   */
+  pickHost(hashKey: string | undefined, tried: readonly Host[]): Host | undefined {
+    const available: HostPredicate = this.detector?.availability() ?? everyHost;
+    if (tried.length > 0) {
+      const fresh = this.#lb.pick({ hashKey }, (h) => available(h) && !tried.includes(h));
+      if (fresh) return fresh;
     }
-    const chosen = this.endpoints[this.#next % n];
-    this.#next = (this.#next + 1) % n;
-    return chosen;
+    return this.#lb.pick({ hashKey }, available);
   }
 
   tryAcquire(): boolean {
-    return true;
+    return this.breaker.tryAcquire();
   }
 
-  release(): void {}
+  release(): void {
+    this.breaker.release();
+  }
 
-  record(_host: EndpointRuntime, _outcome: AttemptOutcome): void {}
+  record(host: Host, outcome: AttemptOutcome): void {
+    this.detector?.recordResult(host, { status: outcome.status, connectFailure: outcome.connectFailure, timeout: outcome.perTryTimeout, reset: outcome.reset });
+  }
+}
+
+function pickLimits(p: ClusterPolicy['connectionPool']) {
+  return { maxConnections: p.maxConnections, maxPendingRequests: p.maxPendingRequests, maxRequests: p.maxRequests, maxRetries: p.maxRetries };
 }

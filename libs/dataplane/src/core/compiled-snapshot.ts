@@ -10,10 +10,11 @@ export class CompiledSnapshot {
   readonly clusters = new Map<string, ClusterRuntime>();
   readonly origins = new Set<string>();
 
-  constructor(readonly raw: ProxySnapshot) {
+  /** `previous`: the snapshot being replaced, whose per-cluster state carries over. */
+  constructor(readonly raw: ProxySnapshot, previous?: CompiledSnapshot) {
     for (const rc of raw.routeConfigs) this.routeConfigs.set(rc.name, compileRouteConfig(rc));
     for (const cluster of raw.clusters) {
-      const runtime = new ClusterRuntime(cluster);
+      const runtime = new ClusterRuntime(cluster, previous?.clusters.get(cluster.name));
       this.clusters.set(cluster.name, runtime);
       for (const e of runtime.endpoints) this.origins.add(e.origin);
     }

@@ -23,6 +23,7 @@ import { bodyForAttempt, readRequestBody, replayable, type RequestBody } from '.
 import { isRetriable, retryBackoffMs, type AttemptOutcome } from './steps/retry-policy.js';
 import { rewritePath, shadowAuthority } from './steps/rewrite.js';
 import { callUpstream } from './upstream-call.js';
+import { hashKeyFor } from '../cluster/index.js';
 import { originOf, type UpstreamPools } from './upstream-pools.js';
 
 export interface RouterOptions {
@@ -102,7 +103,17 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
     mirror(options, snapshot, action.mirror.cluster, method, path, headers, body);
   }
 
-  return attempts(options, random, snapshot, res, { action, weighted, method, path, headers, body, responseOps: [route.headers?.response, weighted.headers?.response] });
+  const query = path.indexOf('?');
+  return attempts(options, random, snapshot, res, {
+    action,
+    weighted,
+    method,
+    path,
+    headers,
+    body,
+    responseOps: [route.headers?.response, weighted.headers?.response],
+    hashRequest: { headers: req.headers, sourceIp: req.socket.remoteAddress, query: query < 0 ? undefined : path.slice(query + 1) },
+  });
 }
 
 interface AttemptPlan {
@@ -113,6 +124,7 @@ interface AttemptPlan {
   headers: HeaderMap;
   body: RequestBody;
   responseOps: Array<Parameters<typeof applyHeaderOperations>[1]>;
+  hashRequest: Parameters<typeof hashKeyFor>[1];
 }
 
 async function attempts(options: RouterOptions, random: () => number, snapshot: CompiledSnapshot, res: ServerResponse, plan: AttemptPlan): Promise<ForwardResult> {
@@ -127,6 +139,8 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
   };
   res.once('close', onClose);
   const tried: EndpointRuntime[] = [];
+  const hashKey = hashKeyFor(cluster.policy.loadBalancer, plan.hashRequest, random);
+  if (hashKey?.setCookie) plan.responseOps = [...plan.responseOps, { add: { 'set-cookie': hashKey.setCookie } }];
   let lastReply: LocalReply = noHealthyUpstream(cluster.name);
   try {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -135,10 +149,11 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         if (Date.now() + wait >= deadline) break;
         if (wait > 0 && !(await sleepUnlessGone(wait, res))) return { status: 0, flag: 'DC', retriable: false };
       }
-      const host = cluster.pickHost(plan.headers, tried);
+      const host = cluster.pickHost(hashKey?.key, tried);
       if (!host) return sendLocalReply(res, noHealthyUpstream(cluster.name));
-      if (!cluster.tryAcquire()) return sendLocalReply(res, overflow());
+      if (!cluster.tryAcquire()) return sendLocalReply(res, overflow(), { 'x-envoy-overloaded': 'true' });
       tried.push(host);
+      host.active++;
       const remaining = deadline - Date.now();
       const perTry = retries?.perTryTimeoutMs ?? 0;
       const budget = Math.min(remaining, perTry > 0 ? perTry : Infinity);
@@ -149,6 +164,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
       const release = () => {
         if (!released) {
           released = true;
+          host.active--;
           cluster.release();
         }
       };
@@ -218,7 +234,7 @@ function redirect(res: ServerResponse, action: Extract<RouteAction, { kind: 'red
 function mirror(options: RouterOptions, snapshot: CompiledSnapshot, clusterName: string, method: string, path: string, headers: HeaderMap, body: RequestBody): void {
   if (!replayable(body)) return;
   const cluster: ClusterRuntime | undefined = snapshot.clusters.get(clusterName);
-  const host = cluster?.pickHost(headers, []);
+  const host = cluster?.pickHost(undefined, []);
   if (!cluster || !host) return;
   const shadowHeaders = { ...headers, host: shadowAuthority(String(headers['host'] ?? '')) };
   void callUpstream(options.pools.get(host.origin, cluster.poolOptions), { method, path, headers: shadowHeaders, body: bodyForAttempt(body), signal: AbortSignal.timeout(30_000) })

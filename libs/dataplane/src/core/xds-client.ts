@@ -92,7 +92,7 @@ export class XdsClient {
   #apply(stream: DiscoveryStream, response: DiscoveryResponse): void {
     try {
       const snapshot = parseSnapshot(response.snapshotJson);
-      const compiled = new CompiledSnapshot(snapshot);
+      const compiled = new CompiledSnapshot(snapshot, this.options.holder.current);
       this.options.holder.swap(compiled);
       this.status.version = response.versionInfo;
       this.status.acks += 1;
