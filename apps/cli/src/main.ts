@@ -1,6 +1,9 @@
 // `skiff`: the command-line entry. Each command lives in commands/<name>.ts.
 import { fileURLToPath } from 'node:url';
+import { proxyConfig } from './commands/proxy-config.js';
+import { simulate } from './commands/simulate.js';
 import { up } from './commands/up.js';
+import { analyze } from './commands/analyze.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -8,11 +11,17 @@ const HELP = `usage: skiff <command> [options]
 
 Commands:
   up          start the local mesh (control plane, gateway, sample apps with sidecars)
+  analyze     check Istio config across files, like istioctl analyze (exit 1 on errors)
+  simulate    which route, cluster and endpoints a request would take, and why
+  proxy-config  show a running proxy's routes, clusters, endpoints or listeners
 
 Run "skiff <command> --help" for a command's options.`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   up: (argv) => up(argv, root),
+  analyze: (argv) => analyze(argv),
+  simulate: (argv) => simulate(argv),
+  'proxy-config': (argv) => proxyConfig(argv),
 };
 
 const [name, ...rest] = process.argv.slice(2);
