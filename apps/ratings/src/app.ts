@@ -3,6 +3,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import type { Logger } from '@skiff/telemetry';
+import { createRequestStats } from './request-stats.js';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
 
 export interface RatingsAppOptions {
@@ -17,7 +18,9 @@ export function createApp(options: RatingsAppOptions = {}): express.Application 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestId(), accessLog(logger));
+  const stats = createRequestStats();
+  app.use(stats.count, requestId(), accessLog(logger));
+  app.use(stats.routes);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'ratings' });

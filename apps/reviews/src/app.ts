@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Dispatcher } from 'undici';
 import { pickPropagatedHeaders, type Logger } from '@skiff/telemetry';
 import { applyBehaviourUpdate, shouldFail, type Behaviour } from './behaviour.js';
+import { createRequestStats } from './request-stats.js';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
 import { createOutboundDispatcher, getJson } from './upstream.js';
 
@@ -66,10 +67,12 @@ export function createApp(options: ReviewsAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestId(), accessLog(logger), (_req, res, next) => {
+  const stats = createRequestStats();
+  app.use(stats.count, requestId(), accessLog(logger), (_req, res, next) => {
     res.setHeader('x-skiff-version', version);
     next();
   });
+  app.use(stats.routes);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'reviews', version });

@@ -66,6 +66,8 @@ export interface MeshPlanOptions {
   namespace?: string;
   /** Extra environment for every process (e.g. SKIFF_LOG_LEVEL). */
   env?: Record<string, string>;
+  /** Extra environment per sample app process, by workload name (e.g. `reviews-v2`); not for its sidecar. */
+  appEnv?: Record<string, Record<string, string>>;
   controlPlaneArgs?: string[];
 }
 
@@ -96,6 +98,10 @@ export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
 export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const { root, ports } = options;
   const namespace = options.namespace ?? 'default';
+  const unknownApps = Object.keys(options.appEnv ?? {}).filter((name) => !SAMPLE_WORKLOADS.some((w) => w.name === name));
+  if (unknownApps.length > 0) {
+    throw new Error(`meshPlan: appEnv names unknown workload(s) ${unknownApps.join(', ')}; the sample workloads are ${SAMPLE_WORKLOADS.map((w) => w.name).join(', ')}`);
+  }
   const controlPlane = `${host}:${ports.xds}`;
   const apps: ProcessSpec[] = [];
   const sidecars: ProcessSpec[] = [];
@@ -107,7 +113,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
       name: w.name,
       command: process.execPath,
       args: tsEntry(root, w.app),
-      env: { ...options.env, PORT: String(p.app), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
+      env: { ...options.env, ...options.appEnv?.[w.name], PORT: String(p.app), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
       cwd: root,
       ready: { url: `http://${host}:${p.app}/healthz` },
     });

@@ -13,6 +13,8 @@ export interface TestMeshOptions {
   config?: Record<string, string>;
   controlPlaneArgs?: string[];
   env?: Record<string, string>;
+  /** Extra environment per sample app, by workload name (frontend, reviews-v1, reviews-v2, ratings), e.g. FAIL_PERCENT. */
+  appEnv?: Record<string, Record<string, string>>;
 }
 
 export interface TestMesh {
@@ -40,6 +42,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     configDir,
     ports,
     env: { SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'info', ...options.env },
+    appEnv: options.appEnv,
     controlPlaneArgs: options.controlPlaneArgs,
   });
   const supervisor = new Supervisor({ quiet: true });

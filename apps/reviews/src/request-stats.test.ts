@@ -1,0 +1,45 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { createApp } from './app.js';
+import type { RequestStats } from './request-stats.js';
+import { listen, type Listening } from './test-support.js';
+
+let reviews: Listening;
+before(async () => {
+  reviews = await listen(createApp({ version: 'v1' }));
+});
+after(() => reviews.close());
+
+const stats = async (): Promise<RequestStats> => (await (await request(`${reviews.url}/admin/stats`)).body.json()) as RequestStats;
+const get = async (path: string, host?: string) => (await request(`${reviews.url}${path}`, { headers: host ? { host } : {} })).body.dump();
+
+test('GET /admin/stats counts served requests by path and Host; admin and health checks are not counted', async () => {
+  await (await request(`${reviews.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+  await get('/reviews/1', 'reviews:9080');
+  await get('/reviews/1', 'reviews-shadow:9080');
+  await get('/reviews/2', 'reviews:9080');
+  await get('/healthz');
+  await get('/admin/behaviour');
+  const s = await stats();
+  assert.equal(s.requests, 3);
+  assert.deepEqual(s.byPath, { '/reviews/1': 2, '/reviews/2': 1 });
+  assert.deepEqual(s.hosts, { 'reviews:9080': 2, 'reviews-shadow:9080': 1 });
+  assert.equal(s.inFlight, 0);
+  assert.equal(s.maxInFlight, 1);
+});
+
+test('maxInFlight sees concurrent requests, and POST /admin/stats/reset zeroes everything', async () => {
+  await (await request(`${reviews.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extraLatencyMs: 100 }) })).body.dump();
+  try {
+    await (await request(`${reviews.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+    await Promise.all([get('/reviews/1'), get('/reviews/1'), get('/reviews/1')]);
+    assert.equal((await stats()).maxInFlight, 3);
+  } finally {
+    await (await request(`${reviews.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extraLatencyMs: 0 }) })).body.dump();
+  }
+  const reset = await request(`${reviews.url}/admin/stats/reset`, { method: 'POST' });
+  assert.equal(reset.statusCode, 200);
+  await reset.body.dump();
+  assert.deepEqual(await stats(), { requests: 0, byPath: {}, hosts: {}, inFlight: 0, maxInFlight: 0 });
+});
