@@ -86,4 +86,34 @@ export function createDiscoveryClient(target: string): AggregatedDiscoveryClient
   }) as unknown as AggregatedDiscoveryClient;
 }
 
+export interface CertificateRequest {
+  csr: string;
+  validityDuration: number;
+}
+
+export interface CertificateResponse {
+  certChain: string[];
+}
+
+export interface CertificateClient extends grpc.Client {
+  CreateCertificate(request: CertificateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: CertificateResponse) => void): grpc.ClientUnaryCall;
+}
+
+let loadedCa: grpc.GrpcObject | undefined;
+
+function caServiceConstructor(): grpc.ServiceClientConstructor {
+  loadedCa ??= grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('ca.proto'), { keepCase: false, longs: Number, defaults: true }));
+  const pkg = loadedCa as unknown as { istio: { v1: { auth: { IstioCertificateService: grpc.ServiceClientConstructor } } } };
+  return pkg.istio.v1.auth.IstioCertificateService;
+}
+
+export function certificateServiceDefinition(): grpc.ServiceDefinition {
+  return caServiceConstructor().service;
+}
+
+export function createCertificateClient(target: string): CertificateClient {
+  const Client = caServiceConstructor();
+  return new Client(target, grpc.credentials.createInsecure()) as unknown as CertificateClient;
+}
+
 export { grpc };
