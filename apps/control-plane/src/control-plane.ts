@@ -5,6 +5,10 @@ import { formatIssue } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { startMonitoringServer } from './admin/monitoring-server.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
+import { certificateServiceDefinition } from '@skiff/protocol';
+import { BootstrapTokens } from './ca/bootstrap-tokens.js';
+import { loadOrCreateCa } from './ca/ca-store.js';
+import { certificateServiceHandlers, type IssuedCertificate } from './ca/certificate-service.js';
 import { DiscoveryServer } from './discovery/discovery-server.js';
 import { WorkloadRegistry } from './discovery/registry.js';
 import type { ControlPlaneFlags } from './flags.js';
@@ -31,12 +35,39 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     late.discovery?.schedulePush(0);
   });
   current = await source.start();
-  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs });
+  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain });
   late.discovery = discovery;
+  const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
+  const tokens = new BootstrapTokens(flags.tokens, flags.trustDomain);
+  if (tokens.size === 0) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
+  const issued: IssuedCertificate[] = [];
+  discovery.addService(
+    certificateServiceDefinition(),
+    certificateServiceHandlers({
+      ca,
+      tokens,
+      logger,
+      defaultTtlMs: flags.certTtlMs,
+      maxTtlMs: flags.maxCertTtlMs,
+      onIssued: (spiffeId, notAfter) => {
+        issued.push({ spiffeId, notAfter: notAfter.toISOString(), issuedAt: new Date().toISOString() });
+        if (issued.length > 500) issued.shift();
+      },
+    }),
+  );
   let monitoring: Server | undefined;
   try {
     const xds = await discovery.listen(`${flags.bind}:${flags.xdsPort}`);
-    monitoring = await startMonitoringServer({ host: flags.bind, port: flags.monitoringPort, config: () => current, configDir: flags.configDir, registry, discovery, startedAt: new Date() });
+    monitoring = await startMonitoringServer({
+      host: flags.bind,
+      port: flags.monitoringPort,
+      config: () => current,
+      configDir: flags.configDir,
+      registry,
+      discovery,
+      startedAt: new Date(),
+      ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
+    });
     const address = monitoring.address();
     const ports = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort };
     const running = discovery;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '@skiff/api';
 
 export const HELP = `usage: skiff-control-plane [options]
 
@@ -12,6 +13,14 @@ each proxy its config over the discovery stream.
   --warmup-ms <ms>          after a start, wait this long for proxies to reconnect before
                             pushing to proxies that already hold config (default: 3000)
   --grace-ms <ms>           keep a disconnected proxy's endpoints this long (default: 10000)
+  --trust-domain <domain>   SPIFFE trust domain of workload identities (default: cluster.local)
+  --ca-dir <dir>            where the CA keeps its root (created, key mode 0600) (default: .skiff/ca)
+  --ca-cert <file>          use this root certificate instead (with --ca-key)
+  --ca-key <file>           the root's private key (with --ca-cert)
+  --tokens <file>           bootstrap tokens: {"tokens":[{"token","namespace","serviceAccount"}]}
+                            a proxy must present one to get a certificate (default: none: CA refuses all)
+  --cert-ttl <duration>     workload certificate lifetime when the proxy asks for none (default: 24h)
+  --max-cert-ttl <duration> longest lifetime the CA grants (default: 24h)
   -h, --help                this text
 
 Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_CONFIG=/etc/skiff.`;
@@ -23,6 +32,13 @@ export interface ControlPlaneFlags {
   bind: string;
   warmupMs: number;
   graceMs: number;
+  trustDomain: string;
+  caDir: string;
+  caCert?: string;
+  caKey?: string;
+  tokens?: string;
+  certTtlMs: number;
+  maxCertTtlMs: number;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -32,6 +48,17 @@ function int(name: string, value: string | undefined, fallback: number): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+function duration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  try {
+    const ms = parseDuration(value);
+    if (ms < 1000) throw new Error('must be at least 1s');
+    return ms;
+  } catch (error) {
+    throw new Error(`--${name}: ${error instanceof Error ? error.message : String(error)} (e.g. 24h, 30m, 90s)`);
+  }
 }
 
 export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'help' {
@@ -44,6 +71,13 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       bind: { type: 'string' },
       'warmup-ms': { type: 'string' },
       'grace-ms': { type: 'string' },
+      'trust-domain': { type: 'string' },
+      'ca-dir': { type: 'string' },
+      'ca-cert': { type: 'string' },
+      'ca-key': { type: 'string' },
+      tokens: { type: 'string' },
+      'cert-ttl': { type: 'string' },
+      'max-cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,5 +91,12 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     bind: v('bind') ?? '127.0.0.1',
     warmupMs: int('warmup-ms', v('warmup-ms'), 3000),
     graceMs: int('grace-ms', v('grace-ms'), 10_000),
+    trustDomain: v('trust-domain') ?? 'cluster.local',
+    caDir: v('ca-dir') ?? '.skiff/ca',
+    caCert: v('ca-cert'),
+    caKey: v('ca-key'),
+    tokens: v('tokens'),
+    certTtlMs: duration('cert-ttl', v('cert-ttl'), 86_400_000),
+    maxCertTtlMs: duration('max-cert-ttl', v('max-cert-ttl'), 86_400_000),
   };
 }

@@ -1,5 +1,6 @@
 // Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
 import { parseArgs } from 'node:util';
+import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
 
 export const HELP = `usage: skiff-gateway [options]
@@ -15,6 +16,10 @@ VirtualService resources bound to it. Config comes from the control plane.
   --admin-port <port>        admin: /ready /config_dump (default: 15000)
   --control-plane <h:p>      discovery address (default: 127.0.0.1:15010)
   --bind <host>              address listeners bind (default: 127.0.0.1)
+  --token-file <file>       bootstrap token for the CA (or SKIFF_BOOTSTRAP_TOKEN); with it the
+                            proxy gets a SPIFFE certificate and speaks mTLS to peers
+  --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
+  --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
   -h, --help                 this text`;
 
 export interface GatewayFlags {
@@ -23,6 +28,7 @@ export interface GatewayFlags {
   adminPort: number;
   controlPlane: string;
   bind: string;
+  identity?: IdentityFlags;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -44,6 +50,9 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       'admin-port': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
+      'token-file': { type: 'string' },
+      'trust-domain': { type: 'string' },
+      'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,5 +79,6 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
     adminPort: portNumber('--admin-port', values['admin-port'] ?? env('admin-port') ?? '15000'),
     controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15010',
     bind,
+    identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
   };
 }

@@ -1,6 +1,7 @@
 // Command-line flags of the sidecar. Every flag also reads an environment variable
 // (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
 import { parseArgs } from 'node:util';
+import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
 
 export const HELP = `usage: skiff-proxy --service <name> --app-port <port> [options]
@@ -21,6 +22,10 @@ front of the app, and an admin port. Config comes from the control plane.
   --control-plane <h:p>     discovery address (default: 127.0.0.1:15010)
   --bind <host>             address listeners bind (default: 127.0.0.1)
   --address <host>          address peers use to reach the inbound listener (default: --bind)
+  --token-file <file>       bootstrap token for the CA (or SKIFF_BOOTSTRAP_TOKEN); with it the
+                            proxy gets a SPIFFE certificate and speaks mTLS to peers
+  --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
+  --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
   -h, --help                this text
 
 Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_APP_PORT=9080.`;
@@ -33,6 +38,7 @@ export interface ProxyFlags {
   adminPort: number;
   controlPlane: string;
   bind: string;
+  identity?: IdentityFlags;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -64,6 +70,9 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
       address: { type: 'string' },
+      'token-file': { type: 'string' },
+      'trust-domain': { type: 'string' },
+      'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,5 +110,6 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
     adminPort: port('admin-port', v('admin-port'), 15000),
     controlPlane: v('control-plane') ?? '127.0.0.1:15010',
     bind,
+    identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
   };
 }

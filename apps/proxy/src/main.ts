@@ -21,6 +21,7 @@ try {
     node: flags.node,
     controlPlane: flags.controlPlane,
     logger,
+    ...(flags.identity ? { identity: flags.identity } : {}),
     bindHost: flags.bind,
     adminPort: flags.adminPort,
     outboundPort: flags.outboundPort,

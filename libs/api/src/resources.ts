@@ -1,6 +1,8 @@
 // Istio-shaped resource types, named and nested exactly as Istio's API reference
-// (networking.istio.io/v1). Only the fields Skiff implements are typed here; the zod schemas in
-// schemas/ check documents against these shapes and report anything else.
+// (networking.istio.io/v1; the security.istio.io kinds are in security-resources.ts). Only the
+// fields Skiff implements are typed here; the zod schemas in schemas/ check documents against
+// these shapes and report anything else.
+import type { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from './security-resources.js';
 
 export interface ObjectMeta {
   name: string;
@@ -170,7 +172,7 @@ interface Resource<K extends string, S> {
 export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
 export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
 export type Gateway = Resource<'Gateway', GatewaySpec>;
-export type MeshResource = VirtualService | DestinationRule | Gateway;
+export type MeshResource = VirtualService | DestinationRule | Gateway | PeerAuthentication | AuthorizationPolicy | RequestAuthentication;
 export type MeshKind = MeshResource['kind'];
 
 /** Where a resource came from, so every message can point back at it. */

@@ -111,6 +111,10 @@ export const EndpointSchema = z.strictObject({
   /** Workload id of the proxy in front of it. */
   workload: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
+  /** SPIFFE ID the workload's certificate must carry: spiffe://<trust domain>/ns/<ns>/sa/<service account>. */
+  identity: z.string().optional(),
+  /** Istio's auto mTLS: "istio" when a sidecar fronts the endpoint (then callers use mTLS), else "disabled". */
+  tlsMode: z.enum(['istio', 'disabled']).optional(),
 });
 
 export const ClusterSchema = z.strictObject({
@@ -131,11 +135,101 @@ export const GatewayServerSnapshotSchema = z.strictObject({
   routeConfig: z.string(),
 });
 
+// ---- security: what the inbound side enforces for this proxy's workload --------------------------
+
+/** Effective PeerAuthentication mode (UNSET already resolved through its parents). */
+export const MtlsModeSchema = z.enum(['STRICT', 'PERMISSIVE', 'DISABLE']);
+
+export const PeerAuthenticationSnapshotSchema = z.strictObject({
+  mode: MtlsModeSchema,
+  /** Workload port (as a string) -> mode, from the workload-level policy's portLevelMtls. */
+  portLevel: z.record(z.string(), MtlsModeSchema).default({}),
+  /** The policies that decided it, broadest first ("istio-system/default", "foo/finance"), for reports. */
+  policies: z.array(z.string()).default([]),
+});
+
+const stringList = z.array(z.string());
+
+/** An AuthorizationPolicy source with Istio's field names; absent fields do not constrain. */
+export const AuthzSourceSchema = z.strictObject({
+  principals: stringList.optional(),
+  notPrincipals: stringList.optional(),
+  requestPrincipals: stringList.optional(),
+  notRequestPrincipals: stringList.optional(),
+  namespaces: stringList.optional(),
+  notNamespaces: stringList.optional(),
+  ipBlocks: stringList.optional(),
+  notIpBlocks: stringList.optional(),
+  /** Fields Skiff cannot evaluate, named so the engine fails closed on them. */
+  unevaluated: stringList.optional(),
+});
+
+export const AuthzOperationSchema = z.strictObject({
+  hosts: stringList.optional(),
+  notHosts: stringList.optional(),
+  ports: stringList.optional(),
+  notPorts: stringList.optional(),
+  methods: stringList.optional(),
+  notMethods: stringList.optional(),
+  paths: stringList.optional(),
+  notPaths: stringList.optional(),
+});
+
+export const AuthzConditionSchema = z.strictObject({
+  key: z.string(),
+  values: stringList.optional(),
+  notValues: stringList.optional(),
+});
+
+/** One rule, normalized: `from` lists sources and `to` operations directly (Istio nests them). */
+export const AuthzRuleSchema = z.strictObject({
+  from: z.array(AuthzSourceSchema).optional(),
+  to: z.array(AuthzOperationSchema).optional(),
+  when: z.array(AuthzConditionSchema).optional(),
+});
+
+/** An AuthorizationPolicy that applies to this workload; the selector is already resolved. */
+export const CompiledPolicySchema = z.strictObject({
+  name: z.string(),
+  namespace: z.string(),
+  /** CUSTOM is never sent by configgen, but an engine given one ignores it. */
+  action: z.enum(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM']),
+  /** Absent or empty: the policy matches nothing (an ALLOW policy then denies everything). */
+  rules: z.array(AuthzRuleSchema).default([]),
+});
+
+/** A RequestAuthentication jwtRule that applies to this workload, with Istio's defaults filled in. */
+export const JwtRuleSnapshotSchema = z.strictObject({
+  /** "namespace/name" of the RequestAuthentication, for reports. */
+  policy: z.string(),
+  issuer: z.string().optional(),
+  audiences: stringList.optional(),
+  jwksUri: z.string().optional(),
+  jwks: z.string().optional(),
+  /** Where the token is looked for; Istio's default is Authorization: Bearer and ?access_token. */
+  fromHeaders: z.array(z.strictObject({ name: z.string(), prefix: z.string().optional() })).default([]),
+  fromParams: stringList.default([]),
+  outputPayloadToHeader: z.string().optional(),
+  forwardOriginalToken: z.boolean().default(false),
+  outputClaimToHeaders: z.array(z.strictObject({ header: z.string(), claim: z.string() })).default([]),
+});
+
+export const SecuritySnapshotSchema = z.strictObject({
+  /** The mesh's trust domain, e.g. "cluster.local"; principals are "<trust domain>/ns/<ns>/sa/<sa>". */
+  trustDomain: z.string(),
+  peerAuthentication: PeerAuthenticationSnapshotSchema,
+  /** In a stable order: by namespace, then name. */
+  authorization: z.array(CompiledPolicySchema).default([]),
+  requestAuthentication: z.array(JwtRuleSnapshotSchema).default([]),
+});
+
 export const ProxySnapshotSchema = z.strictObject({
   version: z.string(),
   routeConfigs: z.array(RouteConfigSchema),
   clusters: z.array(ClusterSchema),
   gatewayServers: z.array(GatewayServerSnapshotSchema).default([]),
+  /** Absent from control planes that predate security: then nothing is enforced (PERMISSIVE, no policies). */
+  security: SecuritySnapshotSchema.optional(),
 });
 
 export type StringMatchSpec = z.infer<typeof StringMatchSchema>;
@@ -150,6 +244,19 @@ export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
 export type Cluster = z.infer<typeof ClusterSchema>;
 export type GatewayServerSnapshot = z.infer<typeof GatewayServerSnapshotSchema>;
+export type EffectiveMtlsMode = z.infer<typeof MtlsModeSchema>;
+export type PeerAuthenticationSnapshot = z.infer<typeof PeerAuthenticationSnapshotSchema>;
+export type AuthzSource = z.infer<typeof AuthzSourceSchema>;
+export type AuthzOperation = z.infer<typeof AuthzOperationSchema>;
+export type AuthzCondition = z.infer<typeof AuthzConditionSchema>;
+export type AuthzRule = z.infer<typeof AuthzRuleSchema>;
+export type CompiledPolicy = z.infer<typeof CompiledPolicySchema>;
+/** What configgen writes and compileAuthorization reads (defaults may be left out). */
+export type CompiledPolicyInput = z.input<typeof CompiledPolicySchema>;
+export type JwtRuleSnapshot = z.infer<typeof JwtRuleSnapshotSchema>;
+export type JwtRuleInput = z.input<typeof JwtRuleSnapshotSchema>;
+export type SecuritySnapshot = z.infer<typeof SecuritySnapshotSchema>;
+export type SecuritySnapshotInput = z.input<typeof SecuritySnapshotSchema>;
 export type ProxySnapshot = z.infer<typeof ProxySnapshotSchema>;
 /** What configgen writes; defaults may be left out. */
 export type ProxySnapshotInput = z.input<typeof ProxySnapshotSchema>;

@@ -63,7 +63,7 @@ describe('validateResource', () => {
     });
     test('no kind', () => {
       const r = validateResource({ apiVersion: 'networking.istio.io/v1', metadata: { name: 'x' } }, SOURCE, { documentIndex: 3 });
-      assert.deepEqual(summary(r.issues), ['error kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway']);
+      assert.deepEqual(summary(r.issues), ['error kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway, PeerAuthentication, AuthorizationPolicy, RequestAuthentication']);
       assert.equal(r.label, '(document 3) default/x');
     });
     test('a misspelled kind is an error with a suggestion', () => {
@@ -75,7 +75,7 @@ describe('validateResource', () => {
       for (const [apiVersion, kind] of [
         ['v1', 'Service'],
         ['apps/v1', 'Deployment'],
-        ['security.istio.io/v1', 'PeerAuthentication'],
+        ['telemetry.istio.io/v1', 'Telemetry'],
         ['networking.istio.io/v1', 'ServiceEntry'],
         ['gateway.networking.k8s.io/v1', 'Gateway'],
       ] as const) {
@@ -84,6 +84,24 @@ describe('validateResource', () => {
         assert.equal(r.ignored, true);
         assert.equal(r.resource, undefined);
       }
+    });
+    test('the security.istio.io kinds are read, and a misspelled kind among them gets a suggestion', () => {
+      const r = check(doc('PeerAuthentication', { mtls: { mode: 'STRICT' } }, { name: 'default', namespace: 'istio-system' }, 'security.istio.io/v1'));
+      assert.deepEqual(r.issues, []);
+      assert.equal(r.resource?.kind, 'PeerAuthentication');
+      assert.equal(r.label, 'PeerAuthentication istio-system/default');
+      assert.deepEqual(summary(check(doc('AuthorizationPolicie', {}, { name: 'a' }, 'security.istio.io/v1')).issues), ['error kind: unknown kind "AuthorizationPolicie"; did you mean "AuthorizationPolicy"?']);
+      const typoGroup = check(doc('PeerAuthentication', {}, { name: 'a' }, 'securty.istio.io/v1'));
+      assert.equal(typoGroup.ignored, false);
+      assert.deepEqual(summary(typoGroup.issues).map((s) => s.split(':')[0]), ['error apiVersion']);
+    });
+    test('advice on a valid document comes with the resource, after ignored-field warnings', () => {
+      const r = check(doc('RequestAuthentication', { selector: {}, jwtRules: [{ issuer: 'x', timeout: '1s' }] }, { name: 'a' }, 'security.istio.io/v1'));
+      assert.deepEqual(summary(r.issues), [
+        'warning spec.jwtRules[0].timeout: not supported by Skiff, ignored',
+        'warning spec.selector: workload selector without labels: the policy applies to every workload in its scope',
+      ]);
+      assert.deepEqual(r.resource?.spec, { selector: {}, jwtRules: [{ issuer: 'x' }] });
     });
     test('a mesh kind with a misspelled Istio group is an error, not skipped', () => {
       const r = check(doc('VirtualService', { hosts: ['r'] }, { name: 'r' }, 'networking.isito.io/v1'));

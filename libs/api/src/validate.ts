@@ -4,11 +4,13 @@ import type { z } from 'zod';
 import type { Loaded, SourceRef, ValidationIssue } from './resources.js';
 import { formatFieldPath } from './field-path.js';
 import { issueMessage, MISSING_FIELD_MESSAGE } from './messages.js';
-import { isMeshKind, isUnknownFieldParams, MESH_KINDS, SCHEMA_BY_KIND } from './schemas/index.js';
+import { adviseResource, isMeshKind, isUnknownFieldParams, MESH_KINDS, SCHEMA_BY_KIND, SECURITY_API_GROUP } from './schemas/index.js';
 import { closest, didYouMean } from './suggest.js';
 import { DEFAULT_NAMESPACE } from './workload.js';
 
 export const ISTIO_API_GROUP = 'networking.istio.io';
+/** The Istio API groups whose kinds Skiff reads. */
+const ISTIO_API_GROUPS = [ISTIO_API_GROUP, SECURITY_API_GROUP];
 
 /** Istio kinds Skiff does not (yet) read; a typo check must not "correct" these. */
 const OTHER_ISTIO_KINDS = [
@@ -18,9 +20,6 @@ const OTHER_ISTIO_KINDS = [
   'WorkloadEntry',
   'WorkloadGroup',
   'ProxyConfig',
-  'PeerAuthentication',
-  'AuthorizationPolicy',
-  'RequestAuthentication',
   'Telemetry',
   'WasmPlugin',
 ];
@@ -78,7 +77,7 @@ function labelOf(doc: unknown, documentIndex: number | undefined): string {
 function isForeignApiVersion(apiVersion: unknown): boolean {
   if (typeof apiVersion !== 'string' || !apiVersion.includes('/')) return false;
   const group = apiVersion.slice(0, apiVersion.indexOf('/'));
-  return group !== ISTIO_API_GROUP && closest(group, [ISTIO_API_GROUP]) === undefined;
+  return !ISTIO_API_GROUPS.includes(group) && closest(group, ISTIO_API_GROUPS) === undefined;
 }
 
 export function validateResource(doc: unknown, source: SourceRef, opts: ValidateOptions = {}): ResourceResult {
@@ -111,7 +110,9 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
   const schema: z.ZodType = SCHEMA_BY_KIND[kind];
   const input = withoutServerFields(doc);
   const first = schema.safeParse(input, { error: issueMessage });
-  if (first.success) return { resource: toLoaded(first.data, source), issues: [], ignored: false, label };
+  // Valid documents can still carry advice: parts Skiff ignores, values that never match.
+  const advice = (data: unknown): ValidationIssue[] => adviseResource(data as Loaded).map((a) => issue('warning', a.path, a.message));
+  if (first.success) return { resource: toLoaded(first.data, source), issues: advice(first.data), ignored: false, label };
 
   // "hots: unknown field; did you mean hosts?" already explains why hosts is missing.
   const suggestedPaths = new Set<string>();
@@ -151,7 +152,7 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
     return { issues: [...issues, ...second.error.issues.map((zi) => issue('error', zi.path, zi.message))], ignored: false, label };
   }
   for (const path of ignoredPaths) deleteAt(second.data, path);
-  return { resource: toLoaded(second.data, source), issues, ignored: false, label };
+  return { resource: toLoaded(second.data, source), issues: [...issues, ...advice(second.data)], ignored: false, label };
 }
 
 function withoutServerFields(doc: Record<string, unknown>): Record<string, unknown> {

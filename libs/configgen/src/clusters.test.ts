@@ -19,7 +19,7 @@ describe('clusters', () => {
     const byName = new Map(parsed.clusters.map((c) => [c.name, c]));
     const all = byName.get('outbound|9080||reviews.default.svc.cluster.local');
     assert.deepEqual(all?.endpoints.map((e) => e.workload), ['reviews-v1.default', 'reviews-v2.default']);
-    assert.deepEqual(all?.endpoints[0], { address: '127.0.0.1', port: 16002, workload: 'reviews-v1.default', labels: { app: 'reviews', version: 'v1' } });
+    assert.deepEqual(all?.endpoints[0], { address: '127.0.0.1', port: 16002, workload: 'reviews-v1.default', labels: { app: 'reviews', version: 'v1' }, identity: 'spiffe://cluster.local/ns/default/sa/bookinfo-reviews', tlsMode: 'istio' });
     assert.deepEqual(byName.get('outbound|9080|v1|reviews.default.svc.cluster.local')?.endpoints.map((e) => e.workload), ['reviews-v1.default']);
     assert.deepEqual(byName.get('outbound|9080|v2|reviews.default.svc.cluster.local')?.endpoints.map((e) => e.workload), ['reviews-v2.default']);
     assert.equal(byName.get('outbound|9080|v1|reviews.default.svc.cluster.local')?.subset, 'v1');

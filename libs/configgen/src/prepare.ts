@@ -4,7 +4,7 @@
 // pieces (a service's clusters, a service's virtual host) are memoized by exactly what they
 // depend on and shared between namespaces. Returned snapshots share objects: treat them as
 // read-only.
-import type { Cluster, DestinationRule, Gateway, Loaded, ProxySnapshotInput, VirtualService, WorkloadInfo } from '@skiff/api';
+import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, type Cluster, type DestinationRule, type Gateway, type Loaded, type ProxySnapshotInput, type VirtualService, type WorkloadInfo } from '@skiff/api';
 import { clustersForService } from './clusters.js';
 import { describeResource, resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
@@ -12,6 +12,7 @@ import { indexDestinationRules, type Warn } from './destination-rules.js';
 import { buildGatewayRoutes, selectGateways, type GatewayRoutes } from './gateway-routes.js';
 import { WarningMemo } from './memo.js';
 import { compareKeys } from './order.js';
+import { indexSecurity } from './security.js';
 import { buildServiceRegistry, type ServiceInfo } from './services.js';
 import { buildSidecarRouteConfigs, sidecarVirtualHost } from './sidecar-routes.js';
 import type { RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
@@ -21,6 +22,13 @@ export interface SnapshotResult {
   snapshot: ProxySnapshotInput;
   /** Conflicts and dangling references that affect this proxy, each naming resource, file and fix. */
   warnings: string[];
+}
+
+export interface PrepareOptions {
+  /** The mesh's trust domain, first part of every SPIFFE ID (Istio's default: cluster.local). */
+  trustDomain?: string;
+  /** Where mesh-wide security policies live (Istio's meshConfig.rootNamespace, default istio-system). */
+  rootNamespace?: string;
 }
 
 export interface PreparedConfig {
@@ -66,13 +74,15 @@ function sortAndDeduplicate(resources: readonly Loaded[], warnings: string[]): L
   return out;
 }
 
-export function prepare(resources: readonly Loaded[], workloads: readonly WorkloadInfo[]): PreparedConfig {
+export function prepare(resources: readonly Loaded[], workloads: readonly WorkloadInfo[], options: PrepareOptions = {}): PreparedConfig {
   const globalWarnings: string[] = [];
   const sorted = sortAndDeduplicate(resources, globalWarnings);
+  const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const security = indexSecurity(sorted, { trustDomain, rootNamespace: options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE });
   const virtualServices = sorted.filter((r): r is Loaded<VirtualService> => r.kind === 'VirtualService');
   const destinationRules = sorted.filter((r): r is Loaded<DestinationRule> => r.kind === 'DestinationRule');
   const gateways = sorted.filter((r): r is Loaded<Gateway> => r.kind === 'Gateway');
-  const services = buildServiceRegistry(workloads);
+  const services = buildServiceRegistry(workloads, { trustDomain });
   const servicesByFqdn = new Map(services.map((s) => [s.fqdn, s]));
   const knownNamespaces = new Set([...workloads.map((w) => w.namespace), ...sorted.map((r) => r.metadata.namespace)]);
 
@@ -157,7 +167,8 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
         routeConfigs = sidecar.value;
         warnings.push(...sidecar.warnings);
       }
-      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers }, warnings: [...new Set(warnings)] };
+      const securityFor = security.securityFor(proxy, (message) => warnings.push(message));
+      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, security: securityFor }, warnings: [...new Set(warnings)] };
     },
   };
 }

@@ -1,7 +1,8 @@
 // The service registry, derived from the workloads that announced themselves: every distinct
 // (service, namespace) among sidecars is a service, and its workloads are its endpoints.
-import { serviceFqdn, type Endpoint, type WorkloadInfo } from '@skiff/api';
+import { DEFAULT_TRUST_DOMAIN, serviceFqdn, type Endpoint, type WorkloadInfo } from '@skiff/api';
 import { compareKeys, compareStrings, sortedRecord } from './order.js';
+import { workloadIdentity } from './security.js';
 
 export interface ServiceInfo {
   name: string;
@@ -13,7 +14,8 @@ export interface ServiceInfo {
   endpoints: ReadonlyMap<number, Endpoint[]>;
 }
 
-export function buildServiceRegistry(workloads: readonly WorkloadInfo[]): ServiceInfo[] {
+export function buildServiceRegistry(workloads: readonly WorkloadInfo[], options: { trustDomain?: string } = {}): ServiceInfo[] {
+  const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const byFqdn = new Map<string, { name: string; namespace: string; workloads: WorkloadInfo[] }>();
   for (const w of workloads) {
     if (w.kind !== 'sidecar') continue;
@@ -29,7 +31,8 @@ export function buildServiceRegistry(workloads: readonly WorkloadInfo[]): Servic
     for (const w of sorted) {
       let list = endpoints.get(w.servicePort);
       if (!list) endpoints.set(w.servicePort, (list = []));
-      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels) });
+      // Every registered workload runs a sidecar, so callers use Istio mTLS to it (auto mTLS).
+      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode: 'istio' });
     }
     const ports = [...endpoints.keys()].sort((a, b) => a - b);
     services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints });

@@ -1,6 +1,6 @@
 // Wires one proxy together: discovery client, snapshot holder, listeners, admin. A sidecar has
 // outbound + inbound listeners; a gateway has one listener per Gateway server port.
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { WorkloadInfo } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { startAdminServer } from './admin/admin-server.js';
@@ -11,6 +11,8 @@ import { XdsClient } from './core/xds-client.js';
 import { startGatewayListener } from './gateway/gateway-listener.js';
 import { startInboundListener } from './inbound/inbound-listener.js';
 import { startOutboundListener } from './outbound/outbound-listener.js';
+import type { InboundStats } from './inbound/inbound-listener.js';
+import { WorkloadIdentity } from './security/identity.js';
 
 export interface ProxyOptions {
   node: WorkloadInfo;
@@ -26,11 +28,14 @@ export interface ProxyOptions {
   appPort?: number;
   /** Gateway only: local port -> Gateway server port. */
   gatewayPorts?: Array<{ port: number; serverPort: number }>;
+  /** Workload identity and mTLS: a bootstrap token for the control plane's CA. */
+  identity?: { token: string; trustDomain: string; certTtlMs?: number };
 }
 
 export interface RunningProxy {
   holder: SnapshotHolder;
   xds: XdsClient;
+  identity: WorkloadIdentity | undefined;
   ports: Record<string, number>;
   close(): Promise<void>;
 }
@@ -42,6 +47,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   holder.onSwap((snapshot) => upstreamPools.retainOnly(snapshot.origins));
   const servers: Record<string, Server> = {};
   const { logger, bindHost } = options;
+  const identity = options.identity
+    ? new WorkloadIdentity({
+        controlPlane: options.controlPlane,
+        trustDomain: options.identity.trustDomain,
+        namespace: options.node.namespace,
+        serviceAccount: options.node.serviceAccount,
+        token: options.identity.token,
+        ttlMs: options.identity.certTtlMs,
+        logger,
+      })
+    : undefined;
+  // New requests use pools with the new certificate; pools of the old one finish and close.
+  identity?.onRotate((cert) => upstreamPools.retireTlsGenerationsBefore(cert.generation));
+  const certificate = () => identity?.current;
+  let inboundStats: InboundStats | undefined;
 
   try {
     if (options.outboundPort !== undefined) {
@@ -53,14 +73,27 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         logger,
         sourceLabels: options.node.labels,
         sourceNamespace: options.node.namespace,
+        certificate,
       });
     }
     if (options.inboundPort !== undefined) {
       if (options.appPort === undefined) throw new Error('a sidecar with an inbound listener needs --app-port (the local app it fronts)');
-      servers['inbound'] = await startInboundListener({ host: bindHost, port: options.inboundPort, appHost: options.appHost ?? '127.0.0.1', appPort: options.appPort, pools: appPools, logger });
+      const inbound = await startInboundListener({
+        host: bindHost,
+        port: options.inboundPort,
+        appHost: options.appHost ?? '127.0.0.1',
+        appPort: options.appPort,
+        servicePort: options.node.servicePort,
+        pools: appPools,
+        holder,
+        identity,
+        logger,
+      });
+      servers['inbound'] = inbound.server;
+      inboundStats = inbound.stats;
     }
     for (const g of options.gatewayPorts ?? []) {
-      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger });
+      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate });
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map(closeServer));
@@ -72,15 +105,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
   const xds = new XdsClient({ controlPlane: options.controlPlane, node, holder, logger });
   const startedAt = new Date();
-  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt });
+  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt, identity, inboundStats: () => inboundStats });
+  // The identity first: a proxy that serves before it has a certificate could only fail mTLS.
+  if (identity) await identity.start();
   xds.start();
 
   return {
     holder,
     xds,
+    identity,
     ports: ports(),
     async close() {
       xds.stop();
+      identity?.stop();
       await Promise.all(Object.values(servers).map(closeServer));
       await Promise.all([upstreamPools.closeAll(), appPools.closeAll()]);
     },

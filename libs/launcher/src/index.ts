@@ -21,3 +21,4 @@ export {
   type UnexpectedExitHandler,
 } from './supervisor.js';
 export * from './mesh-plan.js';
+export * from './mesh-state.js';

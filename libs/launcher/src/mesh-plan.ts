@@ -6,6 +6,14 @@
 // 9080+100k. The gateway listens on 8080 for the Gateway's port 80.
 import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
+import type { MeshState, WorkloadAccount } from './mesh-state.js';
+
+export const GATEWAY_ACCOUNT: WorkloadAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' };
+
+/** The identities of the local mesh's workloads (service account = service name, as in Bookinfo's spirit). */
+export function meshAccounts(namespace = 'default'): WorkloadAccount[] {
+  return [GATEWAY_ACCOUNT, ...SAMPLE_WORKLOADS.map((w) => ({ name: w.name, namespace, serviceAccount: w.service }))];
+}
 
 export interface SampleWorkload {
   name: string;
@@ -69,6 +77,8 @@ export interface MeshPlanOptions {
   /** Extra environment per sample app process, by workload name (e.g. `reviews-v2`); not for its sidecar. */
   appEnv?: Record<string, Record<string, string>>;
   controlPlaneArgs?: string[];
+  /** CA root and bootstrap tokens; without it the mesh runs without identities (plaintext). */
+  state?: MeshState;
 }
 
 export interface MeshPlan {
@@ -88,7 +98,7 @@ export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
   return {
     name: 'control-plane',
     command: process.execPath,
-    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), ...(options.controlPlaneArgs ?? [])],
+    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), ...(options.state ? ['--ca-dir', options.state.caDir, '--tokens', options.state.tokensFile] : []), ...(options.controlPlaneArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.monitoring}/ready` },
@@ -132,6 +142,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--inbound-port', String(p.inbound),
         '--admin-port', String(p.admin),
         '--control-plane', controlPlane,
+        ...(options.state?.tokenFiles[w.name] ? ['--token-file', options.state.tokenFiles[w.name] as string] : []),
       ],
       env: options.env,
       cwd: root,
@@ -141,7 +152,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane, ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },

@@ -5,3 +5,4 @@ export * from './http.js';
 export * from './apply-config.js';
 export * from './sidecar-client.js';
 export * from './app-admin.js';
+export * from './jwt-issuer.js';

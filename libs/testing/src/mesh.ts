@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ephemeralPorts, freePorts, meshPlan, Supervisor, type MeshPlan } from '@skiff/launcher';
+import { ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, type MeshState, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -12,6 +12,8 @@ export interface TestMeshOptions {
   /** Files written into the mesh's config directory instead of the repo's default config. */
   config?: Record<string, string>;
   controlPlaneArgs?: string[];
+  /** false: run without identities (no CA tokens, plaintext between sidecars). Default: mTLS on. */
+  mtls?: boolean;
   env?: Record<string, string>;
   /** Extra environment per sample app, by workload name (frontend, reviews-v1, reviews-v2, ratings), e.g. FAIL_PERCENT. */
   appEnv?: Record<string, Record<string, string>>;
@@ -19,6 +21,8 @@ export interface TestMeshOptions {
 
 export interface TestMesh {
   plan: MeshPlan;
+  /** CA root and bootstrap tokens (absent with mtls: false). */
+  state: MeshState | undefined;
   supervisor: Supervisor;
   configDir: string;
   gateway: string;
@@ -37,7 +41,9 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
   }
   const ports = await ephemeralPorts(freePorts);
+  const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
   const plan = meshPlan({
+    state,
     root: repoRoot,
     configDir,
     ports,
@@ -51,10 +57,12 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
   } catch (error) {
     await supervisor.stopAll({ timeoutMs: 2000 });
     rmSync(configDir, { recursive: true, force: true });
+    if (state) rmSync(state.dir, { recursive: true, force: true });
     throw error;
   }
   return {
     plan,
+    state,
     supervisor,
     configDir,
     gateway: plan.urls.gateway,
@@ -69,6 +77,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     async stop() {
       await supervisor.stopAll({ timeoutMs: 3000 });
       rmSync(configDir, { recursive: true, force: true });
+      if (state) rmSync(state.dir, { recursive: true, force: true });
     },
   };
 }

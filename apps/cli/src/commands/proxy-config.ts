@@ -1,14 +1,14 @@
 // `skiff proxy-config`: what a running proxy has in force, read from its admin port, printed
 // like `istioctl proxy-config`.
 import { parseArgs } from 'node:util';
-import { UnreachableError } from '../http-json.js';
+import { getJson, UnreachableError } from '../http-json.js';
 import { describeWorkloads, localWorkloads, parsePortOffset, resolveWorkload } from '../local-mesh.js';
 import { fetchConfigDump, fetchEndpointHealth, type ConfigDump } from '../proxy-config/config-dump.js';
 import { clusterRows, endpointRows, listenerRows, routeRows, summarizeDomains } from '../proxy-config/tables.js';
 import { formatTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
-export const PROXY_CONFIG_HELP = `usage: skiff proxy-config <routes|clusters|endpoints|listeners|all> <workload> [options]
+export const PROXY_CONFIG_HELP = `usage: skiff proxy-config <routes|clusters|endpoints|listeners|secret|all> <workload> [options]
 
 Shows the config a running proxy has in force, read from its admin port (/config_dump), like
 istioctl proxy-config.
@@ -25,7 +25,7 @@ istioctl proxy-config.
   --json              print the rows as JSON
   -h, --help          this text`;
 
-const KINDS = ['routes', 'clusters', 'endpoints', 'listeners', 'all'] as const;
+const KINDS = ['routes', 'clusters', 'endpoints', 'listeners', 'secret', 'all'] as const;
 type Kind = (typeof KINDS)[number];
 
 function parseKind(value: string): Kind {
@@ -82,6 +82,7 @@ export async function proxyConfig(argv: string[]): Promise<number> {
     return 1;
   }
   const needsSnapshot = kind !== 'listeners';
+  if (kind === 'secret') return printSecret(admin, Boolean(values.json));
   if (needsSnapshot && !dump.snapshot) {
     console.error(`skiff proxy-config: ${dump.node.id} has no config yet: it is waiting for the control plane (see its /server_info and the control plane's /debug/syncz)`);
     return 1;
@@ -100,7 +101,7 @@ export async function proxyConfig(argv: string[]): Promise<number> {
     console.log(JSON.stringify(out, null, 2));
     return 0;
   }
-  const tables: Record<Exclude<Kind, 'all'>, () => string> = {
+  const tables: Record<Exclude<Kind, 'all' | 'secret'>, () => string> = {
     routes: () =>
       formatTable(
         ['NAME', 'DOMAINS', 'MATCH', 'VIRTUAL SERVICE'],
@@ -119,6 +120,45 @@ export async function proxyConfig(argv: string[]): Promise<number> {
     console.log([`${dump.node.id} (admin ${admin}, config version ${snapshot?.version ?? 'none'})`, ...order.map((k) => `\n${k.toUpperCase()}\n${tables[k]()}`)].join('\n'));
   } else {
     console.log(tables[kind]());
+  }
+  return 0;
+}
+
+interface CertsDump {
+  identity: { spiffeId: string; state: string; serialNumber?: string; notBefore?: string; notAfter?: string; rotations: number; nextRotation?: string; lastError?: string } | null;
+  chain: string[];
+  inbound: { mtlsConnections: number; plaintextConnections: number; refused: number; denied: number; lastRefusal?: string } | null;
+  peerAuthentication: { mode: string } | null;
+}
+
+/** Like `istioctl proxy-config secret`: the workload certificate and root, never a key. */
+async function printSecret(admin: string, json: boolean): Promise<number> {
+  const certs = await getJson<CertsDump>(`${admin}/certs`);
+  if (json) {
+    console.log(JSON.stringify(certs, null, 2));
+    return 0;
+  }
+  if (!certs.identity) {
+    console.log('this proxy has no workload identity (started without a bootstrap token): its traffic is plaintext');
+    return 0;
+  }
+  const id = certs.identity;
+  const valid = id.notAfter ? new Date(id.notAfter).getTime() > Date.now() : false;
+  console.log(
+    formatTable(
+      ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE'],
+      [
+        ['default', 'Cert Chain', id.state === 'ready' ? 'ACTIVE' : id.state.toUpperCase(), String(valid), id.serialNumber ?? '-', id.notAfter ?? '-', id.notBefore ?? '-'],
+        ['ROOTCA', 'CA', certs.chain.length > 1 ? 'ACTIVE' : '-', String(certs.chain.length > 1), '-', '-', '-'],
+      ],
+    ),
+  );
+  console.log(`\nidentity        ${id.spiffeId}`);
+  console.log(`rotations       ${id.rotations}${id.nextRotation ? ` (next at ${id.nextRotation})` : ''}${id.lastError ? `; last error: ${id.lastError}` : ''}`);
+  if (certs.peerAuthentication) console.log(`inbound mTLS    PeerAuthentication ${certs.peerAuthentication.mode}`);
+  if (certs.inbound) {
+    const i = certs.inbound;
+    console.log(`inbound traffic ${i.mtlsConnections} mTLS and ${i.plaintextConnections} plaintext connections; ${i.refused} refused${i.lastRefusal ? ` (last: ${i.lastRefusal})` : ''}; ${i.denied} requests denied by AuthorizationPolicy`);
   }
   return 0;
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixedPorts, installSignalHandlers, meshPlan, Supervisor } from '@skiff/launcher';
+import { fixedPorts, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
 
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>]
 
@@ -33,7 +33,9 @@ export async function up(argv: string[], root: string): Promise<number> {
     console.error(`skiff up: --port-offset must be a whole number 0-40000, got "${values['port-offset']}"`);
     return 2;
   }
-  const plan = meshPlan({ root, configDir, ports: fixedPorts(offset) });
+  // CA root and bootstrap tokens live in .skiff/ (kept across runs; `rm -rf .skiff` starts a new trust domain root).
+  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), meshAccounts());
+  const plan = meshPlan({ root, configDir, ports: fixedPorts(offset), state });
   const supervisor = new Supervisor({
     prefixOutput: true,
     onUnexpectedExit: (proc) => {

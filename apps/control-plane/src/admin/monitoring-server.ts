@@ -15,6 +15,7 @@ export interface MonitoringOptions {
   registry: WorkloadRegistry;
   discovery: DiscoveryServer;
   startedAt: Date;
+  ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
 export function startMonitoringServer(options: MonitoringOptions): Promise<Server> {
@@ -58,13 +59,17 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
         const id = url.searchParams.get('proxy');
         const workload = id ? options.registry.get(id) : undefined;
         if (!workload) return send(404, `unknown proxy "${id ?? ''}"; see /debug/syncz for connected proxies\n`);
-        const computed = computeSnapshot(config.resources, options.registry.list(), workload);
+        const computed = computeSnapshot(options.discovery.prepare(), workload);
         return send(200, { version: computed.version, warnings: computed.warnings, snapshot: JSON.parse(computed.json) });
       }
+      case '/debug/certz':
+        return send(200, options.ca ? { trustDomain: options.ca.trustDomain, rootNotAfter: options.ca.notAfter.toISOString(), issued: options.ca.issued } : { error: 'no CA' });
+      case '/root-cert.pem':
+        return send(200, options.ca?.rootCertPem ?? '');
       case '/version':
         return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
       case '/':
-        return send(200, 'Skiff control plane: /ready /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /version\n');
+        return send(200, 'Skiff control plane: /ready /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version\n');
       default:
         return send(404, `unknown path ${url.pathname}; see /\n`);
     }

@@ -6,7 +6,8 @@ import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDis
 import type { Logger } from '@skiff/telemetry';
 import { workloadFromNode } from './node.js';
 import type { WorkloadRegistry } from './registry.js';
-import { computeSnapshot } from './snapshot-source.js';
+import { computeSnapshot, prepareConfig } from './snapshot-source.js';
+import type { PreparedConfig } from '@skiff/configgen';
 
 export interface ProxyConnection {
   workload: WorkloadInfo;
@@ -31,6 +32,7 @@ export interface DiscoveryServerOptions {
   resources: () => Loaded[];
   /** Until then, proxies that already hold a config are left alone while the registry fills. */
   warmupUntil: number;
+  trustDomain: string;
 }
 
 export class DiscoveryServer {
@@ -45,6 +47,11 @@ export class DiscoveryServer {
     options.registry.onChange(() => this.schedulePush());
     const warmupLeft = options.warmupUntil - Date.now();
     if (warmupLeft > 0) this.#warmupTimer = setTimeout(() => this.pushAll(), warmupLeft).unref();
+  }
+
+  /** Other services sharing the discovery port (the CA). */
+  addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): void {
+    this.#server.addService(definition, handlers);
   }
 
   listen(address: string): Promise<number> {
@@ -66,19 +73,23 @@ export class DiscoveryServer {
   }
 
   pushAll(): void {
-    const resources = this.options.resources();
-    const workloads = this.options.registry.list();
+    const prepared = this.prepare();
     const warming = Date.now() < this.options.warmupUntil;
     for (const connection of this.connections) {
       if (warming && connection.reportedVersion !== '' && connection.sentVersion === connection.reportedVersion) continue;
-      this.#pushTo(connection, resources, workloads);
+      this.#pushTo(connection, prepared);
     }
   }
 
-  #pushTo(connection: ProxyConnection, resources: Loaded[], workloads: WorkloadInfo[]): void {
+  /** The config in force and the registry, prepared once for a round of pushes. */
+  prepare(): PreparedConfig {
+    return prepareConfig(this.options.resources(), this.options.registry.list(), this.options.trustDomain);
+  }
+
+  #pushTo(connection: ProxyConnection, prepared: PreparedConfig): void {
     let computed;
     try {
-      computed = computeSnapshot(resources, workloads, connection.workload);
+      computed = computeSnapshot(prepared, connection.workload);
     } catch (error) {
       this.options.logger.error({ proxy: connection.workload.id, error: error instanceof Error ? error.stack : String(error) }, 'cannot compute snapshot; proxy keeps its current config');
       return;
@@ -120,7 +131,7 @@ export class DiscoveryServer {
         this.options.logger.info({ proxy: workload.id, version: request.versionInfo || '(none)' }, 'proxy connected');
         this.options.registry.upsert(workload);
         const warming = Date.now() < this.options.warmupUntil;
-        if (!warming || request.versionInfo === '') this.#pushTo(connection, this.options.resources(), this.options.registry.list());
+        if (!warming || request.versionInfo === '') this.#pushTo(connection, this.prepare());
         return;
       }
       this.#onAckOrNack(connection, request);

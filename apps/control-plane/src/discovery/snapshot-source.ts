@@ -1,9 +1,10 @@
 // Computes each proxy's snapshot from the config in force and the registry, and names it by
 // its content: the same content always has the same version, so a proxy that reconnects with
-// the version the control plane would send gets no push at all.
+// the version the control plane would send gets no push at all. The shared work (services,
+// policies per namespace) is prepared once per round of pushes, not once per proxy.
 import { createHash } from 'node:crypto';
 import type { Loaded, WorkloadInfo } from '@skiff/api';
-import { buildSnapshot } from '@skiff/configgen';
+import { prepare, type PreparedConfig } from '@skiff/configgen';
 
 export interface ComputedSnapshot {
   version: string;
@@ -11,8 +12,12 @@ export interface ComputedSnapshot {
   warnings: string[];
 }
 
-export function computeSnapshot(resources: Loaded[], workloads: WorkloadInfo[], proxy: WorkloadInfo): ComputedSnapshot {
-  const unversioned = buildSnapshot({ resources, workloads, proxy, version: '' });
+export function prepareConfig(resources: Loaded[], workloads: WorkloadInfo[], trustDomain: string): PreparedConfig {
+  return prepare(resources, workloads, { trustDomain });
+}
+
+export function computeSnapshot(prepared: PreparedConfig, proxy: WorkloadInfo): ComputedSnapshot {
+  const unversioned = prepared.snapshotFor(proxy, '');
   const body = JSON.stringify(unversioned.snapshot);
   const version = createHash('sha256').update(body).digest('hex').slice(0, 12);
   return { version, json: JSON.stringify({ ...unversioned.snapshot, version }), warnings: unversioned.warnings };

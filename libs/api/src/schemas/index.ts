@@ -2,8 +2,10 @@
 // accept is exactly what resources.ts declares.
 import type { z } from 'zod';
 import type { DestinationRule, Gateway, MeshKind, VirtualService } from '../resources.js';
+import type { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../security-resources.js';
 import { DestinationRuleSchema } from './destination-rule.js';
 import { GatewaySchema } from './gateway.js';
+import { AuthorizationPolicySchema, PeerAuthenticationSchema, RequestAuthenticationSchema } from './security/index.js';
 import { VirtualServiceSchema } from './virtual-service.js';
 
 export {
@@ -25,13 +27,17 @@ export {
 export * from './virtual-service.js';
 export * from './destination-rule.js';
 export * from './gateway.js';
+export * from './security/index.js';
 
-export const MESH_KINDS = ['VirtualService', 'DestinationRule', 'Gateway'] as const satisfies readonly MeshKind[];
+export const MESH_KINDS = ['VirtualService', 'DestinationRule', 'Gateway', 'PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'] as const satisfies readonly MeshKind[];
 
 export const SCHEMA_BY_KIND = {
   VirtualService: VirtualServiceSchema,
   DestinationRule: DestinationRuleSchema,
   Gateway: GatewaySchema,
+  PeerAuthentication: PeerAuthenticationSchema,
+  AuthorizationPolicy: AuthorizationPolicySchema,
+  RequestAuthentication: RequestAuthenticationSchema,
 } as const satisfies Record<MeshKind, z.ZodType>;
 
 export function isMeshKind(kind: unknown): kind is MeshKind {
@@ -43,3 +49,6 @@ type Assignable<A extends B, B> = A;
 type _VirtualServiceMatchesTypes = Assignable<z.output<typeof VirtualServiceSchema>, VirtualService>;
 type _DestinationRuleMatchesTypes = Assignable<z.output<typeof DestinationRuleSchema>, DestinationRule>;
 type _GatewayMatchesTypes = Assignable<z.output<typeof GatewaySchema>, Gateway>;
+type _PeerAuthenticationMatchesTypes = Assignable<z.output<typeof PeerAuthenticationSchema>, PeerAuthentication>;
+type _AuthorizationPolicyMatchesTypes = Assignable<z.output<typeof AuthorizationPolicySchema>, AuthorizationPolicy>;
+type _RequestAuthenticationMatchesTypes = Assignable<z.output<typeof RequestAuthenticationSchema>, RequestAuthentication>;

@@ -5,6 +5,8 @@ import type { WorkloadInfo } from '@skiff/api';
 import { listen } from '../core/listen.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { XdsStatus } from '../core/xds-client.js';
+import type { InboundStats } from '../inbound/inbound-listener.js';
+import type { WorkloadIdentity } from '../security/identity.js';
 
 export interface AdminOptions {
   host: string;
@@ -14,6 +16,8 @@ export interface AdminOptions {
   xds: XdsStatus;
   listeners: () => Record<string, number>;
   startedAt: Date;
+  identity?: WorkloadIdentity;
+  inboundStats?: () => InboundStats | undefined;
 }
 
 function json(body: unknown): { type: string; text: string } {
@@ -27,13 +31,24 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
     let status = 200;
     let out: { type: string; text: string };
     switch (path) {
-      case '/ready':
-        // Ready once a config is in force: before that the proxy could only answer 503.
-        status = snapshot ? 200 : 503;
-        out = { type: 'text/plain', text: snapshot ? 'LIVE\n' : 'PRE_INITIALIZING: waiting for config from the control plane\n' };
+      case '/ready': {
+        // Ready once a config (and, with mTLS, a certificate) is in force: before that the proxy could only fail.
+        const needsCert = options.identity !== undefined && options.identity.current === undefined;
+        status = snapshot && !needsCert ? 200 : 503;
+        out = { type: 'text/plain', text: status === 200 ? 'LIVE\n' : needsCert ? 'PRE_INITIALIZING: waiting for a certificate from the CA\n' : 'PRE_INITIALIZING: waiting for config from the control plane\n' };
+        break;
+      }
+      case '/certs':
+        // Like Envoy's /certs and `istioctl proxy-config secret`: identity, validity, rotation. Never the key.
+        out = json({
+          identity: options.identity?.status ?? null,
+          chain: options.identity?.current?.chainPem ?? [],
+          inbound: options.inboundStats?.() ?? null,
+          peerAuthentication: snapshot ? { mode: snapshot.peerAuthMode([options.node.servicePort]) } : null,
+        });
         break;
       case '/config_dump':
-        out = json({ node: options.node, xds: options.xds, listeners: options.listeners(), snapshot: snapshot?.raw ?? null });
+        out = json({ node: options.node, xds: options.xds, listeners: options.listeners(), identity: options.identity?.status ?? null, snapshot: snapshot?.raw ?? null });
         break;
       case '/clusters':
         out = json(
@@ -56,7 +71,7 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
         break;
       case '/':
-        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /server_info\n' };
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /certs /server_info\n' };
         break;
       default:
         status = 404;

@@ -4,11 +4,21 @@
 import type { ProxySnapshot } from '@skiff/api';
 import { compileRouteConfig, type CompiledRouteConfig } from '@skiff/routing';
 import { ClusterRuntime } from './cluster-runtime.js';
+import { compileAuthorization, type AuthorizationEngine } from '@skiff/security';
+
+import { JwtAuthenticator, type JwksSource, type JwtRule } from '../security/jwt/index.js';
+
+const SHARED_JWKS = new Map<string, JwksSource>();
+
+export type AuthorizationContext = Parameters<AuthorizationEngine['evaluate']>[0];
 
 export class CompiledSnapshot {
   readonly routeConfigs = new Map<string, CompiledRouteConfig>();
   readonly clusters = new Map<string, ClusterRuntime>();
   readonly origins = new Set<string>();
+  readonly #authorization: AuthorizationEngine | undefined;
+  /** RequestAuthentication for this workload; JWKS fetched once per proxy, shared across snapshots. */
+  readonly jwt: JwtAuthenticator | undefined;
 
   /** `previous`: the snapshot being replaced, whose per-cluster state carries over. */
   constructor(readonly raw: ProxySnapshot, previous?: CompiledSnapshot) {
@@ -18,6 +28,26 @@ export class CompiledSnapshot {
       this.clusters.set(cluster.name, runtime);
       for (const e of runtime.endpoints) this.origins.add(e.origin);
     }
+    const policies = (raw as { security?: { authorization?: unknown[] } }).security?.authorization;
+    const jwtRules = raw.security?.requestAuthentication ?? [];
+    this.jwt = jwtRules.length > 0 ? new JwtAuthenticator(jwtRules as JwtRule[], { remoteJwks: SHARED_JWKS }) : undefined;
+    this.#authorization = policies && policies.length > 0 ? compileAuthorization(policies as Parameters<typeof compileAuthorization>[0]) : undefined;
+  }
+
+  /** PeerAuthentication mode for a port (portLevelMtls first), Istio's default PERMISSIVE. */
+  peerAuthMode(ports: readonly number[]): 'STRICT' | 'PERMISSIVE' | 'DISABLE' {
+    const pa = (this.raw as { security?: { peerAuthentication?: { mode?: string; portLevel?: Record<string, string> } } }).security?.peerAuthentication;
+    for (const port of ports) {
+      const level = pa?.portLevel?.[String(port)];
+      if (level === 'STRICT' || level === 'PERMISSIVE' || level === 'DISABLE') return level;
+    }
+    const mode = pa?.mode;
+    return mode === 'STRICT' || mode === 'DISABLE' ? mode : 'PERMISSIVE';
+  }
+
+  /** AuthorizationPolicy verdict for an inbound request; undefined when no policy applies. */
+  authorize(ctx: AuthorizationContext): { allowed: boolean; reason: string } | undefined {
+    return this.#authorization?.evaluate(ctx);
   }
 
   get version(): string {

@@ -24,6 +24,9 @@ import { isRetriable, retryBackoffMs, type AttemptOutcome } from './steps/retry-
 import { rewritePath, shadowAuthority } from './steps/rewrite.js';
 import { callUpstream } from './upstream-call.js';
 import { hashKeyFor } from '../cluster/index.js';
+import type { WorkloadCertificate } from '../security/identity.js';
+import { peerTlsFor } from '../security/peer-tls.js';
+import { checkRequest } from '../security/request-security.js';
 import { originOf, type UpstreamPools } from './upstream-pools.js';
 
 export interface RouterOptions {
@@ -37,6 +40,10 @@ export interface RouterOptions {
   sourceLabels?: Record<string, string>;
   sourceNamespace?: string;
   random?: () => number;
+  /** The workload certificate in force, when the proxy has an identity (mTLS to peers). */
+  certificate?: () => WorkloadCertificate | undefined;
+  /** Gateways check RequestAuthentication and AuthorizationPolicy for their own workload. */
+  receivingSecurity?: { port: number };
 }
 
 type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
@@ -61,6 +68,11 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   headers['host'] = target.authority;
   ensureRequestId(headers);
   const method = req.method ?? 'GET';
+  if (options.receivingSecurity) {
+    const verdict = await checkRequest(snapshot, req, headers, undefined, options.receivingSecurity.port);
+    if (!verdict.ok && verdict.reply) return sendLocalReply(res, verdict.reply, verdict.reply.headers ?? {});
+    target.path = verdict.path;
+  }
 
   const routeConfig = snapshot.routeConfigs.get(options.routeConfigName(target));
   const decision = routeConfig
@@ -169,7 +181,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         }
       };
       try {
-        const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions), {
+        const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions, peerTlsFor(options.certificate?.(), cluster, host)), {
           method: plan.method,
           path: plan.path,
           headers: plan.headers,
@@ -237,7 +249,7 @@ function mirror(options: RouterOptions, snapshot: CompiledSnapshot, clusterName:
   const host = cluster?.pickHost(undefined, []);
   if (!cluster || !host) return;
   const shadowHeaders = { ...headers, host: shadowAuthority(String(headers['host'] ?? '')) };
-  void callUpstream(options.pools.get(host.origin, cluster.poolOptions), { method, path, headers: shadowHeaders, body: bodyForAttempt(body), signal: AbortSignal.timeout(30_000) })
+  void callUpstream(options.pools.get(host.origin, cluster.poolOptions, peerTlsFor(options.certificate?.(), cluster, host)), { method, path, headers: shadowHeaders, body: bodyForAttempt(body), signal: AbortSignal.timeout(30_000) })
     .then((result) => (result.kind === 'response' ? result.response.body.dump() : undefined))
     .catch(() => undefined);
 }

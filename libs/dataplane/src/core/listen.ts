@@ -14,14 +14,14 @@ export function listen(name: string, host: string, port: number, handler: (req: 
   });
 }
 
-export function boundPort(server: Server): number {
+export function boundPort(server: Server | import('node:net').Server): number {
   const address = server.address();
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: Server | import('node:net').Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeIdleConnections();
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
 }

@@ -7,6 +7,7 @@ import { createRouterHandler } from '../core/http-router.js';
 import { listen } from '../core/listen.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
+import type { WorkloadCertificate } from '../security/identity.js';
 
 export interface GatewayListenerOptions {
   host: string;
@@ -17,6 +18,7 @@ export interface GatewayListenerOptions {
   holder: SnapshotHolder;
   pools: UpstreamPools;
   logger: Logger;
+  certificate?: () => WorkloadCertificate | undefined;
 }
 
 export function startGatewayListener(options: GatewayListenerOptions): Promise<Server> {
@@ -27,6 +29,8 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
     logger: options.logger,
     routeConfigName: () => routeConfig,
     passthrough: false,
+    certificate: options.certificate,
+    receivingSecurity: { port: options.serverPort },
   });
   return listen(`gateway :${options.serverPort}`, options.host, options.port, handler);
 }

@@ -1,36 +1,102 @@
-// The sidecar's inbound listener (Istio's 15006): peers' sidecars send here, and it hands the
-// request to the local app over a keep-alive pool. Security policy checks will sit here.
-import type { Server } from 'node:http';
+// The sidecar's inbound listener (Istio's 15006): peers' sidecars call it, over mutual TLS or
+// (when PeerAuthentication allows) plaintext on the same port. Each request is checked against
+// the AuthorizationPolicies in force for this workload, on the caller's verified SPIFFE
+// identity, before it is handed to the local app over a keep-alive pool.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import type { Logger } from '@skiff/telemetry';
 import { forward, sendLocalReply } from '../core/forward.js';
 import { forwardableHeaders } from '../core/hop-by-hop.js';
-import { listen } from '../core/listen.js';
 import { ensureRequestId } from '../core/request-id.js';
-import type { UpstreamPools } from '../core/upstream-pools.js';
-import { originOf } from '../core/upstream-pools.js';
+import type { SnapshotHolder } from '../core/snapshot-holder.js';
+import { originOf, type UpstreamPools } from '../core/upstream-pools.js';
+import type { WorkloadIdentity } from '../security/identity.js';
+import { checkRequest } from '../security/request-security.js';
+import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
 
 export interface InboundOptions {
   host: string;
   port: number;
   appHost: string;
   appPort: number;
+  /** The service port this listener stands for (PeerAuthentication portLevelMtls, authz `ports`). */
+  servicePort: number;
   pools: UpstreamPools;
+  holder: SnapshotHolder;
+  identity?: WorkloadIdentity;
   logger: Logger;
 }
 
-export function startInboundListener(options: InboundOptions): Promise<Server> {
+export interface InboundStats {
+  refused: number;
+  lastRefusal?: string;
+  mtlsConnections: number;
+  plaintextConnections: number;
+  denied: number;
+}
+
+export async function startInboundListener(options: InboundOptions): Promise<{ server: Server; stats: InboundStats }> {
   const appOrigin = originOf(options.appHost, options.appPort);
-  return listen('inbound', options.host, options.port, (req, res) => {
-    const headers = forwardableHeaders(req.headers);
-    ensureRequestId(headers);
-    const pool = options.pools.get(appOrigin);
-    void forward(pool, req, res, { method: req.method ?? 'GET', path: req.url ?? '/', headers })
-      .then((result) => {
-        if (result.retriable && result.reply) sendLocalReply(res, result.reply);
-      })
-      .catch((error: unknown) => {
-        options.logger.error({ error: String(error) }, 'inbound request failed inside the proxy');
-        res.destroy();
-      });
+  const stats: InboundStats = { refused: 0, mtlsConnections: 0, plaintextConnections: 0, denied: 0 };
+  const tlsOptions = () => {
+    const cert = options.identity?.current;
+    return cert ? { generation: cert.generation, options: { key: cert.tls.key, cert: cert.tls.cert, ca: cert.tls.ca, minVersion: 'TLSv1.2' as const } } : undefined;
+  };
+  const mode = (): PeerAuthMode => options.holder.current?.peerAuthMode([options.servicePort, options.appPort]) ?? 'PERMISSIVE';
+
+  const http = createHttpServer({ keepAlive: true }, (req, res) => handle(options, appOrigin, stats, req, res));
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+  const server = createSniffingServer({
+    mode,
+    tlsOptions,
+    onConnection: (socket) => {
+      if ('encrypted' in socket) stats.mtlsConnections++;
+      else stats.plaintextConnections++;
+      http.emit('connection', socket);
+    },
+    onRefused: (why) => {
+      stats.refused++;
+      stats.lastRefusal = why;
+      options.logger.debug({ why }, 'inbound connection refused');
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`inbound listener cannot bind ${options.host}:${options.port}: ${error.code ?? error.message}`)));
+    server.listen(options.port, options.host, () => resolve());
+  });
+  server.on('close', () => http.close());
+  return { server, stats };
+}
+
+function handle(options: InboundOptions, appOrigin: string, stats: InboundStats, req: IncomingMessage, res: ServerResponse): void {
+  const peer = peerPrincipal(req.socket);
+  const headers = forwardableHeaders(req.headers);
+  // Only this proxy may say who the caller is (Envoy sanitizes XFCC the same way).
+  delete headers['x-forwarded-client-cert'];
+  if (peer && options.identity) headers['x-forwarded-client-cert'] = `By=${options.identity.spiffeId};URI=${peer.spiffeId}`;
+  ensureRequestId(headers);
+
+  void checkRequest(options.holder.current, req, headers, peer, options.servicePort)
+    .then((verdict) => {
+      if (!verdict.ok && verdict.reply) {
+        if (verdict.reply.status === 403) stats.denied++;
+        options.logger.info({ status: verdict.reply.status, principal: peer?.principal ?? '(plaintext)', path: req.url }, 'request refused by RequestAuthentication/AuthorizationPolicy');
+        sendLocalReply(res, verdict.reply, verdict.reply.headers ?? {});
+        return;
+      }
+      return forwardToApp(options, appOrigin, req, res, headers, verdict.path);
+    })
+    .catch((error: unknown) => {
+      options.logger.error({ error: String(error) }, 'inbound request failed inside the proxy');
+      if (!res.headersSent) sendLocalReply(res, { status: 500, body: 'internal proxy error\n', flag: 'DPE' });
+      else res.destroy();
+    });
+}
+
+function forwardToApp(options: InboundOptions, appOrigin: string, req: IncomingMessage, res: ServerResponse, headers: ReturnType<typeof forwardableHeaders>, path: string): Promise<void> {
+  const pool = options.pools.get(appOrigin);
+  return forward(pool, req, res, { method: req.method ?? 'GET', path, headers }).then((result) => {
+    if (result.retriable && result.reply) sendLocalReply(res, result.reply);
   });
 }

@@ -7,6 +7,7 @@ import { createRouterHandler } from '../core/http-router.js';
 import { listen } from '../core/listen.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
+import type { WorkloadCertificate } from '../security/identity.js';
 
 export interface OutboundOptions {
   host: string;
@@ -16,6 +17,7 @@ export interface OutboundOptions {
   logger: Logger;
   sourceLabels: Record<string, string>;
   sourceNamespace: string;
+  certificate?: () => WorkloadCertificate | undefined;
 }
 
 export function startOutboundListener(options: OutboundOptions): Promise<Server> {
@@ -27,6 +29,7 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
     passthrough: true,
     sourceLabels: options.sourceLabels,
     sourceNamespace: options.sourceNamespace,
+    certificate: options.certificate,
   });
   return listen('outbound', options.host, options.port, handler);
 }

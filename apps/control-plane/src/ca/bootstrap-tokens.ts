@@ -1,0 +1,58 @@
+// Bootstrap credentials for local and compose modes: a file of per-workload tokens that the
+// operator controls (`skiff up` writes one). A token entitles its holder to exactly one
+// identity, so a proxy cannot ask the CA for someone else's certificate.
+// Kubernetes mode will check projected service-account tokens with a TokenReview instead.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { spiffeId } from '@skiff/pki';
+
+export interface TokenEntry {
+  token: string;
+  namespace: string;
+  serviceAccount: string;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest();
+
+export class BootstrapTokens {
+  #byDigest = new Map<string, { digest: Buffer; entry: Omit<TokenEntry, 'token'> }>();
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly trustDomain: string,
+  ) {
+    this.reload();
+  }
+
+  reload(): void {
+    this.#byDigest.clear();
+    if (!this.file) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (error) {
+      throw new Error(`cannot read bootstrap tokens from ${this.file}: ${error instanceof Error ? error.message : String(error)}; expected {"tokens":[{"token","namespace","serviceAccount"}]}`);
+    }
+    const tokens = (parsed as { tokens?: unknown }).tokens;
+    if (!Array.isArray(tokens)) throw new Error(`${this.file}: expected {"tokens":[...]}`);
+    tokens.forEach((t: Partial<TokenEntry>, i) => {
+      if (typeof t.token !== 'string' || t.token.length < 16 || typeof t.namespace !== 'string' || typeof t.serviceAccount !== 'string') {
+        throw new Error(`${this.file}: tokens[${i}] needs token (16+ chars), namespace and serviceAccount`);
+      }
+      const d = digest(t.token);
+      this.#byDigest.set(d.toString('hex'), { digest: d, entry: { namespace: t.namespace, serviceAccount: t.serviceAccount } });
+    });
+  }
+
+  get size(): number {
+    return this.#byDigest.size;
+  }
+
+  /** The SPIFFE IDs this token entitles its holder to (none for an unknown token). */
+  entitlements(token: string): string[] {
+    const d = digest(token);
+    const hit = this.#byDigest.get(d.toString('hex'));
+    if (!hit || !timingSafeEqual(hit.digest, d)) return [];
+    return [spiffeId(this.trustDomain, hit.entry.namespace, hit.entry.serviceAccount)];
+  }
+}

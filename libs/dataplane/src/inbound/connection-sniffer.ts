@@ -1,0 +1,79 @@
+// One port for both plaintext and mutual TLS (Istio's PERMISSIVE): the first byte of a
+// connection tells them apart (0x16 opens every TLS handshake). Under STRICT, plaintext
+// connections are closed before any byte reaches the app.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
+
+export type PeerAuthMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+export interface SnifferOptions {
+  /** Mode in force now (read per connection, so a config push applies to new connections). */
+  mode: () => PeerAuthMode;
+  /** Our certificate and trusted roots with a generation number, or undefined while we have none. */
+  tlsOptions: () => { generation: number; options: SecureContextOptions } | undefined;
+  /** Hands a ready connection (plain or verified TLS) to the HTTP server. */
+  onConnection: (socket: Socket | TLSSocket) => void;
+  onRefused: (why: string, socket: Socket) => void;
+}
+
+const TLS_HANDSHAKE = 0x16;
+
+export function createSniffingServer(options: SnifferOptions): Server {
+  // A real tls.Server does the client-certificate verification (chain, validity) and refuses
+  // unauthorized peers; a bare TLSSocket would not. Rotation swaps its context in place.
+  let tlsServer: TlsServer | undefined;
+  let generation = -1;
+  const currentTlsServer = (): TlsServer | undefined => {
+    const material = options.tlsOptions();
+    if (!material) return undefined;
+    if (!tlsServer) {
+      tlsServer = createTlsServer({ ...material.options, requestCert: true, rejectUnauthorized: true, sessionIdContext: 'skiff-inbound' });
+      tlsServer.on('secureConnection', (tls) => options.onConnection(tls));
+      tlsServer.on('tlsClientError', (error, socket) => {
+        options.onRefused(`TLS handshake failed: ${error.message}`, socket as unknown as Socket);
+        socket.destroy();
+      });
+    } else if (material.generation !== generation) {
+      tlsServer.setSecureContext({ ...material.options, sessionIdContext: 'skiff-inbound' });
+    }
+    generation = material.generation;
+    return tlsServer;
+  };
+  return createServer({ pauseOnConnect: false }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      const mode = options.mode();
+      if (first[0] === TLS_HANDSHAKE) {
+        const server = mode === 'DISABLE' ? undefined : currentTlsServer();
+        if (!server) {
+          options.onRefused(mode === 'DISABLE' ? 'TLS under PeerAuthentication DISABLE' : 'TLS before this proxy has a certificate', socket);
+          socket.destroy();
+          return;
+        }
+        server.emit('connection', socket);
+        return;
+      }
+      if (mode === 'STRICT') {
+        options.onRefused('plaintext under PeerAuthentication STRICT', socket);
+        socket.destroy();
+        return;
+      }
+      options.onConnection(socket);
+      socket.resume();
+    });
+  });
+}
+
+/** "cluster.local/ns/default/sa/reviews" from a verified peer certificate, as Istio names principals. */
+export function peerPrincipal(socket: Socket | TLSSocket): { spiffeId: string; principal: string; namespace: string } | undefined {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const san = socket.getPeerCertificate().subjectaltname ?? '';
+  const uri = san.split(', ').find((entry) => entry.startsWith('URI:spiffe://'));
+  if (!uri) return undefined;
+  const spiffeId = uri.slice(4);
+  const principal = spiffeId.slice('spiffe://'.length);
+  const ns = /\/ns\/([^/]+)\//.exec(principal)?.[1] ?? '';
+  return { spiffeId, principal, namespace: ns };
+}

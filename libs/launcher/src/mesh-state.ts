@@ -1,0 +1,36 @@
+// The local mesh's state directory: the CA's root (kept across runs, so proxies' trust chain
+// survives a restart) and one bootstrap token per workload, which entitles its holder to that
+// workload's identity only. Files are readable by this user only.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface WorkloadAccount {
+  name: string;
+  namespace: string;
+  serviceAccount: string;
+}
+
+export interface MeshState {
+  dir: string;
+  caDir: string;
+  tokensFile: string;
+  /** Workload name -> file holding its token. */
+  tokenFiles: Record<string, string>;
+}
+
+export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount[]): MeshState {
+  mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const tokensFile = join(dir, 'tokens.json');
+  const previous = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: Array<{ token: string; namespace: string; serviceAccount: string; workload?: string }> }).tokens : [];
+  const tokens = accounts.map((a) => previous.find((t) => t.workload === a.name && t.namespace === a.namespace && t.serviceAccount === a.serviceAccount) ?? { workload: a.name, namespace: a.namespace, serviceAccount: a.serviceAccount, token: randomBytes(24).toString('base64url') });
+  writeFileSync(tokensFile, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 });
+  const tokenFiles: Record<string, string> = {};
+  for (const t of tokens) {
+    const file = join(dir, 'tokens', `${t.workload}.token`);
+    writeFileSync(file, t.token + '\n', { mode: 0o600 });
+    tokenFiles[t.workload as string] = file;
+  }
+  return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles };
+}
