@@ -72,6 +72,16 @@ describe('skiff proxy-config and simulate against a running mesh', { concurrency
     assert.match(run.stdout, new RegExp(`^127\\.0\\.0\\.1:${ratings} +HEALTHY +outbound\\|9080\\|\\|${fqdn('ratings')} +ratings\\.default$`, 'm'));
   });
 
+  test('secret: the workload certificate, its SPIFFE identity and the inbound mTLS state', async () => {
+    const run = await runCli(['proxy-config', 'secret', 'frontend', '--admin', admin('frontend')]);
+    assert.equal(run.code, 0, show(run));
+    assert.match(run.stdout, /^RESOURCE NAME +TYPE +STATUS +VALID CERT/m);
+    assert.match(run.stdout, /^default +Cert Chain +ACTIVE +true /m);
+    assert.match(run.stdout, /identity +spiffe:\/\/cluster\.local\/ns\/default\/sa\/frontend/);
+    assert.match(run.stdout, /PeerAuthentication PERMISSIVE/);
+    assert.doesNotMatch(run.stdout, /PRIVATE KEY/);
+  });
+
   test('listeners and --json: the ports the proxy bound', async () => {
     const run = await runCli(['proxy-config', 'listeners', 'gateway', '--admin', admin('istio-ingressgateway'), '--json']);
     assert.equal(run.code, 0, show(run));
@@ -120,6 +130,6 @@ describe('skiff proxy-config without a mesh', () => {
     assert.match(unknown.stderr, /unknown workload "productpage"; known workloads: gateway/);
     const kind = await runCli(['proxy-config', 'secrets', 'frontend']);
     assert.equal(kind.code, 2, show(kind));
-    assert.match(kind.stderr, /unknown config type "secrets"; choose one of routes, clusters, endpoints, listeners, all/);
+    assert.match(kind.stderr, /unknown config type "secrets"; choose one of routes, clusters, endpoints, listeners, secret, all/);
   });
 });
