@@ -2,7 +2,7 @@
 // reconnect when it returns, and take the config it has then.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, runConcurrently, startTestMesh, waitFor, type TestMesh } from '@skiff/testing';
+import { get, getJson, runConcurrently, startTestMesh, waitFor, type TestMesh } from '@skiff/testing';
 import { meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
 
 interface SyncState {
@@ -25,6 +25,8 @@ describe('local mesh: control plane outage', () => {
   test('proxies keep routing while the control plane is down, then reconnect and take new config', async () => {
     assert.deepEqual(new Set(await versions(50)), new Set(['v1']));
 
+    const rootBefore = (await get(`${mesh.controlPlane}/root-cert.pem`)).text;
+    assert.match(rootBefore, /BEGIN CERTIFICATE/);
     await mesh.supervisor.stop('control-plane');
     assert.deepEqual(new Set(await versions(200)), new Set(['v1']), 'routing continues on the last config');
 
@@ -33,6 +35,7 @@ describe('local mesh: control plane outage', () => {
     assert.deepEqual(new Set(await versions(50)), new Set(['v1']), 'nothing changes without a control plane');
 
     await mesh.supervisor.restart('control-plane');
+    assert.equal((await get(`${mesh.controlPlane}/root-cert.pem`)).text, rootBefore, 'the CA keeps its persisted root across a restart');
     await waitFor(
       'every proxy to reconnect and ACK',
       async () => {

@@ -24,3 +24,23 @@ test('GET /admin/stats counts ratings requests by path and Host; POST /admin/sta
   await (await request(`${ratings.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
   assert.equal((await stats()).requests, 0);
 });
+
+test('GET /admin/last-request shows the last counted request with the headers it arrived with; reset forgets it', async () => {
+  await (await request(`${ratings.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+  const none = await request(`${ratings.url}/admin/last-request`);
+  assert.equal(none.statusCode, 404);
+  assert.match(((await none.body.json()) as { message: string }).message, /no request served/);
+  await (await request(`${ratings.url}/ratings/3`, { headers: { host: 'ratings:9080', authorization: 'Bearer abc' } })).body.dump();
+  await (await request(`${ratings.url}/healthz`)).body.dump();
+  const res = await request(`${ratings.url}/admin/last-request`);
+  assert.equal(res.statusCode, 200);
+  const last = (await res.body.json()) as { method: string; url: string; headers: Record<string, string> };
+  assert.equal(last.method, 'GET');
+  assert.equal(last.url, '/ratings/3', 'health checks are not the last request');
+  assert.equal(last.headers['authorization'], 'Bearer abc');
+  assert.equal(last.headers['x-request-id'], undefined, 'what arrived, before the app added its own request id');
+  await (await request(`${ratings.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+  const forgotten = await request(`${ratings.url}/admin/last-request`);
+  assert.equal(forgotten.statusCode, 404);
+  await forgotten.body.dump();
+});

@@ -43,3 +43,24 @@ test('maxInFlight sees concurrent requests, and POST /admin/stats/reset zeroes e
   await reset.body.dump();
   assert.deepEqual(await stats(), { requests: 0, byPath: {}, hosts: {}, inFlight: 0, maxInFlight: 0 });
 });
+
+test('GET /admin/last-request shows the last counted request with the headers it arrived with; reset forgets it', async () => {
+  await (await request(`${reviews.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+  const none = await request(`${reviews.url}/admin/last-request`);
+  assert.equal(none.statusCode, 404);
+  assert.match(((await none.body.json()) as { message: string }).message, /no request served/);
+  await (await request(`${reviews.url}/reviews/7?x=1`, { headers: { host: 'reviews:9080', 'x-jwt-payload': 'eyJzdWIiOiJhIn0' } })).body.dump();
+  await get('/healthz');
+  const res = await request(`${reviews.url}/admin/last-request`);
+  assert.equal(res.statusCode, 200);
+  const last = (await res.body.json()) as { method: string; url: string; headers: Record<string, string> };
+  assert.equal(last.method, 'GET');
+  assert.equal(last.url, '/reviews/7?x=1', 'health checks are not the last request');
+  assert.equal(last.headers['host'], 'reviews:9080');
+  assert.equal(last.headers['x-jwt-payload'], 'eyJzdWIiOiJhIn0');
+  assert.equal(last.headers['x-request-id'], undefined, 'what arrived, before the app added its own request id');
+  await (await request(`${reviews.url}/admin/stats/reset`, { method: 'POST' })).body.dump();
+  const forgotten = await request(`${reviews.url}/admin/last-request`);
+  assert.equal(forgotten.statusCode, 404);
+  await forgotten.body.dump();
+});

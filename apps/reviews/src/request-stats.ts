@@ -1,11 +1,14 @@
 // Counts of the requests this app served, for whole-mesh tests that must see what reached the
 // upstream: retries show up as more requests here than the client sent, mirrored copies as a
 // Host ending in "-shadow", a circuit breaker as a low maxInFlight. GET /admin/stats reads them,
-// POST /admin/stats/reset zeroes them. Admin and health checks are not counted: they are not
-// traffic the mesh routes. (The same file lives in reviews and ratings: apps may not import
+// POST /admin/stats/reset zeroes them. GET /admin/last-request shows the last counted request's
+// headers exactly as the app received them, so tests can see what the sidecar added or removed
+// (e.g. a JWT stripped, its payload in x-jwt-payload). Admin and health checks are not counted:
+// they are not traffic the mesh routes. (The same file lives in reviews and ratings: apps may not import
 // each other.)
 import express from 'express';
 import type { RequestHandler, Router } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface RequestStats {
   /** Requests served, admin and health checks excepted. */
@@ -20,12 +23,22 @@ export interface RequestStats {
   maxInFlight: number;
 }
 
+/** The last counted request, as it arrived (before this app's own middleware touched it). */
+export interface LastRequest {
+  method: string;
+  /** Path and query, e.g. "/reviews/1?x=1". */
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
 const UNCOUNTED = /^\/(admin\/|healthz$)/;
 
-export function createRequestStats(): { count: RequestHandler; routes: Router; snapshot: () => RequestStats } {
+export function createRequestStats(): { count: RequestHandler; routes: Router; snapshot: () => RequestStats; lastRequest: () => LastRequest | undefined } {
   let stats = empty();
+  let last: LastRequest | undefined;
   const count: RequestHandler = (req, res, next) => {
     if (UNCOUNTED.test(req.path)) return next();
+    last = { method: req.method, url: req.originalUrl, headers: { ...req.headers } };
     const counted = stats; // a reset while this request runs must not make inFlight negative
     counted.requests += 1;
     counted.byPath[req.path] = (counted.byPath[req.path] ?? 0) + 1;
@@ -44,9 +57,17 @@ export function createRequestStats(): { count: RequestHandler; routes: Router; s
   });
   routes.post('/admin/stats/reset', (_req, res) => {
     stats = empty();
+    last = undefined;
     res.json(stats);
   });
-  return { count, routes, snapshot: () => stats };
+  routes.get('/admin/last-request', (_req, res) => {
+    if (last === undefined) {
+      res.status(404).json({ error: 'not found', message: 'no request served since the app started or since the last POST /admin/stats/reset; send one first' });
+      return;
+    }
+    res.json(last);
+  });
+  return { count, routes, snapshot: () => stats, lastRequest: () => last };
 }
 
 function empty(): RequestStats {

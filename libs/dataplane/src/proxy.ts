@@ -13,6 +13,7 @@ import { startInboundListener } from './inbound/inbound-listener.js';
 import { startOutboundListener } from './outbound/outbound-listener.js';
 import type { InboundStats } from './inbound/inbound-listener.js';
 import { WorkloadIdentity } from './security/identity.js';
+import type { RequestObserver } from './core/request-event.js';
 
 export interface ProxyOptions {
   node: WorkloadInfo;
@@ -30,6 +31,8 @@ export interface ProxyOptions {
   gatewayPorts?: Array<{ port: number; serverPort: number }>;
   /** Workload identity and mTLS: a bootstrap token for the control plane's CA. */
   identity?: { token: string; trustDomain: string; certTtlMs?: number };
+  /** Told about every request when it ends: metrics, access log, traces. */
+  observer?: RequestObserver;
 }
 
 export interface RunningProxy {
@@ -61,6 +64,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   // New requests use pools with the new certificate; pools of the old one finish and close.
   identity?.onRotate((cert) => upstreamPools.retireTlsGenerationsBefore(cert.generation));
   const certificate = () => identity?.current;
+  const self = { workload: options.node.id.split('.')[0] ?? options.node.id, namespace: options.node.namespace, app: options.node.labels['app'], version: options.node.labels['version'] };
+  const observer = options.observer;
   let inboundStats: InboundStats | undefined;
 
   try {
@@ -74,6 +79,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         sourceLabels: options.node.labels,
         sourceNamespace: options.node.namespace,
         certificate,
+        observer,
+        self,
       });
     }
     if (options.inboundPort !== undefined) {
@@ -88,6 +95,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         holder,
         identity,
         logger,
+        observer,
+        self: { ...self, service: options.node.service },
       });
       servers['inbound'] = inbound.server;
       inboundStats = inbound.stats;

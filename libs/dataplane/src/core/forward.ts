@@ -22,7 +22,11 @@ export function requestHasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
+/** The response flag of each local reply, for access logs and metrics (no header leaks it). */
+export const localReplyFlags = new WeakMap<ServerResponse, string>();
+
 export function sendLocalReply(res: ServerResponse, reply: LocalReply, extraHeaders: HeaderMap = {}): ForwardResult {
+  localReplyFlags.set(res, reply.flag);
   if (!res.headersSent) {
     res.writeHead(reply.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(reply.body), ...extraHeaders });
     res.end(reply.body);

@@ -23,6 +23,8 @@ import { bodyForAttempt, readRequestBody, replayable, type RequestBody } from '.
 import { isRetriable, retryBackoffMs, type AttemptOutcome } from './steps/retry-policy.js';
 import { rewritePath, shadowAuthority } from './steps/rewrite.js';
 import { callUpstream } from './upstream-call.js';
+import { encodePeerMetadata, PEER_METADATA_HEADER } from './peer-metadata.js';
+import { countResponseBytes, traceHeadersOf, type RequestEvent, type RequestObserver } from './request-event.js';
 import { hashKeyFor } from '../cluster/index.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { peerTlsFor } from '../security/peer-tls.js';
@@ -44,28 +46,76 @@ export interface RouterOptions {
   certificate?: () => WorkloadCertificate | undefined;
   /** Gateways check RequestAuthentication and AuthorizationPolicy for their own workload. */
   receivingSecurity?: { port: number };
+  /** Told about every request when it ends (metrics, access log, traces). */
+  observer?: RequestObserver;
+  /** This proxy's workload, the `source` of the requests it sends. */
+  self?: RequestEvent['source'];
+}
+
+/** What the pipeline learns about a request, for its RequestEvent. */
+interface RequestFacts {
+  route?: string;
+  upstreamCluster?: string;
+  upstreamHost?: string;
+  destination: RequestEvent['destination'];
+  mtls: boolean;
+  requestBytes: number;
 }
 
 type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
 
 export function createRouterHandler(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = options.random ?? Math.random;
+  const { observer } = options;
   return (req, res) => {
-    void handle(options, random, req, res).catch((error: unknown) => {
-      options.logger.error({ error: error instanceof Error ? error.stack : String(error) }, 'request failed inside the proxy');
-      if (!res.headersSent) sendLocalReply(res, { status: 500, body: 'internal proxy error\n', flag: 'DPE' });
-      else res.destroy();
-    });
+    const facts: RequestFacts = { destination: {}, mtls: false, requestBytes: Number(req.headers['content-length'] ?? 0) || 0 };
+    const startTime = Date.now();
+    const t0 = performance.now();
+    const responseBytes = observer ? countResponseBytes(res) : undefined;
+    void handle(options, random, req, res, facts)
+      .catch((error: unknown): ForwardResult => {
+        options.logger.error({ error: error instanceof Error ? error.stack : String(error) }, 'request failed inside the proxy');
+        if (!res.headersSent) return sendLocalReply(res, { status: 500, body: 'internal proxy error\n', flag: 'DPE' });
+        res.destroy();
+        return { status: 0, flag: 'DPE', retriable: false };
+      })
+      .then((result) => {
+        if (!observer) return;
+        const target = requestTarget(req.url, req.headers.host);
+        observer({
+          reporter: 'source',
+          startTime,
+          durationMs: performance.now() - t0,
+          method: req.method ?? 'GET',
+          path: typeof target === 'string' ? (req.url ?? '/') : target.path,
+          authority: typeof target === 'string' ? String(req.headers.host ?? '') : target.authority,
+          protocol: 'http',
+          requestId: String(req.headers['x-request-id'] ?? res.getHeader('x-request-id') ?? ''),
+          userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+          responseCode: result.status || (res.headersSent ? res.statusCode : 0),
+          responseFlags: result.flag,
+          requestBytes: facts.requestBytes,
+          responseBytes: responseBytes?.() ?? 0,
+          route: facts.route,
+          upstreamCluster: facts.upstreamCluster,
+          upstreamHost: facts.upstreamHost,
+          source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+          destination: facts.destination,
+          connectionSecurityPolicy: facts.mtls ? 'mutual_tls' : 'none',
+          traceHeaders: traceHeadersOf(req.headers),
+        });
+      });
   };
 }
 
-async function handle(options: RouterOptions, random: () => number, req: IncomingMessage, res: ServerResponse): Promise<ForwardResult> {
+async function handle(options: RouterOptions, random: () => number, req: IncomingMessage, res: ServerResponse, facts: RequestFacts): Promise<ForwardResult> {
   const snapshot = options.holder.current;
   if (!snapshot) return sendLocalReply(res, notReady());
   const target = requestTarget(req.url, req.headers.host);
   if (typeof target === 'string') return sendLocalReply(res, badRequest(target));
   const headers = forwardableHeaders(req.headers);
   headers['host'] = target.authority;
+  delete headers[PEER_METADATA_HEADER]; // only a sidecar may say who the caller is
   ensureRequestId(headers);
   const method = req.method ?? 'GET';
   if (options.receivingSecurity) {
@@ -97,6 +147,7 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
 
   const route = decision.route.route;
   const action = route.action;
+  facts.route = route.name;
   if (action.kind === 'redirect') return redirect(res, action, target);
 
   const fault = planFault(action.fault, random);
@@ -116,7 +167,7 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   }
 
   const query = path.indexOf('?');
-  return attempts(options, random, snapshot, res, {
+  return attempts(options, random, snapshot, res, facts, {
     action,
     weighted,
     method,
@@ -139,8 +190,9 @@ interface AttemptPlan {
   hashRequest: Parameters<typeof hashKeyFor>[1];
 }
 
-async function attempts(options: RouterOptions, random: () => number, snapshot: CompiledSnapshot, res: ServerResponse, plan: AttemptPlan): Promise<ForwardResult> {
+async function attempts(options: RouterOptions, random: () => number, snapshot: CompiledSnapshot, res: ServerResponse, facts: RequestFacts, plan: AttemptPlan): Promise<ForwardResult> {
   const cluster = snapshot.clusters.get(plan.weighted.cluster);
+  facts.upstreamCluster = plan.weighted.cluster;
   if (!cluster) return sendLocalReply(res, clusterNotFound(plan.weighted.cluster));
   const retries: RetryPolicy | undefined = replayable(plan.body) ? plan.action.retries : undefined;
   const maxAttempts = 1 + (retries?.attempts ?? 0);
@@ -166,6 +218,19 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
       if (!cluster.tryAcquire()) return sendLocalReply(res, overflow(), { 'x-envoy-overloaded': 'true' });
       tried.push(host);
       host.active++;
+      const peerTls = peerTlsFor(options.certificate?.(), cluster, host);
+      facts.upstreamHost = host.key;
+      facts.mtls = peerTls !== undefined;
+      const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
+      if (peerTls && options.self) plan.headers[PEER_METADATA_HEADER] = encodePeerMetadata(options.self);
+      facts.destination = {
+        workload: endpoint.workload.split('.')[0],
+        namespace: endpoint.workload.split('.')[1],
+        service: cluster.cluster.service,
+        app: endpoint.labels['app'],
+        version: endpoint.labels['version'],
+        ...(endpoint.identity ? { principal: endpoint.identity } : {}),
+      };
       const remaining = deadline - Date.now();
       const perTry = retries?.perTryTimeoutMs ?? 0;
       const budget = Math.min(remaining, perTry > 0 ? perTry : Infinity);
@@ -181,7 +246,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         }
       };
       try {
-        const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions, peerTlsFor(options.certificate?.(), cluster, host)), {
+        const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions, peerTls), {
           method: plan.method,
           path: plan.path,
           headers: plan.headers,

@@ -5,13 +5,15 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Logger } from '@skiff/telemetry';
-import { forward, sendLocalReply } from '../core/forward.js';
+import { forward, localReplyFlags, sendLocalReply } from '../core/forward.js';
 import { forwardableHeaders } from '../core/hop-by-hop.js';
 import { ensureRequestId } from '../core/request-id.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import { originOf, type UpstreamPools } from '../core/upstream-pools.js';
 import type { WorkloadIdentity } from '../security/identity.js';
 import { checkRequest } from '../security/request-security.js';
+import { decodePeerMetadata, PEER_METADATA_HEADER } from '../core/peer-metadata.js';
+import { countResponseBytes, traceHeadersOf, type RequestEvent, type RequestObserver } from '../core/request-event.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
 
 export interface InboundOptions {
@@ -25,6 +27,9 @@ export interface InboundOptions {
   holder: SnapshotHolder;
   identity?: WorkloadIdentity;
   logger: Logger;
+  observer?: RequestObserver;
+  /** This workload, the `destination` of requests it receives. */
+  self?: RequestEvent['destination'];
 }
 
 export interface InboundStats {
@@ -72,6 +77,9 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
 function handle(options: InboundOptions, appOrigin: string, stats: InboundStats, req: IncomingMessage, res: ServerResponse): void {
   const peer = peerPrincipal(req.socket);
   const headers = forwardableHeaders(req.headers);
+  const caller = peer ? decodePeerMetadata(req.headers[PEER_METADATA_HEADER]) : {};
+  delete headers[PEER_METADATA_HEADER];
+  if (options.observer) observe(options, req, res, peer, caller);
   // Only this proxy may say who the caller is (Envoy sanitizes XFCC the same way).
   delete headers['x-forwarded-client-cert'];
   if (peer && options.identity) headers['x-forwarded-client-cert'] = `By=${options.identity.spiffeId};URI=${peer.spiffeId}`;
@@ -92,6 +100,36 @@ function handle(options: InboundOptions, appOrigin: string, stats: InboundStats,
       if (!res.headersSent) sendLocalReply(res, { status: 500, body: 'internal proxy error\n', flag: 'DPE' });
       else res.destroy();
     });
+}
+
+function observe(options: InboundOptions, req: IncomingMessage, res: ServerResponse, peer: ReturnType<typeof peerPrincipal>, caller: Partial<RequestEvent['source']>): void {
+  const startTime = Date.now();
+  const t0 = performance.now();
+  const bytes = countResponseBytes(res);
+  res.once('close', () => {
+    const url = req.url ?? '/';
+    options.observer?.({
+      reporter: 'destination',
+      startTime,
+      durationMs: performance.now() - t0,
+      method: req.method ?? 'GET',
+      path: url,
+      authority: String(req.headers.host ?? ''),
+      protocol: 'http',
+      requestId: String(req.headers['x-request-id'] ?? ''),
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      responseCode: res.headersSent ? res.statusCode : 0,
+      responseFlags: localReplyFlags.get(res) ?? (res.writableFinished ? '-' : 'DC'),
+      requestBytes: Number(req.headers['content-length'] ?? 0) || 0,
+      responseBytes: bytes(),
+      upstreamHost: `${options.appHost}:${options.appPort}`,
+      upstreamCluster: `inbound|${options.servicePort}||`,
+      source: { workload: caller.workload ?? 'unknown', namespace: caller.namespace ?? peer?.namespace ?? 'unknown', app: caller.app, version: caller.version, ...(peer ? { principal: peer.spiffeId } : {}) },
+      destination: { ...(options.self ?? {}), ...(options.identity ? { principal: options.identity.spiffeId } : {}) },
+      connectionSecurityPolicy: peer ? 'mutual_tls' : 'none',
+      traceHeaders: traceHeadersOf(req.headers),
+    });
+  });
 }
 
 function forwardToApp(options: InboundOptions, appOrigin: string, req: IncomingMessage, res: ServerResponse, headers: ReturnType<typeof forwardableHeaders>, path: string): Promise<void> {

@@ -8,6 +8,7 @@ import { listen } from '../core/listen.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
+import type { RequestEvent, RequestObserver } from '../core/request-event.js';
 
 export interface OutboundOptions {
   host: string;
@@ -18,6 +19,8 @@ export interface OutboundOptions {
   sourceLabels: Record<string, string>;
   sourceNamespace: string;
   certificate?: () => WorkloadCertificate | undefined;
+  observer?: RequestObserver;
+  self?: RequestEvent['source'];
 }
 
 export function startOutboundListener(options: OutboundOptions): Promise<Server> {
@@ -30,6 +33,8 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
     sourceLabels: options.sourceLabels,
     sourceNamespace: options.sourceNamespace,
     certificate: options.certificate,
+    observer: options.observer,
+    self: options.self,
   });
   return listen('outbound', options.host, options.port, handler);
 }

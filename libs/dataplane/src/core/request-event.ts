@@ -1,0 +1,60 @@
+// What one proxied request was, reported once when it ends: the input for Istio-style metrics,
+// Envoy-style access logs and traces. Filled in step by step by the pipeline, emitted on close.
+export interface RequestEvent {
+  /** Istio's reporter label: the client side (outbound, gateway) or the server side (inbound). */
+  reporter: 'source' | 'destination';
+  startTime: number;
+  durationMs: number;
+  method: string;
+  path: string;
+  authority: string;
+  protocol: 'http';
+  requestId: string;
+  userAgent?: string;
+  responseCode: number;
+  /** Envoy response flags ("-" when none): UF, UH, UO, UT, NR, FI, DI, DC, RBAC, UAEX, URX… */
+  responseFlags: string;
+  requestBytes: number;
+  responseBytes: number;
+  route?: string;
+  upstreamCluster?: string;
+  upstreamHost?: string;
+  source: { workload: string; namespace: string; principal?: string; app?: string; version?: string };
+  destination: { workload?: string; namespace?: string; service?: string; principal?: string; app?: string; version?: string };
+  connectionSecurityPolicy: 'mutual_tls' | 'none';
+  /** Trace context as it left the proxy (for spans). */
+  traceHeaders: Record<string, string>;
+}
+
+export type RequestObserver = (event: RequestEvent) => void;
+
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'b3', 'uber-trace-id'];
+
+export function traceHeadersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of TRACE_HEADERS) {
+    const v = headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+/** Counts body bytes written to a response without touching the data. */
+export function countResponseBytes(res: import('node:http').ServerResponse): () => number {
+  let bytes = 0;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+  const add = (chunk: unknown) => {
+    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
+    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+  };
+  (res as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+    add(chunk);
+    return write(chunk, ...rest);
+  };
+  (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
+    if (chunk !== undefined && typeof chunk !== 'function') add(chunk);
+    return end(chunk, ...rest);
+  };
+  return () => bytes;
+}
