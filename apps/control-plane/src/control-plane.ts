@@ -12,6 +12,7 @@ import { certificateServiceHandlers, type IssuedCertificate } from './ca/certifi
 import { DiscoveryServer } from './discovery/discovery-server.js';
 import { WorkloadRegistry } from './discovery/registry.js';
 import type { ControlPlaneFlags } from './flags.js';
+import { createControlPlaneMetrics } from './metrics.js';
 
 export interface RunningControlPlane {
   ports: { xds: number; monitoring: number };
@@ -25,17 +26,20 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   let current: ConfigSet = { resources: [], issues: [], files: [] };
   // The discovery server needs the loaded config, and the file source needs to tell it about changes.
   const late: { discovery?: DiscoveryServer } = {};
+  const metrics = createControlPlaneMetrics(() => [...(late.discovery?.connections ?? [])].map((c) => c.workload));
   const source = new FileConfigSource(resolve(flags.configDir), (set, changed) => {
     current = set;
     const fresh = set.issues.filter((i) => changed.some((f) => i.file.endsWith(f)));
     for (const issue of fresh) logger[issue.severity === 'error' ? 'error' : 'warn']({ issue }, formatIssue(issue));
     const rejected = set.files.filter((f) => f.rejected && changed.some((c) => f.file.endsWith(c)));
     for (const f of rejected) logger.error({ file: f.file }, `${f.file} rejected; its last good version stays in force`);
+    metrics.validationFailed(rejected.length);
     logger.info({ changed, resources: set.resources.length }, 'config changed');
     late.discovery?.schedulePush(0);
   });
   current = await source.start();
-  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain });
+  metrics.validationFailed(current.files.filter((f) => f.rejected).length);
+  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery });
   late.discovery = discovery;
   const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
   const tokens = new BootstrapTokens(flags.tokens, flags.trustDomain);
@@ -49,7 +53,9 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       logger,
       defaultTtlMs: flags.certTtlMs,
       maxTtlMs: flags.maxCertTtlMs,
+      onCsr: metrics.csrReceived,
       onIssued: (spiffeId, notAfter) => {
+        metrics.certificateIssued();
         issued.push({ spiffeId, notAfter: notAfter.toISOString(), issuedAt: new Date().toISOString() });
         if (issued.length > 500) issued.shift();
       },
@@ -66,6 +72,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       registry,
       discovery,
       startedAt: new Date(),
+      metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
     });
     const address = monitoring.address();

@@ -1,7 +1,9 @@
 // Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
+import { parseAccessLogMode, type AccessLogMode } from '@skiff/telemetry';
 
 export const HELP = `usage: skiff-gateway [options]
 
@@ -13,9 +15,14 @@ VirtualService resources bound to it. Config comes from the control plane.
   --name <name>              gateway workload name (default: istio-ingressgateway)
   --namespace <ns>           namespace (default: istio-system)
   --label k=v                workload label, repeatable (default: istio=ingressgateway)
-  --admin-port <port>        admin: /ready /config_dump (default: 15000)
+  --admin-port <port>        admin: /ready /config_dump /stats/prometheus (default: 15000)
+  --metrics-port <port>      Prometheus metrics at /stats/prometheus (default: 15090, Istio's)
+  --access-log stdout|off    one JSON line per request on stdout (default: off, as in Istio;
+                             SKIFF_ACCESS_LOG=1 also turns it on)
   --control-plane <h:p>      discovery address (default: 127.0.0.1:15010)
   --bind <host>              address listeners bind (default: 127.0.0.1)
+  --credentials-dir <dir>    where tls.credentialName: foo finds foo/tls.crt, foo/tls.key and
+                             foo/ca.crt (default: .skiff/credentials)
   --token-file <file>       bootstrap token for the CA (or SKIFF_BOOTSTRAP_TOKEN); with it the
                             proxy gets a SPIFFE certificate and speaks mTLS to peers
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
@@ -26,8 +33,12 @@ export interface GatewayFlags {
   node: WorkloadInfo;
   listeners: Array<{ port: number; serverPort: number }>;
   adminPort: number;
+  metricsPort: number;
+  accessLog: AccessLogMode;
   controlPlane: string;
   bind: string;
+  /** Absolute: Gateway TLS `credentialName` directories live here. */
+  credentialsDir: string;
   identity?: IdentityFlags;
 }
 
@@ -48,8 +59,11 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       namespace: { type: 'string' },
       label: { type: 'string', multiple: true },
       'admin-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'access-log': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
+      'credentials-dir': { type: 'string' },
       'token-file': { type: 'string' },
       'trust-domain': { type: 'string' },
       'cert-ttl': { type: 'string' },
@@ -77,8 +91,11 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
     node: { id: `${name}.${namespace}`, kind: 'gateway', service: name, namespace, serviceAccount: `${name}-service-account`, labels, address: bind, inboundPort: 0, servicePort: 0 },
     listeners,
     adminPort: portNumber('--admin-port', values['admin-port'] ?? env('admin-port') ?? '15000'),
+    metricsPort: portNumber('--metrics-port', values['metrics-port'] ?? env('metrics-port') ?? '15090'),
+    accessLog: parseAccessLogMode(values['access-log'] ?? env('access-log')),
     controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15010',
     bind,
+    credentialsDir: resolve(values['credentials-dir'] ?? env('credentials-dir') ?? '.skiff/credentials'),
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
   };
 }

@@ -1,7 +1,7 @@
 // skiff-gateway: the ingress gateway process.
 import { startProxy } from '@skiff/dataplane';
 import { childLifecycle } from '@skiff/launcher';
-import { createLogger } from '@skiff/telemetry';
+import { createLogger, startProxyTelemetry } from '@skiff/telemetry';
 import { HELP, parseGatewayFlags } from './flags.js';
 
 let flags;
@@ -17,7 +17,12 @@ if (flags === 'help') {
 }
 const logger = createLogger('gateway', { workload: flags.node.id });
 try {
+  // Istio metrics on the metrics port (and the admin port's /stats/prometheus), optional access log.
+  const telemetry = await startProxyTelemetry({ logger, host: flags.bind, metricsPort: flags.metricsPort, accessLog: flags.accessLog });
   const gateway = await startProxy({
+    observer: telemetry.observer,
+    onConnection: telemetry.onConnection,
+    stats: telemetry.stats,
     node: flags.node,
     controlPlane: flags.controlPlane,
     logger,
@@ -25,9 +30,10 @@ try {
     bindHost: flags.bind,
     adminPort: flags.adminPort,
     gatewayPorts: flags.listeners,
+    credentialsDir: flags.credentialsDir,
   });
-  logger.info({ ports: gateway.ports, controlPlane: flags.controlPlane }, 'gateway listening');
-  childLifecycle({ close: () => gateway.close() });
+  logger.info({ ports: { ...gateway.ports, metrics: telemetry.metricsPort }, controlPlane: flags.controlPlane }, 'gateway listening');
+  childLifecycle({ close: () => gateway.close().then(() => telemetry.close()) });
 } catch (error) {
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'gateway failed to start');
   process.exit(1);

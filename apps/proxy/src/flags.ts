@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
+import { parseAccessLogMode, type AccessLogMode } from '@skiff/telemetry';
 
 export const HELP = `usage: skiff-proxy --service <name> --app-port <port> [options]
 
@@ -18,7 +19,10 @@ front of the app, and an admin port. Config comes from the control plane.
   --app-port <port>         where the local app listens (required)
   --outbound-port <port>    outbound listener (default: 15001)
   --inbound-port <port>     inbound listener (default: 15006)
-  --admin-port <port>       admin: /ready /config_dump (default: 15000)
+  --admin-port <port>       admin: /ready /config_dump /stats/prometheus (default: 15000)
+  --metrics-port <port>     Prometheus metrics at /stats/prometheus (default: 15090, Istio's)
+  --access-log stdout|off   one JSON line per request on stdout (default: off, as in Istio;
+                            SKIFF_ACCESS_LOG=1 also turns it on)
   --control-plane <h:p>     discovery address (default: 127.0.0.1:15010)
   --bind <host>             address listeners bind (default: 127.0.0.1)
   --address <host>          address peers use to reach the inbound listener (default: --bind)
@@ -36,6 +40,8 @@ export interface ProxyFlags {
   outboundPort: number;
   inboundPort: number;
   adminPort: number;
+  metricsPort: number;
+  accessLog: AccessLogMode;
   controlPlane: string;
   bind: string;
   identity?: IdentityFlags;
@@ -67,6 +73,8 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'outbound-port': { type: 'string' },
       'inbound-port': { type: 'string' },
       'admin-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'access-log': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
       address: { type: 'string' },
@@ -108,6 +116,8 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
     outboundPort: port('outbound-port', v('outbound-port'), 15001),
     inboundPort,
     adminPort: port('admin-port', v('admin-port'), 15000),
+    metricsPort: port('metrics-port', v('metrics-port'), 15090),
+    accessLog: parseAccessLogMode(v('access-log')),
     controlPlane: v('control-plane') ?? '127.0.0.1:15010',
     bind,
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),

@@ -1,7 +1,7 @@
 // skiff-proxy: the sidecar process. Thin: flags in, engine from @skiff/dataplane, clean exit.
 import { startProxy } from '@skiff/dataplane';
 import { childLifecycle } from '@skiff/launcher';
-import { createLogger } from '@skiff/telemetry';
+import { createLogger, startProxyTelemetry } from '@skiff/telemetry';
 import { HELP, parseProxyFlags } from './flags.js';
 
 let flags;
@@ -17,7 +17,12 @@ if (flags === 'help') {
 }
 const logger = createLogger('proxy', { workload: flags.node.id });
 try {
+  // Istio metrics on the metrics port (and the admin port's /stats/prometheus), optional access log.
+  const telemetry = await startProxyTelemetry({ logger, host: flags.bind, metricsPort: flags.metricsPort, accessLog: flags.accessLog });
   const proxy = await startProxy({
+    observer: telemetry.observer,
+    onConnection: telemetry.onConnection,
+    stats: telemetry.stats,
     node: flags.node,
     controlPlane: flags.controlPlane,
     logger,
@@ -28,8 +33,8 @@ try {
     inboundPort: flags.inboundPort,
     appPort: flags.appPort,
   });
-  logger.info({ ports: proxy.ports, controlPlane: flags.controlPlane }, 'proxy listening');
-  childLifecycle({ close: () => proxy.close() });
+  logger.info({ ports: { ...proxy.ports, metrics: telemetry.metricsPort }, controlPlane: flags.controlPlane }, 'proxy listening');
+  childLifecycle({ close: () => proxy.close().then(() => telemetry.close()) });
 } catch (error) {
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'proxy failed to start');
   process.exit(1);

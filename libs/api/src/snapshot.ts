@@ -128,11 +128,38 @@ export const ClusterSchema = z.strictObject({
   trafficPolicy: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * TLS termination of a Gateway server (Istio's ServerTLSSettings, the modes Skiff serves).
+ * credentialName names `<credentials dir>/<name>/{tls.crt,tls.key,ca.crt}` (a Kubernetes TLS
+ * secret's keys) and wins over the file paths, as in Istio.
+ */
+export const GatewayTlsSnapshotSchema = z
+  .strictObject({
+    mode: z.enum(['SIMPLE', 'MUTUAL']),
+    credentialName: z.string().min(1).optional(),
+    serverCertificate: z.string().min(1).optional(),
+    privateKey: z.string().min(1).optional(),
+    caCertificates: z.string().min(1).optional(),
+  })
+  .superRefine((tls, ctx) => {
+    if (tls.credentialName !== undefined) return;
+    if (tls.serverCertificate === undefined || tls.privateKey === undefined) ctx.addIssue({ code: 'custom', message: `tls mode ${tls.mode} needs credentialName, or serverCertificate and privateKey` });
+    if (tls.mode === 'MUTUAL' && tls.caCertificates === undefined) ctx.addIssue({ code: 'custom', message: 'tls mode MUTUAL needs credentialName or caCertificates' });
+  });
+
+/**
+ * One Gateway server (or several with the same port and TLS settings, hosts merged). Servers on
+ * one port share its route config; a TLS port picks among its entries by SNI.
+ */
 export const GatewayServerSnapshotSchema = z.strictObject({
   port: z.number().int(),
   protocol: z.string(),
   hosts: z.array(z.string()),
   routeConfig: z.string(),
+  /** Present when the server terminates TLS (protocol HTTPS, mode SIMPLE or MUTUAL). */
+  tls: GatewayTlsSnapshotSchema.optional(),
+  /** A plaintext server whose hosts answer 301 to https (Istio's tls.httpsRedirect). */
+  httpsRedirect: z.boolean().optional(),
 });
 
 // ---- security: what the inbound side enforces for this proxy's workload --------------------------
@@ -244,6 +271,7 @@ export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
 export type Cluster = z.infer<typeof ClusterSchema>;
 export type GatewayServerSnapshot = z.infer<typeof GatewayServerSnapshotSchema>;
+export type GatewayTlsSnapshot = z.infer<typeof GatewayTlsSnapshotSchema>;
 export type EffectiveMtlsMode = z.infer<typeof MtlsModeSchema>;
 export type PeerAuthenticationSnapshot = z.infer<typeof PeerAuthenticationSnapshotSchema>;
 export type AuthzSource = z.infer<typeof AuthzSourceSchema>;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WorkloadInfo } from '@skiff/api';
+import { GatewayServerSnapshotSchema, type WorkloadInfo } from '@skiff/api';
 import { bookinfo, bookinfoGateway, build, frontendIngress, gw, ingress, reviewsRule, vs, workloads } from './bookinfo.fixture.js';
 
 const otherGatewayProxy: WorkloadInfo = { ...ingress, id: 'egress.istio-system', service: 'istio-egressgateway', labels: { istio: 'egressgateway' } };
@@ -84,5 +84,85 @@ describe('gateway proxies', () => {
   test('a Gateway with no selector applies to every gateway proxy', () => {
     const open = gw('default', 'open', { servers: [{ port: { number: 81, protocol: 'HTTP' }, hosts: ['*'] }] });
     assert.deepEqual(build([open], otherGatewayProxy, [...workloads, otherGatewayProxy]).parsed.gatewayServers.map((s) => s.port), [81]);
+  });
+});
+
+describe('gateway TLS', () => {
+  const route = (name: string, hosts: string[]) => vs('default', name, { hosts, gateways: ['istio-system/edge'], http: [{ route: [{ destination: { host: 'frontend' } }] }] });
+
+  test('an HTTPS server passes its TLS settings through; an HTTP server its httpsRedirect', () => {
+    const edge = gw('istio-system', 'edge', {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 80, protocol: 'HTTP' }, hosts: ['shop.example.com'], tls: { httpsRedirect: true } },
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'shop-cert' } },
+      ],
+    });
+    const { parsed, warnings } = build([edge, route('shop', ['shop.example.com'])], ingress);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(parsed.gatewayServers, [
+      { port: 80, protocol: 'HTTP', hosts: ['shop.example.com'], routeConfig: 'http.80', httpsRedirect: true },
+      { port: 443, protocol: 'HTTPS', hosts: ['shop.example.com'], routeConfig: 'http.443', tls: { mode: 'SIMPLE', credentialName: 'shop-cert' } },
+    ]);
+    assert.deepEqual(parsed.routeConfigs.map((rc) => [rc.name, rc.virtualHosts.map((v) => v.domains)]), [
+      ['http.80', [['shop.example.com']]],
+      ['http.443', [['shop.example.com']]],
+    ]);
+  });
+
+  test('servers on one port with different certificates stay separate entries (SNI picks); equal ones merge', () => {
+    const edge = gw('istio-system', 'edge', {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'SIMPLE', serverCertificate: '/certs/a.crt', privateKey: '/certs/a.key', caCertificates: '/certs/unused-ca.crt' } },
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['b.example.com'], tls: { mode: 'MUTUAL', credentialName: 'b', serverCertificate: '/ignored.crt' } },
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['c.example.com'], tls: { mode: 'SIMPLE', serverCertificate: '/certs/a.crt', privateKey: '/certs/a.key' } },
+      ],
+    });
+    const { parsed, warnings } = build([edge, route('all', ['*.example.com'])], ingress);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(parsed.gatewayServers, [
+      // caCertificates means nothing under SIMPLE, so the first and third servers are equal.
+      { port: 443, protocol: 'HTTPS', hosts: ['a.example.com', 'c.example.com'], routeConfig: 'http.443', tls: { mode: 'SIMPLE', serverCertificate: '/certs/a.crt', privateKey: '/certs/a.key' } },
+      { port: 443, protocol: 'HTTPS', hosts: ['b.example.com'], routeConfig: 'http.443', tls: { mode: 'MUTUAL', credentialName: 'b' } },
+    ]);
+    assert.deepEqual(parsed.routeConfigs.map((rc) => rc.name), ['http.443']);
+    assert.deepEqual(parsed.routeConfigs[0]?.virtualHosts[0]?.domains, ['a.example.com', 'b.example.com', 'c.example.com']);
+  });
+
+  test('servers sharing a port must agree on TLS: the one that disagrees is ignored and named', () => {
+    const edge = gw('istio-system', 'edge', {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'SIMPLE', credentialName: 'a' } },
+        { port: { number: 443, protocol: 'HTTP' }, hosts: ['b.example.com'] },
+      ],
+    });
+    const { parsed, warnings } = build([edge, route('all', ['*.example.com'])], ingress);
+    assert.deepEqual(parsed.gatewayServers.map((s) => s.hosts), [['a.example.com']]);
+    assert.deepEqual(parsed.routeConfigs[0]?.virtualHosts[0]?.domains, ['a.example.com']);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /Gateway istio-system\/edge \(mesh\.yaml:\d+\) spec\.servers\[1\]: port 443 terminates TLS \(.*spec\.servers\[0\]\) but this HTTP server serves plaintext; the server is ignored/);
+  });
+
+  test('HTTPS with a mode Skiff cannot serve (PASSTHROUGH, the default) is ignored with a warning', () => {
+    const edge = gw('istio-system', 'edge', {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'PASSTHROUGH' } },
+        { port: { number: 8443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { credentialName: 'a' } },
+      ],
+    });
+    const { parsed, warnings } = build([edge, route('all', ['*.example.com'])], ingress);
+    assert.deepEqual(parsed.gatewayServers, []);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0] ?? '', /spec\.servers\[0\]: tls mode PASSTHROUGH is not supported/);
+    assert.match(warnings[1] ?? '', /spec\.servers\[1\]: tls mode PASSTHROUGH is not supported/);
+  });
+
+  test('the snapshot schema refuses a terminating server without a certificate', () => {
+    assert.equal(GatewayServerSnapshotSchema.safeParse({ port: 443, protocol: 'HTTPS', hosts: ['*'], routeConfig: 'http.443', tls: { mode: 'SIMPLE' } }).success, false);
+    assert.equal(GatewayServerSnapshotSchema.safeParse({ port: 443, protocol: 'HTTPS', hosts: ['*'], routeConfig: 'http.443', tls: { mode: 'MUTUAL', serverCertificate: 'a', privateKey: 'b' } }).success, false);
+    assert.equal(GatewayServerSnapshotSchema.safeParse({ port: 443, protocol: 'HTTPS', hosts: ['*'], routeConfig: 'http.443', tls: { mode: 'MUTUAL', credentialName: 'x' } }).success, true);
   });
 });

@@ -1,12 +1,14 @@
 // Gateway proxies: the Gateways whose selector matches the proxy's labels open server ports;
 // each port gets a route config "http.<port>" whose virtual hosts come from the VirtualServices
-// bound to those Gateways, limited to the hosts the servers admit.
+// bound to those Gateways, limited to the hosts the servers admit. Servers terminating TLS on a
+// port are listed one entry per certificate, so the listener can pick by SNI.
 import type { Gateway, GatewayServer, Loaded, VirtualService, WorkloadInfo } from '@skiff/api';
 import type { Warn } from './destination-rules.js';
 import { describeResource, resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
 import { isVisibleTo } from './export-to.js';
 import { intersectHosts, parseServerHost, resolveHost, type ServerHost } from './hosts.js';
+import { serverTls, tlsKey, type ServerTls } from './gateway-tls.js';
 import { translateHttpRoutes } from './http-route.js';
 import type { GatewayServerInput, RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
 
@@ -25,10 +27,20 @@ interface BoundServer {
   hosts: ServerHost[];
 }
 
+/** Servers on one port with the same TLS settings: one snapshot entry, hosts merged. */
+interface TlsEntry {
+  key: string;
+  tls: ServerTls;
+  rawHosts: string[];
+}
+
 interface PortGroup {
   port: number;
   protocol: string;
-  rawHosts: string[];
+  /** Whether the port terminates TLS; the first server on the port decides. */
+  terminatesTls: boolean;
+  firstServer: string;
+  entries: TlsEntry[];
   servers: BoundServer[];
 }
 
@@ -37,16 +49,38 @@ function groupServersByPort(gateways: readonly Loaded<Gateway>[], warn: Warn): P
   for (const gateway of gateways) {
     gateway.spec.servers.forEach((server: GatewayServer, i) => {
       const port = server.port.number;
-      let group = groups.get(port);
-      if (!group) groups.set(port, (group = { port, protocol: server.port.protocol, rawHosts: [], servers: [] }));
-      else if (group.protocol.toUpperCase() !== server.port.protocol.toUpperCase()) {
-        warn(`${describeResource(gateway)} spec.servers[${i}]: port ${port} is already served as ${group.protocol}; ${server.port.protocol} is ignored. Use one protocol per port.`);
+      const where = `${describeResource(gateway)} spec.servers[${i}]`;
+      const tls = serverTls(server);
+      if (tls.kind === 'unsupported') {
+        warn(`${where}: ${tls.reason}; the server is ignored.`);
+        return;
       }
-      for (const host of server.hosts) if (!group.rawHosts.includes(host)) group.rawHosts.push(host);
+      const terminatesTls = tls.kind === 'terminate';
+      let group = groups.get(port);
+      if (!group) groups.set(port, (group = { port, protocol: server.port.protocol, terminatesTls, firstServer: where, entries: [], servers: [] }));
+      else if (group.terminatesTls !== terminatesTls) {
+        // One listener cannot both terminate TLS and serve plaintext HTTP (nor can Envoy's).
+        const has = (t: boolean) => (t ? 'terminates TLS' : 'serves plaintext');
+        warn(`${where}: port ${port} ${has(group.terminatesTls)} (${group.firstServer}) but this ${server.port.protocol} server ${has(terminatesTls)}; the server is ignored. Servers sharing a port must agree on TLS.`);
+        return;
+      } else if (group.protocol.toUpperCase() !== server.port.protocol.toUpperCase()) {
+        warn(`${where}: port ${port} is already served as ${group.protocol}; ${server.port.protocol} is ignored. Use one protocol per port.`);
+      }
+      const key = tlsKey(tls);
+      let entry = group.entries.find((e) => e.key === key);
+      if (!entry) group.entries.push((entry = { key, tls, rawHosts: [] }));
+      for (const host of server.hosts) if (!entry.rawHosts.includes(host)) entry.rawHosts.push(host);
       group.servers.push({ gatewayKey: resourceKey(gateway), hosts: server.hosts.map((h) => parseServerHost(h, gateway.metadata.namespace)) });
     });
   }
   return [...groups.values()].sort((a, b) => a.port - b.port);
+}
+
+function serverEntry(group: PortGroup, entry: TlsEntry, routeConfig: string): GatewayServerInput {
+  const out: GatewayServerInput = { port: group.port, protocol: group.protocol, hosts: entry.rawHosts, routeConfig };
+  if (entry.tls.kind === 'terminate') out.tls = entry.tls.tls;
+  if (entry.tls.kind === 'plaintext' && entry.tls.httpsRedirect) out.httpsRedirect = true;
+  return out;
 }
 
 /** The domains a VirtualService gets on one port: its hosts narrowed by the hosts of the servers it binds to. */
@@ -110,7 +144,7 @@ export function buildGatewayRoutes(
       virtualHosts.push({ name: `${key}:${group.port}`, domains, routes });
     }
     routeConfigs.push({ name, virtualHosts });
-    gatewayServers.push({ port: group.port, protocol: group.protocol, hosts: group.rawHosts, routeConfig: name });
+    for (const entry of group.entries) gatewayServers.push(serverEntry(group, entry, name));
   }
   return { routeConfigs, gatewayServers };
 }

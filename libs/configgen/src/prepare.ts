@@ -82,7 +82,13 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
   const virtualServices = sorted.filter((r): r is Loaded<VirtualService> => r.kind === 'VirtualService');
   const destinationRules = sorted.filter((r): r is Loaded<DestinationRule> => r.kind === 'DestinationRule');
   const gateways = sorted.filter((r): r is Loaded<Gateway> => r.kind === 'Gateway');
-  const services = buildServiceRegistry(workloads, { trustDomain });
+  const services = buildServiceRegistry(workloads, {
+    trustDomain,
+    tlsModeFor: (w) => {
+      const pa = security.securityFor(w, () => undefined).peerAuthentication;
+      return (pa.portLevel?.[String(w.servicePort)] ?? pa.mode) === 'DISABLE' ? 'disabled' : 'istio';
+    },
+  });
   const servicesByFqdn = new Map(services.map((s) => [s.fqdn, s]));
   const knownNamespaces = new Set([...workloads.map((w) => w.namespace), ...sorted.map((r) => r.metadata.namespace)]);
 

@@ -222,3 +222,28 @@ describe('security section', () => {
     assert.equal(prepared.snapshotFor(reviewsV1, '1').snapshot.security, prepared.snapshotFor(twin, '1').snapshot.security);
   });
 });
+
+describe('auto mTLS follows the destination PeerAuthentication', () => {
+  test('endpoints of a workload under DISABLE are marked plaintext; others stay istio', async () => {
+    const { parseConfigFile } = await import('@skiff/api');
+    const { resources } = parseConfigFile(
+      'pa.yaml',
+      `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: reviews-plain
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: reviews
+  mtls:
+    mode: DISABLE
+`,
+    );
+    const { snapshot } = buildSnapshot({ resources: [...bookinfo, ...resources], workloads, proxy: frontend, version: 'v' });
+    const modes = new Map(snapshot.clusters.flatMap((c) => c.endpoints.map((e) => [e.workload, e.tlsMode] as const)));
+    assert.equal(modes.get(reviewsV1.id), 'disabled');
+    assert.equal(modes.get(ratings.id), 'istio');
+  });
+});

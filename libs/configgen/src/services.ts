@@ -14,7 +14,10 @@ export interface ServiceInfo {
   endpoints: ReadonlyMap<number, Endpoint[]>;
 }
 
-export function buildServiceRegistry(workloads: readonly WorkloadInfo[], options: { trustDomain?: string } = {}): ServiceInfo[] {
+export function buildServiceRegistry(
+  workloads: readonly WorkloadInfo[],
+  options: { trustDomain?: string; tlsModeFor?: (workload: WorkloadInfo) => 'istio' | 'disabled' } = {},
+): ServiceInfo[] {
   const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const byFqdn = new Map<string, { name: string; namespace: string; workloads: WorkloadInfo[] }>();
   for (const w of workloads) {
@@ -31,8 +34,10 @@ export function buildServiceRegistry(workloads: readonly WorkloadInfo[], options
     for (const w of sorted) {
       let list = endpoints.get(w.servicePort);
       if (!list) endpoints.set(w.servicePort, (list = []));
-      // Every registered workload runs a sidecar, so callers use Istio mTLS to it (auto mTLS).
-      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode: 'istio' });
+      // Every registered workload runs a sidecar, so callers use Istio mTLS to it (auto mTLS),
+      // unless its PeerAuthentication is DISABLE: then, as istiod does, callers send plaintext.
+      const tlsMode = options.tlsModeFor?.(w) ?? 'istio';
+      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode });
     }
     const ports = [...endpoints.keys()].sort((a, b) => a - b);
     services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints });

@@ -13,7 +13,7 @@ import { startInboundListener } from './inbound/inbound-listener.js';
 import { startOutboundListener } from './outbound/outbound-listener.js';
 import type { InboundStats } from './inbound/inbound-listener.js';
 import { WorkloadIdentity } from './security/identity.js';
-import type { RequestObserver } from './core/request-event.js';
+import type { RequestEvent, RequestObserver } from './core/request-event.js';
 
 export interface ProxyOptions {
   node: WorkloadInfo;
@@ -29,10 +29,16 @@ export interface ProxyOptions {
   appPort?: number;
   /** Gateway only: local port -> Gateway server port. */
   gatewayPorts?: Array<{ port: number; serverPort: number }>;
+  /** Gateway only: where `tls.credentialName: foo` finds foo/tls.crt, tls.key, ca.crt (default .skiff/credentials). */
+  credentialsDir?: string;
   /** Workload identity and mTLS: a bootstrap token for the control plane's CA. */
   identity?: { token: string; trustDomain: string; certTtlMs?: number };
   /** Told about every request when it ends: metrics, access log, traces. */
   observer?: RequestObserver;
+  /** Told about every accepted connection (istio_tcp_connections_opened_total): inbound as reporter destination, outbound and gateway as source. */
+  onConnection?: (reporter: 'source' | 'destination', connection: { source?: RequestEvent['source']; destination?: RequestEvent['destination'] }) => void;
+  /** Prometheus text for the admin port's /stats/prometheus (Envoy's admin path). */
+  stats?: () => Promise<{ contentType: string; text: string }>;
 }
 
 export interface RunningProxy {
@@ -102,19 +108,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       inboundStats = inbound.stats;
     }
     for (const g of options.gatewayPorts ?? []) {
-      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate });
+      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, self, credentialsDir: options.credentialsDir });
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map(closeServer));
     throw error;
   }
 
+  const onConnection = options.onConnection;
+  if (onConnection) {
+    // Counted on accept: the peer's identity is not known yet, this side's is.
+    for (const [name, server] of Object.entries(servers)) {
+      const inbound = name === 'inbound';
+      const connection = inbound ? { destination: { ...self, service: options.node.service } } : { source: self };
+      server.on('connection', () => onConnection(inbound ? 'destination' : 'source', connection));
+    }
+  }
   const ports = () => Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, boundPort(s)]));
   const node = { ...options.node };
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
   const xds = new XdsClient({ controlPlane: options.controlPlane, node, holder, logger });
   const startedAt = new Date();
-  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt, identity, inboundStats: () => inboundStats });
+  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt, identity, inboundStats: () => inboundStats, stats: options.stats });
   // The identity first: a proxy that serves before it has a certificate could only fail mTLS.
   if (identity) await identity.start();
   xds.start();

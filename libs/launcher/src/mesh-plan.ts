@@ -3,7 +3,9 @@
 //
 // Ports follow Istio's numbers, shifted by 100 per workload because all processes share one
 // host: workload k gets admin 15000+100k, outbound 15001+100k, inbound 15006+100k, and its app
-// 9080+100k. The gateway listens on 8080 for the Gateway's port 80.
+// 9080+100k. The gateway listens on 8080 for the Gateway's port 80. Each proxy serves Istio
+// metrics at /stats/prometheus on 15090+100k (the gateway on 15090, Istio's port).
+// Access logs are off, as in Istio, unless SKIFF_ACCESS_LOG=1 (or MeshPlanOptions.accessLog).
 import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
 import type { MeshState, WorkloadAccount } from './mesh-state.js';
@@ -34,6 +36,8 @@ export interface WorkloadPorts {
   admin: number;
   outbound: number;
   inbound: number;
+  /** Prometheus metrics (/stats/prometheus), Istio's 15090 shifted. */
+  metrics: number;
 }
 
 export interface MeshPorts {
@@ -41,6 +45,7 @@ export interface MeshPorts {
   monitoring: number;
   gateway: number;
   gatewayAdmin: number;
+  gatewayMetrics: number;
   workloads: Record<string, WorkloadPorts>;
 }
 
@@ -51,19 +56,19 @@ export function fixedPorts(offset = 0): MeshPorts {
   const workloads: Record<string, WorkloadPorts> = {};
   SAMPLE_WORKLOADS.forEach((w, i) => {
     const k = (i + 1) * 100 + offset;
-    workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k };
+    workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15010 + offset, monitoring: 15014 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, workloads };
+  return { xds: 15010 + offset, monitoring: 15014 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Ports picked by the OS, for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 4 + SAMPLE_WORKLOADS.length * 4;
+  const n = 5 + SAMPLE_WORKLOADS.length * 5;
   const p = await freePorts(n);
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), monitoring: next(), gateway: next(), gatewayAdmin: next(), workloads: {} };
-  for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next() };
+  const ports: MeshPorts = { xds: next(), monitoring: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next(), metrics: next() };
   return ports;
 }
 
@@ -77,14 +82,18 @@ export interface MeshPlanOptions {
   /** Extra environment per sample app process, by workload name (e.g. `reviews-v2`); not for its sidecar. */
   appEnv?: Record<string, Record<string, string>>;
   controlPlaneArgs?: string[];
+  /** Extra arguments for the gateway, e.g. `--listen <port>:443 --credentials-dir <dir>` for an HTTPS server. */
+  gatewayArgs?: string[];
   /** CA root and bootstrap tokens; without it the mesh runs without identities (plaintext). */
   state?: MeshState;
+  /** Envoy-style access log from every proxy; default: on only when SKIFF_ACCESS_LOG=1 (in env or the process environment). */
+  accessLog?: boolean;
 }
 
 export interface MeshPlan {
   stages: ProcessSpec[][];
   ports: MeshPorts;
-  urls: { gateway: string; controlPlane: string; admin: Record<string, string> };
+  urls: { gateway: string; controlPlane: string; admin: Record<string, string>; /** Prometheus scrape URLs (/stats/prometheus), by workload. */ metrics: Record<string, string> };
 }
 
 const host = '127.0.0.1';
@@ -116,9 +125,13 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const apps: ProcessSpec[] = [];
   const sidecars: ProcessSpec[] = [];
   const admin: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayAdmin}` };
+  const metrics: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayMetrics}/stats/prometheus` };
+  const accessLog = options.accessLog ?? (options.env?.['SKIFF_ACCESS_LOG'] ?? process.env['SKIFF_ACCESS_LOG']) === '1';
+  const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off'];
   for (const w of SAMPLE_WORKLOADS) {
     const p = ports.workloads[w.name] as WorkloadPorts;
     admin[w.name] = `http://${host}:${p.admin}`;
+    metrics[w.name] = `http://${host}:${p.metrics}/stats/prometheus`;
     apps.push({
       name: w.name,
       command: process.execPath,
@@ -142,6 +155,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--inbound-port', String(p.inbound),
         '--admin-port', String(p.admin),
         '--control-plane', controlPlane,
+        ...telemetryArgs(p.metrics),
         ...(options.state?.tokenFiles[w.name] ? ['--token-file', options.state.tokenFiles[w.name] as string] : []),
       ],
       env: options.env,
@@ -152,7 +166,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane, ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : [])],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },
@@ -160,6 +174,6 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   return {
     stages: [[controlPlaneSpec(options)], apps, [...sidecars, gateway]],
     ports,
-    urls: { gateway: `http://${host}:${ports.gateway}`, controlPlane: `http://${host}:${ports.monitoring}`, admin },
+    urls: { gateway: `http://${host}:${ports.gateway}`, controlPlane: `http://${host}:${ports.monitoring}`, admin, metrics },
   };
 }

@@ -1,2 +1,5 @@
 export * from './logger.js';
 export * from './trace-headers.js';
+export * from './metrics/index.js';
+export * from './access-log.js';
+export * from './proxy-telemetry.js';

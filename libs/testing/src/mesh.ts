@@ -12,6 +12,8 @@ export interface TestMeshOptions {
   /** Files written into the mesh's config directory instead of the repo's default config. */
   config?: Record<string, string>;
   controlPlaneArgs?: string[];
+  /** Extra flags for the gateway process (e.g. another --listen). */
+  gatewayArgs?: string[];
   /** false: run without identities (no CA tokens, plaintext between sidecars). Default: mTLS on. */
   mtls?: boolean;
   env?: Record<string, string>;
@@ -50,6 +52,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     env: { SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'info', ...options.env },
     appEnv: options.appEnv,
     controlPlaneArgs: options.controlPlaneArgs,
+    gatewayArgs: options.gatewayArgs,
   });
   const supervisor = new Supervisor({ quiet: true });
   try {

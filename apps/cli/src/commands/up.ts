@@ -60,7 +60,8 @@ export async function up(argv: string[], root: string): Promise<number> {
 
   open the app       ${urls.gateway}/            (via the ingress gateway)
   product JSON       ${urls.gateway}/api/product/1
-  control plane      ${urls.controlPlane}/debug/configz   /debug/syncz
+  control plane      ${urls.controlPlane}/debug/configz   /debug/syncz   /metrics
+  metrics            ${urls.metrics['istio-ingressgateway']} (and each proxy; prometheus --config.file=prometheus.yml)
   proxy admin        ${Object.entries(urls.admin).map(([name, url]) => `${name} ${url}/config_dump`).join('\n                     ')}
   config             ${configDir}  (edit and save: changes apply live)
 

@@ -15,6 +15,8 @@ export interface MonitoringOptions {
   registry: WorkloadRegistry;
   discovery: DiscoveryServer;
   startedAt: Date;
+  /** Prometheus text for /metrics (istiod's names). */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -26,6 +28,16 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
+    if (url.pathname === '/metrics' && options.metrics) {
+      options.metrics().then(
+        ({ contentType, text }) => {
+          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        (error: unknown) => send(500, `cannot collect metrics: ${String(error)}\n`),
+      );
+      return;
+    }
     const config = options.config();
     switch (url.pathname) {
       case '/ready':
@@ -69,7 +81,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       case '/version':
         return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
       case '/':
-        return send(200, 'Skiff control plane: /ready /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version\n');
+        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version\n');
       default:
         return send(404, `unknown path ${url.pathname}; see /\n`);
     }

@@ -12,6 +12,8 @@ export interface CertificateServiceOptions {
   defaultTtlMs: number;
   maxTtlMs: number;
   onIssued?: (spiffeId: string, notAfter: Date) => void;
+  /** Every CSR that arrives, signed or not (citadel_server_csr_count). */
+  onCsr?: () => void;
 }
 
 export interface IssuedCertificate {
@@ -32,6 +34,7 @@ export function certificateServiceHandlers(options: CertificateServiceOptions): 
 }
 
 async function issue(options: CertificateServiceOptions, call: grpc.ServerUnaryCall<CertificateRequest, CertificateResponse>): Promise<CertificateResponse> {
+  options.onCsr?.();
   const auth = String(call.metadata.get('authorization')[0] ?? '');
   const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
   if (!token) throw { code: grpc.status.UNAUTHENTICATED, message: 'no bootstrap credential: send "authorization: Bearer <token>" (the proxy reads it from --token-file or SKIFF_BOOTSTRAP_TOKEN)' };

@@ -8,6 +8,7 @@ import { workloadFromNode } from './node.js';
 import type { WorkloadRegistry } from './registry.js';
 import { computeSnapshot, prepareConfig } from './snapshot-source.js';
 import type { PreparedConfig } from '@skiff/configgen';
+import type { DiscoveryMetrics } from '../metrics.js';
 
 export interface ProxyConnection {
   workload: WorkloadInfo;
@@ -33,6 +34,8 @@ export interface DiscoveryServerOptions {
   /** Until then, proxies that already hold a config are left alone while the registry fills. */
   warmupUntil: number;
   trustDomain: string;
+  /** Pushes, ACK latency, NACKs and internal errors for /metrics. */
+  metrics?: DiscoveryMetrics;
 }
 
 export class DiscoveryServer {
@@ -92,6 +95,7 @@ export class DiscoveryServer {
       computed = computeSnapshot(prepared, connection.workload);
     } catch (error) {
       this.options.logger.error({ proxy: connection.workload.id, error: error instanceof Error ? error.stack : String(error) }, 'cannot compute snapshot; proxy keeps its current config');
+      this.options.metrics?.internalError();
       return;
     }
     if (computed.version === connection.sentVersion) return;
@@ -100,6 +104,7 @@ export class DiscoveryServer {
     connection.sentNonce = nonce;
     connection.sentAt = performance.now();
     connection.pushes += 1;
+    this.options.metrics?.pushed();
     connection.stream.write({ versionInfo: computed.version, nonce, snapshotJson: computed.json });
     this.options.logger.debug({ proxy: connection.workload.id, version: computed.version }, 'pushed config');
   }
@@ -156,13 +161,17 @@ export class DiscoveryServer {
     if (request.responseNonce !== connection.sentNonce) return; // answers an older push; a newer one is in flight
     if (request.errorDetail?.message) {
       connection.nacks += 1;
+      this.options.metrics?.rejected();
       connection.lastNack = { version: connection.sentVersion, error: request.errorDetail.message, at: new Date().toISOString() };
       this.options.logger.error({ proxy: connection.workload.id, version: connection.sentVersion, error: request.errorDetail.message }, 'proxy rejected config (NACK)');
       return;
     }
     connection.ackedVersion = request.versionInfo;
     connection.lastAckAt = new Date().toISOString();
-    if (connection.sentAt !== undefined) connection.lastPushLatencyMs = Math.round((performance.now() - connection.sentAt) * 100) / 100;
+    if (connection.sentAt !== undefined) {
+      connection.lastPushLatencyMs = Math.round((performance.now() - connection.sentAt) * 100) / 100;
+      this.options.metrics?.acked(connection.lastPushLatencyMs / 1000);
+    }
   }
 
   async close(): Promise<void> {

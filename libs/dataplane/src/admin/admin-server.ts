@@ -18,6 +18,8 @@ export interface AdminOptions {
   startedAt: Date;
   identity?: WorkloadIdentity;
   inboundStats?: () => InboundStats | undefined;
+  /** Prometheus text (Istio metrics) for /stats/prometheus, as Envoy's admin serves it. */
+  stats?: () => Promise<{ contentType: string; text: string }>;
 }
 
 function json(body: unknown): { type: string; text: string } {
@@ -27,6 +29,19 @@ function json(body: unknown): { type: string; text: string } {
 export function startAdminServer(options: AdminOptions): Promise<Server> {
   return listen('admin', options.host, options.port, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/stats/prometheus' && options.stats) {
+      options.stats().then(
+        ({ contentType, text }) => {
+          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`cannot collect metrics: ${String(error)}\n`);
+        },
+      );
+      return;
+    }
     const snapshot = options.holder.current;
     let status = 200;
     let out: { type: string; text: string };
@@ -71,7 +86,7 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
         break;
       case '/':
-        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /certs /server_info\n' };
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /certs /server_info /stats/prometheus\n' };
         break;
       default:
         status = 404;

@@ -60,6 +60,8 @@ interface RequestFacts {
   destination: RequestEvent['destination'];
   mtls: boolean;
   requestBytes: number;
+  /** A fault-injection delay ran (Envoy's DI flag, reported next to the outcome's flag). */
+  delayInjected?: boolean;
 }
 
 type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
@@ -93,7 +95,7 @@ export function createRouterHandler(options: RouterOptions): (req: IncomingMessa
           requestId: String(req.headers['x-request-id'] ?? res.getHeader('x-request-id') ?? ''),
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
           responseCode: result.status || (res.headersSent ? res.statusCode : 0),
-          responseFlags: result.flag,
+          responseFlags: facts.delayInjected ? (result.flag === '-' ? 'DI' : `DI,${result.flag}`) : result.flag,
           requestBytes: facts.requestBytes,
           responseBytes: responseBytes?.() ?? 0,
           route: facts.route,
@@ -151,6 +153,7 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   if (action.kind === 'redirect') return redirect(res, action, target);
 
   const fault = planFault(action.fault, random);
+  if (fault.delayMs > 0) facts.delayInjected = true;
   if (fault.delayMs > 0 && !(await sleepUnlessGone(fault.delayMs, res))) return { status: 0, flag: 'DC', retriable: false };
   if (fault.abortStatus !== undefined) return sendLocalReply(res, faultAbort(fault.abortStatus));
 
@@ -272,7 +275,10 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           // another attempt will really happen.
           continue;
         }
-        return await relay(res, response, plan.responseOps, release);
+        const relayed = await relay(res, response, plan.responseOps, release);
+        // Envoy's URX: retries were allowed, all used up, and the last answer still asked for one.
+        if (maxAttempts > 1 && relayed.flag === '-' && isRetriable(retries, { status: response.statusCode })) return { ...relayed, flag: 'URX' };
+        return relayed;
       } finally {
         if (timeoutHandle) clearTimeout(timeoutHandle);
         release();

@@ -1,13 +1,23 @@
 // The ingress gateway's listener: outside traffic arrives on a local port that stands for a
 // Gateway server port (Kubernetes would map service port 80 to container port 8080), and is
-// routed by the VirtualServices bound to that Gateway.
-import type { Server } from 'node:http';
+// routed by the VirtualServices bound to that Gateway. Each new connection looks at the
+// snapshot in force: when the port's Gateway servers terminate TLS (SIMPLE or MUTUAL) it is
+// handed to the TLS terminator, otherwise it is plaintext HTTP, where servers with
+// `httpsRedirect` answer 301 to https.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { GatewayServerSnapshot } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { createRouterHandler } from '../core/http-router.js';
-import { listen } from '../core/listen.js';
+import type { RequestEvent, RequestObserver } from '../core/request-event.js';
+import { requestTarget } from '../core/request-target.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
+import { CertificateStore } from './certificate-store.js';
+import { matchServer } from './server-select.js';
+import { TlsTerminator, type TlsGatewayServer } from './tls-termination.js';
 
 export interface GatewayListenerOptions {
   host: string;
@@ -19,11 +29,22 @@ export interface GatewayListenerOptions {
   pools: UpstreamPools;
   logger: Logger;
   certificate?: () => WorkloadCertificate | undefined;
+  /** Told about every request when it ends (metrics, access log, traces). */
+  observer?: RequestObserver;
+  /** The gateway's workload, the `source` of the requests it sends. */
+  self?: RequestEvent['source'];
+  /** Where `credentialName: foo` finds `foo/tls.crt`, `foo/tls.key`, `foo/ca.crt` (default .skiff/credentials). */
+  credentialsDir?: string;
+  /** How often certificate files are checked for changes (default 1 s). */
+  tlsRecheckMs?: number;
 }
 
+export const DEFAULT_CREDENTIALS_DIR = '.skiff/credentials';
+
 export function startGatewayListener(options: GatewayListenerOptions): Promise<Server> {
+  const name = `gateway :${options.serverPort}`;
   const routeConfig = `http.${options.serverPort}`;
-  const handler = createRouterHandler({
+  const router = createRouterHandler({
     holder: options.holder,
     pools: options.pools,
     logger: options.logger,
@@ -31,6 +52,64 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
     passthrough: false,
     certificate: options.certificate,
     receivingSecurity: { port: options.serverPort },
+    observer: options.observer,
+    self: options.self,
   });
-  return listen(`gateway :${options.serverPort}`, options.host, options.port, handler);
+  const serversOnPort = (): GatewayServerSnapshot[] => (options.holder.current?.raw.gatewayServers ?? []).filter((s) => s.port === options.serverPort);
+
+  const http = createHttpServer({ keepAlive: true }, (req, res) => {
+    const encrypted = (req.socket as TLSSocket).encrypted === true;
+    if (!encrypted && redirectToHttps(serversOnPort(), req, res)) return;
+    // The edge says how the client connected (Envoy sets it at the gateway the same way).
+    req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+    router(req, res);
+  });
+  // Longer than the clients' idle timeouts, so the client side closes idle connections first.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+
+  const terminator = new TlsTerminator({
+    name,
+    logger: options.logger,
+    store: new CertificateStore({ name, logger: options.logger, credentialsDir: options.credentialsDir ?? DEFAULT_CREDENTIALS_DIR, recheckMs: options.tlsRecheckMs }),
+    onSecureConnection: (socket) => http.emit('connection', socket),
+  });
+
+  const server = createServer((socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    const tlsServers = serversOnPort().filter((s): s is TlsGatewayServer => s.tls !== undefined);
+    if (tlsServers.length === 0) {
+      http.emit('connection', socket);
+      return;
+    }
+    terminator.accept(socket, tlsServers, options.holder.current?.version ?? '');
+  });
+  // closeServer() calls this: idle keep-alive connections live in the HTTP server, not here.
+  Object.assign(server, {
+    closeIdleConnections: () => {
+      terminator.closePending();
+      http.closeIdleConnections();
+    },
+  });
+  server.on('close', () => http.close());
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(`${name} listener cannot bind ${options.host}:${options.port}: ${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ' (port in use: stop the other process or pick another port)' : ''}`));
+    });
+    server.listen(options.port, options.host, () => resolve(server));
+  });
+}
+
+/**
+ * Istio's httpsRedirect (Envoy's require_tls on the virtual hosts of that server): a plaintext
+ * request for a host of such a server gets 301 to the same authority and path over https.
+ */
+function redirectToHttps(servers: readonly GatewayServerSnapshot[], req: IncomingMessage, res: ServerResponse): boolean {
+  if (!servers.some((s) => s.httpsRedirect)) return false;
+  const target = requestTarget(req.url, req.headers.host);
+  if (typeof target === 'string') return false;
+  if (!matchServer(servers, target.host)?.httpsRedirect) return false;
+  res.writeHead(301, { location: `https://${target.authority}${target.path}`, 'content-length': 0 });
+  res.end();
+  return true;
 }

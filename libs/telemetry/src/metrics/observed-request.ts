@@ -1,0 +1,55 @@
+// The shape of one finished request as telemetry needs it. Defined here, not imported from the
+// data plane, so telemetry stays a leaf library: the data plane's RequestEvent satisfies it
+// structurally, and tests can build one by hand.
+
+export interface ObservedWorkload {
+  workload?: string;
+  namespace?: string;
+  /** SPIFFE ID, when the connection was mutual TLS. */
+  principal?: string;
+  app?: string;
+  version?: string;
+}
+
+export interface ObservedDestination extends ObservedWorkload {
+  /** Service host: a short name ("reviews") or the FQDN ("reviews.default.svc.cluster.local"). */
+  service?: string;
+}
+
+export type Reporter = 'source' | 'destination';
+
+export interface ObservedRequest {
+  /** Istio's reporter: the client side (outbound, gateway) or the server side (inbound). */
+  reporter: Reporter;
+  /** Epoch milliseconds when the request arrived. */
+  startTime: number;
+  durationMs: number;
+  method: string;
+  path: string;
+  authority: string;
+  protocol: string;
+  requestId: string;
+  userAgent?: string;
+  /** 0 when no response was sent (the client went away first). */
+  responseCode: number;
+  /** Envoy response flags, "-" when none (UH, UF, UO, UT, NR, URX, FI, DI, DC, RBAC…). */
+  responseFlags: string;
+  requestBytes: number;
+  responseBytes: number;
+  route?: string;
+  upstreamCluster?: string;
+  upstreamHost?: string;
+  /** Time the upstream took to answer (Envoy's x-envoy-upstream-service-time), when known. */
+  upstreamServiceTimeMs?: number;
+  xForwardedFor?: string;
+  source: ObservedWorkload;
+  destination: ObservedDestination;
+  connectionSecurityPolicy: string;
+}
+
+/** A connection a listener accepted: who is known at that point (before any request). */
+export interface ObservedConnection {
+  source?: ObservedWorkload;
+  destination?: ObservedDestination;
+  connectionSecurityPolicy?: string;
+}

@@ -1,0 +1,52 @@
+// Everything a proxy process reports, wired once so the proxy and gateway apps stay thin:
+// Istio metrics (served on the metrics port and, through `stats`, on the admin port) and the
+// optional access log, combined into the one observer the data plane calls per request.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { createAccessLogger, type AccessLogMode } from './access-log.js';
+import { startMetricsServer, prometheusText, type PrometheusText } from './metrics/metrics-server.js';
+import { createProxyMetrics, type ProxyMetrics } from './metrics/proxy-metrics.js';
+import type { ObservedConnection, ObservedRequest, Reporter } from './metrics/observed-request.js';
+
+export interface ProxyTelemetryOptions {
+  logger: Logger;
+  /** Address the metrics port binds. */
+  host: string;
+  /** Istio's 15090; 0 picks a free port; undefined: no dedicated metrics port. */
+  metricsPort?: number;
+  accessLog: AccessLogMode;
+}
+
+export interface ProxyTelemetry {
+  metrics: ProxyMetrics;
+  observer: (event: ObservedRequest) => void;
+  onConnection: (reporter: Reporter, connection?: ObservedConnection) => void;
+  /** Prometheus text, for the admin port's /stats/prometheus. */
+  stats: () => Promise<PrometheusText>;
+  /** The bound metrics port, if one was asked for. */
+  metricsPort: number | undefined;
+  close(): Promise<void>;
+}
+
+export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promise<ProxyTelemetry> {
+  const registry = new Registry();
+  const metrics = createProxyMetrics(registry);
+  const accessLog = options.accessLog === 'stdout' ? createAccessLogger(options.logger) : undefined;
+  const observer = accessLog
+    ? (event: ObservedRequest) => {
+        metrics.observe(event);
+        accessLog(event);
+      }
+    : (event: ObservedRequest) => metrics.observe(event);
+  const server: Server | undefined = options.metricsPort === undefined ? undefined : await startMetricsServer({ host: options.host, port: options.metricsPort, registry });
+  return {
+    metrics,
+    observer,
+    onConnection: (reporter, connection) => metrics.onConnection(reporter, connection),
+    stats: () => prometheusText(registry),
+    metricsPort: server ? (server.address() as AddressInfo).port : undefined,
+    close: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+  };
+}
