@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseConfigFile } from '@skiff/api';
 import type { AuthorizationPolicy, AuthorizationPolicySpec, Loaded, PeerAuthentication, PeerAuthenticationSpec, RequestAuthentication, RequestAuthenticationSpec, WorkloadInfo } from '@skiff/api';
 import { bookinfo, build, frontend, ingress, ratings, reviewsV1, reviewsV2, sidecar, workloads } from './bookinfo.fixture.js';
 import { buildSnapshot } from './build-snapshot.js';
@@ -224,8 +225,7 @@ describe('security section', () => {
 });
 
 describe('auto mTLS follows the destination PeerAuthentication', () => {
-  test('endpoints of a workload under DISABLE are marked plaintext; others stay istio', async () => {
-    const { parseConfigFile } = await import('@skiff/api');
+  test('endpoints of a workload under DISABLE are marked plaintext; others stay istio', () => {
     const { resources } = parseConfigFile(
       'pa.yaml',
       `apiVersion: security.istio.io/v1
