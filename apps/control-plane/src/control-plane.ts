@@ -2,7 +2,11 @@
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { formatIssue } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import { TraceStore, type DashboardEvents, type Logger } from '@skiff/telemetry';
+import { loadDashboardAssets, type DashboardAssets } from './dashboard/dashboard-assets.js';
+import { startDashboardServer } from './dashboard/dashboard-server.js';
+import { EventStream } from './dashboard/event-stream.js';
+import { MeshWatch } from './dashboard/mesh-watch.js';
 import { startMonitoringServer } from './admin/monitoring-server.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
 import { certificateServiceDefinition } from '@skiff/protocol';
@@ -15,7 +19,7 @@ import type { ControlPlaneFlags } from './flags.js';
 import { createControlPlaneMetrics } from './metrics.js';
 
 export interface RunningControlPlane {
-  ports: { xds: number; monitoring: number };
+  ports: { xds: number; monitoring: number; dashboard?: number };
   config(): ConfigSet;
   discovery: DiscoveryServer;
   close(): Promise<void>;
@@ -25,7 +29,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const registry = new WorkloadRegistry(flags.graceMs);
   let current: ConfigSet = { resources: [], issues: [], files: [] };
   // The discovery server needs the loaded config, and the file source needs to tell it about changes.
-  const late: { discovery?: DiscoveryServer } = {};
+  const late: { discovery?: DiscoveryServer; watch?: MeshWatch } = {};
+  let configLoadedAt = new Date();
   const metrics = createControlPlaneMetrics(() => [...(late.discovery?.connections ?? [])].map((c) => c.workload));
   const source = new FileConfigSource(resolve(flags.configDir), (set, changed) => {
     current = set;
@@ -35,7 +40,9 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     for (const f of rejected) logger.error({ file: f.file }, `${f.file} rejected; its last good version stays in force`);
     metrics.validationFailed(rejected.length);
     logger.info({ changed, resources: set.resources.length }, 'config changed');
+    configLoadedAt = new Date();
     late.discovery?.schedulePush(0);
+    late.watch?.publishConfig();
   });
   current = await source.start();
   metrics.validationFailed(current.files.filter((f) => f.rejected).length);
@@ -61,7 +68,12 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       },
     }),
   );
+  const traces = new TraceStore();
+  const events = new EventStream<DashboardEvents>();
+  const watch = new MeshWatch({ discovery, config: () => current, configLoadedAt: () => configLoadedAt, traces, events, logger });
+  late.watch = watch;
   let monitoring: Server | undefined;
+  let dashboard: Server | undefined;
   try {
     const xds = await discovery.listen(`${flags.bind}:${flags.xdsPort}`);
     monitoring = await startMonitoringServer({
@@ -72,11 +84,26 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       registry,
       discovery,
       startedAt: new Date(),
+      traces,
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
     });
     const address = monitoring.address();
-    const ports = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort };
+    const ports: RunningControlPlane['ports'] = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort };
+    if (flags.dashboardPort !== undefined) {
+      let assets: DashboardAssets | undefined;
+      let assetsProblem: string | undefined;
+      try {
+        assets = await loadDashboardAssets(flags.dashboardDir);
+      } catch (error) {
+        assetsProblem = error instanceof Error ? error.message : String(error);
+        logger.warn({ problem: assetsProblem }, 'dashboard: browser files not found; the dashboard port serves the JSON API only');
+      }
+      dashboard = await startDashboardServer({ host: flags.bind, port: flags.dashboardPort, assets, assetsProblem, watch, traces, events });
+      const d = dashboard.address();
+      ports.dashboard = typeof d === 'object' && d ? d.port : flags.dashboardPort;
+      watch.start();
+    }
     const running = discovery;
     return {
       ports,
@@ -86,6 +113,10 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
         await source.stop();
         registry.stop();
         await running.close();
+        watch.stop();
+        events.close();
+        dashboard?.closeAllConnections();
+        await new Promise<void>((r) => (dashboard ? dashboard.close(() => r()) : r()));
         await new Promise<void>((r) => monitoring?.close(() => r()));
       },
     };
@@ -93,6 +124,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     await source.stop();
     await discovery.close();
     monitoring?.close();
+    dashboard?.close();
+    events.close();
     throw error;
   }
 }

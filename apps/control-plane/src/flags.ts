@@ -21,6 +21,10 @@ each proxy its config over the discovery stream.
                             a proxy must present one to get a certificate (default: none: CA refuses all)
   --cert-ttl <duration>     workload certificate lifetime when the proxy asks for none (default: 24h)
   --max-cert-ttl <duration> longest lifetime the CA grants (default: 24h)
+  --dashboard-port <port>   the dashboard: live graph, config, proxies, traces (default: 20001,
+                            Kiali's; "off" for none)
+  --dashboard-dir <dir>     serve a built dashboard from here (default: build it from
+                            apps/dashboard when run from a checkout, else dist/apps/dashboard)
   -h, --help                this text
 
 Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_CONFIG=/etc/skiff.`;
@@ -39,6 +43,9 @@ export interface ControlPlaneFlags {
   tokens?: string;
   certTtlMs: number;
   maxCertTtlMs: number;
+  /** undefined: no dashboard. */
+  dashboardPort?: number;
+  dashboardDir?: string;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -78,6 +85,8 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       tokens: { type: 'string' },
       'cert-ttl': { type: 'string' },
       'max-cert-ttl': { type: 'string' },
+      'dashboard-port': { type: 'string' },
+      'dashboard-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -98,5 +107,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     tokens: v('tokens'),
     certTtlMs: duration('cert-ttl', v('cert-ttl'), 86_400_000),
     maxCertTtlMs: duration('max-cert-ttl', v('max-cert-ttl'), 86_400_000),
+    ...(v('dashboard-port') === 'off' ? {} : { dashboardPort: int('dashboard-port', v('dashboard-port'), 20001) }),
+    dashboardDir: v('dashboard-dir'),
   };
 }

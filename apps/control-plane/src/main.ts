@@ -21,7 +21,7 @@ try {
   const cp = await startControlPlane(flags, logger);
   const config = cp.config();
   for (const issue of config.issues) logger[issue.severity === 'error' ? 'error' : 'warn']({ issue }, formatIssue(issue));
-  logger.info({ xds: `${flags.bind}:${cp.ports.xds}`, monitoring: `http://${flags.bind}:${cp.ports.monitoring}/`, resources: config.resources.length }, 'control plane ready');
+  logger.info({ xds: `${flags.bind}:${cp.ports.xds}`, monitoring: `http://${flags.bind}:${cp.ports.monitoring}/`, ...(cp.ports.dashboard ? { dashboard: `http://${flags.bind}:${cp.ports.dashboard}/` } : {}), resources: config.resources.length }, 'control plane ready');
   childLifecycle({ close: () => cp.close() });
 } catch (error) {
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'control plane failed to start');

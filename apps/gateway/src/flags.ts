@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
-import { parseAccessLogMode, type AccessLogMode } from '@skiff/telemetry';
+import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 
 export const HELP = `usage: skiff-gateway [options]
 
@@ -27,6 +27,7 @@ VirtualService resources bound to it. Config comes from the control plane.
                             proxy gets a SPIFFE certificate and speaks mTLS to peers
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
+${TRACING_HELP}
   -h, --help                 this text`;
 
 export interface GatewayFlags {
@@ -35,6 +36,7 @@ export interface GatewayFlags {
   adminPort: number;
   metricsPort: number;
   accessLog: AccessLogMode;
+  tracing: TracingFlags;
   controlPlane: string;
   bind: string;
   /** Absolute: Gateway TLS `credentialName` directories live here. */
@@ -61,6 +63,8 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       'admin-port': { type: 'string' },
       'metrics-port': { type: 'string' },
       'access-log': { type: 'string' },
+      'trace-endpoint': { type: 'string' },
+      'trace-sampling': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
       'credentials-dir': { type: 'string' },
@@ -93,6 +97,7 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
     adminPort: portNumber('--admin-port', values['admin-port'] ?? env('admin-port') ?? '15000'),
     metricsPort: portNumber('--metrics-port', values['metrics-port'] ?? env('metrics-port') ?? '15090'),
     accessLog: parseAccessLogMode(values['access-log'] ?? env('access-log')),
+    tracing: parseTracingFlags(values['trace-endpoint'] ?? env('trace-endpoint'), values['trace-sampling'] ?? env('trace-sampling')),
     controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15010',
     bind,
     credentialsDir: resolve(values['credentials-dir'] ?? env('credentials-dir') ?? '.skiff/credentials'),

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
 import type { WorkloadInfo } from '@skiff/api';
-import { parseAccessLogMode, type AccessLogMode } from '@skiff/telemetry';
+import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 
 export const HELP = `usage: skiff-proxy --service <name> --app-port <port> [options]
 
@@ -30,6 +30,7 @@ front of the app, and an admin port. Config comes from the control plane.
                             proxy gets a SPIFFE certificate and speaks mTLS to peers
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
+${TRACING_HELP}
   -h, --help                this text
 
 Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_APP_PORT=9080.`;
@@ -42,6 +43,7 @@ export interface ProxyFlags {
   adminPort: number;
   metricsPort: number;
   accessLog: AccessLogMode;
+  tracing: TracingFlags;
   controlPlane: string;
   bind: string;
   identity?: IdentityFlags;
@@ -75,6 +77,8 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'admin-port': { type: 'string' },
       'metrics-port': { type: 'string' },
       'access-log': { type: 'string' },
+      'trace-endpoint': { type: 'string' },
+      'trace-sampling': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
       address: { type: 'string' },
@@ -118,6 +122,7 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
     adminPort: port('admin-port', v('admin-port'), 15000),
     metricsPort: port('metrics-port', v('metrics-port'), 15090),
     accessLog: parseAccessLogMode(v('access-log')),
+    tracing: parseTracingFlags(v('trace-endpoint'), v('trace-sampling')),
     controlPlane: v('control-plane') ?? '127.0.0.1:15010',
     bind,
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),

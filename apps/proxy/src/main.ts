@@ -18,9 +18,12 @@ if (flags === 'help') {
 const logger = createLogger('proxy', { workload: flags.node.id });
 try {
   // Istio metrics on the metrics port (and the admin port's /stats/prometheus), optional access log.
-  const telemetry = await startProxyTelemetry({ logger, host: flags.bind, metricsPort: flags.metricsPort, accessLog: flags.accessLog });
+  const telemetry = await startProxyTelemetry({ logger, host: flags.bind, metricsPort: flags.metricsPort, accessLog: flags.accessLog,
+    tracing: { ...flags.tracing, serviceName: `${flags.node.labels['app'] ?? flags.node.service}.${flags.node.namespace}`, nodeId: flags.node.id },
+  });
   const proxy = await startProxy({
     observer: telemetry.observer,
+    tracer: telemetry.tracer,
     onConnection: telemetry.onConnection,
     stats: telemetry.stats,
     node: flags.node,

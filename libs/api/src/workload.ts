@@ -14,6 +14,8 @@ export interface WorkloadInfo {
   inboundPort: number;
   /** The service port callers use (9080 for the samples). */
   servicePort: number;
+  /** The proxy's admin port on `address`, when it announced one (metrics and certificates for the dashboard). */
+  adminPort?: number;
 }
 
 export const DEFAULT_NAMESPACE = 'default';

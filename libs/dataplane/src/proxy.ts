@@ -2,7 +2,7 @@
 // outbound + inbound listeners; a gateway has one listener per Gateway server port.
 import type { Server } from 'node:net';
 import type { WorkloadInfo } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import type { HopTracer, Logger } from '@skiff/telemetry';
 import { startAdminServer } from './admin/admin-server.js';
 import { boundPort, closeServer } from './core/listen.js';
 import { SnapshotHolder } from './core/snapshot-holder.js';
@@ -35,6 +35,8 @@ export interface ProxyOptions {
   identity?: { token: string; trustDomain: string; certTtlMs?: number };
   /** Told about every request when it ends: metrics, access log, traces. */
   observer?: RequestObserver;
+  /** A span per request on each side (OpenTelemetry); none when tracing is off. */
+  tracer?: HopTracer;
   /** Told about every accepted connection (istio_tcp_connections_opened_total): inbound as reporter destination, outbound and gateway as source. */
   onConnection?: (reporter: 'source' | 'destination', connection: { source?: RequestEvent['source']; destination?: RequestEvent['destination'] }) => void;
   /** Prometheus text for the admin port's /stats/prometheus (Envoy's admin path). */
@@ -86,6 +88,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         sourceNamespace: options.node.namespace,
         certificate,
         observer,
+        tracer: options.tracer,
         self,
       });
     }
@@ -102,13 +105,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         identity,
         logger,
         observer,
+        tracer: options.tracer,
         self: { ...self, service: options.node.service },
       });
       servers['inbound'] = inbound.server;
       inboundStats = inbound.stats;
     }
     for (const g of options.gatewayPorts ?? []) {
-      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, self, credentialsDir: options.credentialsDir });
+      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, tracer: options.tracer, self, credentialsDir: options.credentialsDir });
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map(closeServer));
@@ -130,6 +134,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const xds = new XdsClient({ controlPlane: options.controlPlane, node, holder, logger });
   const startedAt = new Date();
   servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt, identity, inboundStats: () => inboundStats, stats: options.stats });
+  node.adminPort = boundPort(servers['admin']);
   // The identity first: a proxy that serves before it has a certificate could only fail mTLS.
   if (identity) await identity.start();
   xds.start();

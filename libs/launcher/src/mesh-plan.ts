@@ -6,6 +6,8 @@
 // 9080+100k. The gateway listens on 8080 for the Gateway's port 80. Each proxy serves Istio
 // metrics at /stats/prometheus on 15090+100k (the gateway on 15090, Istio's port).
 // Access logs are off, as in Istio, unless SKIFF_ACCESS_LOG=1 (or MeshPlanOptions.accessLog).
+// Every proxy sends its spans to the control plane's trace store (OTLP/HTTP on the monitoring
+// port) unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT names a collector; the dashboard is on 20001.
 import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
 import type { MeshState, WorkloadAccount } from './mesh-state.js';
@@ -43,6 +45,8 @@ export interface WorkloadPorts {
 export interface MeshPorts {
   xds: number;
   monitoring: number;
+  /** The dashboard (Kiali's 20001). */
+  dashboard: number;
   gateway: number;
   gatewayAdmin: number;
   gatewayMetrics: number;
@@ -58,16 +62,16 @@ export function fixedPorts(offset = 0): MeshPorts {
     const k = (i + 1) * 100 + offset;
     workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15010 + offset, monitoring: 15014 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
+  return { xds: 15010 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Ports picked by the OS, for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 5 + SAMPLE_WORKLOADS.length * 5;
+  const n = 6 + SAMPLE_WORKLOADS.length * 5;
   const p = await freePorts(n);
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), monitoring: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  const ports: MeshPorts = { xds: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
   for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next(), metrics: next() };
   return ports;
 }
@@ -93,7 +97,7 @@ export interface MeshPlanOptions {
 export interface MeshPlan {
   stages: ProcessSpec[][];
   ports: MeshPorts;
-  urls: { gateway: string; controlPlane: string; admin: Record<string, string>; /** Prometheus scrape URLs (/stats/prometheus), by workload. */ metrics: Record<string, string> };
+  urls: { gateway: string; controlPlane: string; dashboard: string; admin: Record<string, string>; /** Prometheus scrape URLs (/stats/prometheus), by workload. */ metrics: Record<string, string> };
 }
 
 const host = '127.0.0.1';
@@ -107,7 +111,7 @@ export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
   return {
     name: 'control-plane',
     command: process.execPath,
-    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), ...(options.state ? ['--ca-dir', options.state.caDir, '--tokens', options.state.tokensFile] : []), ...(options.controlPlaneArgs ?? [])],
+    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), '--dashboard-port', String(ports.dashboard), ...(options.state ? ['--ca-dir', options.state.caDir, '--tokens', options.state.tokensFile] : []), ...(options.controlPlaneArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.monitoring}/ready` },
@@ -127,7 +131,11 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const admin: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayAdmin}` };
   const metrics: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayMetrics}/stats/prometheus` };
   const accessLog = options.accessLog ?? (options.env?.['SKIFF_ACCESS_LOG'] ?? process.env['SKIFF_ACCESS_LOG']) === '1';
-  const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off'];
+  const env = { ...process.env, ...options.env };
+  const collector = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  // With a collector named in the environment the proxies inherit it; else the control plane keeps the traces.
+  const traceArgs = collector ? [] : ['--trace-endpoint', `http://${host}:${ports.monitoring}/v1/traces`];
+  const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off', ...traceArgs];
   for (const w of SAMPLE_WORKLOADS) {
     const p = ports.workloads[w.name] as WorkloadPorts;
     admin[w.name] = `http://${host}:${p.admin}`;
@@ -174,6 +182,6 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   return {
     stages: [[controlPlaneSpec(options)], apps, [...sidecars, gateway]],
     ports,
-    urls: { gateway: `http://${host}:${ports.gateway}`, controlPlane: `http://${host}:${ports.monitoring}`, admin, metrics },
+    urls: { gateway: `http://${host}:${ports.gateway}`, controlPlane: `http://${host}:${ports.monitoring}`, dashboard: `http://${host}:${ports.dashboard}`, admin, metrics },
   };
 }

@@ -15,6 +15,7 @@ export interface NodeMessage {
   address: string;
   inboundPort: number;
   servicePort: number;
+  adminPort?: number;
 }
 
 export interface DiscoveryRequest {

@@ -1,6 +1,7 @@
 // Everything a proxy process reports, wired once so the proxy and gateway apps stay thin:
 // Istio metrics (served on the metrics port and, through `stats`, on the admin port) and the
-// optional access log, combined into the one observer the data plane calls per request.
+// optional access log, combined into the one observer the data plane calls per request, and
+// the OpenTelemetry tracer that makes a span per hop when a trace endpoint is configured.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -9,6 +10,9 @@ import { createAccessLogger, type AccessLogMode } from './access-log.js';
 import { startMetricsServer, prometheusText, type PrometheusText } from './metrics/metrics-server.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics/proxy-metrics.js';
 import type { ObservedConnection, ObservedRequest, Reporter } from './metrics/observed-request.js';
+import type { HopTracer } from './tracing/hop-tracer.js';
+import { createProxyTracing, type ProxyTracing } from './tracing/proxy-tracing.js';
+import type { TracingFlags } from './tracing/tracing-flags.js';
 
 export interface ProxyTelemetryOptions {
   logger: Logger;
@@ -17,6 +21,8 @@ export interface ProxyTelemetryOptions {
   /** Istio's 15090; 0 picks a free port; undefined: no dedicated metrics port. */
   metricsPort?: number;
   accessLog: AccessLogMode;
+  /** Spans per hop when `endpoint` is set; `serviceName` is Istio's "<app>.<namespace>". */
+  tracing?: TracingFlags & { serviceName: string; nodeId: string };
 }
 
 export interface ProxyTelemetry {
@@ -25,6 +31,8 @@ export interface ProxyTelemetry {
   onConnection: (reporter: Reporter, connection?: ObservedConnection) => void;
   /** Prometheus text, for the admin port's /stats/prometheus. */
   stats: () => Promise<PrometheusText>;
+  /** Undefined when tracing is off. */
+  tracer: HopTracer | undefined;
   /** The bound metrics port, if one was asked for. */
   metricsPort: number | undefined;
   close(): Promise<void>;
@@ -40,13 +48,21 @@ export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promi
         accessLog(event);
       }
     : (event: ObservedRequest) => metrics.observe(event);
+  const tracing: ProxyTracing | undefined = options.tracing?.endpoint
+    ? createProxyTracing({ serviceName: options.tracing.serviceName, nodeId: options.tracing.nodeId, endpoint: options.tracing.endpoint, samplingPercent: options.tracing.samplingPercent })
+    : undefined;
   const server: Server | undefined = options.metricsPort === undefined ? undefined : await startMetricsServer({ host: options.host, port: options.metricsPort, registry });
   return {
     metrics,
     observer,
     onConnection: (reporter, connection) => metrics.onConnection(reporter, connection),
     stats: () => prometheusText(registry),
+    tracer: tracing?.tracer,
     metricsPort: server ? (server.address() as AddressInfo).port : undefined,
-    close: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    async close() {
+      // Spans still batched are sent before the process goes; a dead collector must not hold it.
+      await Promise.race([tracing?.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
   };
 }

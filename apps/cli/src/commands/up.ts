@@ -59,6 +59,7 @@ export async function up(argv: string[], root: string): Promise<number> {
 ✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
   open the app       ${urls.gateway}/            (via the ingress gateway)
+  dashboard          ${urls.dashboard}/            (live graph, config, proxies, traces)
   product JSON       ${urls.gateway}/api/product/1
   control plane      ${urls.controlPlane}/debug/configz   /debug/syncz   /metrics
   metrics            ${urls.metrics['istio-ingressgateway']} (and each proxy; prometheus --config.file=prometheus.yml)

@@ -6,6 +6,8 @@ import type { ConfigSet } from '../config/file-source.js';
 import type { DiscoveryServer } from '../discovery/discovery-server.js';
 import type { WorkloadRegistry } from '../discovery/registry.js';
 import { computeSnapshot } from '../discovery/snapshot-source.js';
+import type { TraceStore } from '@skiff/telemetry';
+import { receiveOtlpTraces } from '../dashboard/otlp-receiver.js';
 
 export interface MonitoringOptions {
   host: string;
@@ -17,6 +19,8 @@ export interface MonitoringOptions {
   startedAt: Date;
   /** Prometheus text for /metrics (istiod's names). */
   metrics?: () => Promise<{ contentType: string; text: string }>;
+  /** Spans sent to /v1/traces (OTLP/HTTP JSON) land here. */
+  traces?: TraceStore;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -28,6 +32,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
+    if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res);
     if (url.pathname === '/metrics' && options.metrics) {
       options.metrics().then(
         ({ contentType, text }) => {
@@ -81,7 +86,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       case '/version':
         return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
       case '/':
-        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version\n');
+        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version, and POST /v1/traces (OTLP/HTTP JSON)\n');
       default:
         return send(404, `unknown path ${url.pathname}; see /\n`);
     }

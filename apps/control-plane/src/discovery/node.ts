@@ -17,5 +17,6 @@ export function workloadFromNode(node: NodeMessage | null | undefined): Workload
     address: node.address || '127.0.0.1',
     inboundPort: node.inboundPort,
     servicePort: node.servicePort,
+    ...(node.adminPort ? { adminPort: node.adminPort } : {}),
   };
 }

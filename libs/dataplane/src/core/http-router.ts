@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy, RouteAction, WeightedCluster } from '@skiff/api';
 import { pickCluster, selectRoute } from '@skiff/routing';
-import type { Logger } from '@skiff/telemetry';
+import type { HopKind, HopSpan, HopTracer, Logger } from '@skiff/telemetry';
 import type { ClusterRuntime, EndpointRuntime } from './cluster-runtime.js';
 import type { CompiledSnapshot } from './compiled-snapshot.js';
 import { badRequest, classifyUpstreamError, clusterNotFound, faultAbort, noHealthyUpstream, noRoute, notReady, overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from './errors.js';
@@ -50,6 +50,9 @@ export interface RouterOptions {
   observer?: RequestObserver;
   /** This proxy's workload, the `source` of the requests it sends. */
   self?: RequestEvent['source'];
+  /** A span per request, joined to the caller's trace (sidecar outbound: client; gateway: server). */
+  tracer?: HopTracer;
+  spanKind?: HopKind;
 }
 
 /** What the pipeline learns about a request, for its RequestEvent. */
@@ -62,18 +65,19 @@ interface RequestFacts {
   requestBytes: number;
   /** A fault-injection delay ran (Envoy's DI flag, reported next to the outcome's flag). */
   delayInjected?: boolean;
+  span?: HopSpan;
 }
 
 type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
 
 export function createRouterHandler(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = options.random ?? Math.random;
-  const { observer } = options;
+  const { observer, tracer } = options;
   return (req, res) => {
     const facts: RequestFacts = { destination: {}, mtls: false, requestBytes: Number(req.headers['content-length'] ?? 0) || 0 };
     const startTime = Date.now();
     const t0 = performance.now();
-    const responseBytes = observer ? countResponseBytes(res) : undefined;
+    const responseBytes = observer || tracer ? countResponseBytes(res) : undefined;
     void handle(options, random, req, res, facts)
       .catch((error: unknown): ForwardResult => {
         options.logger.error({ error: error instanceof Error ? error.stack : String(error) }, 'request failed inside the proxy');
@@ -82,9 +86,9 @@ export function createRouterHandler(options: RouterOptions): (req: IncomingMessa
         return { status: 0, flag: 'DPE', retriable: false };
       })
       .then((result) => {
-        if (!observer) return;
+        if (!observer && !facts.span) return;
         const target = requestTarget(req.url, req.headers.host);
-        observer({
+        const event: RequestEvent = {
           reporter: 'source',
           startTime,
           durationMs: performance.now() - t0,
@@ -105,7 +109,9 @@ export function createRouterHandler(options: RouterOptions): (req: IncomingMessa
           destination: facts.destination,
           connectionSecurityPolicy: facts.mtls ? 'mutual_tls' : 'none',
           traceHeaders: traceHeadersOf(req.headers),
-        });
+        };
+        observer?.(event);
+        facts.span?.end(event);
       });
   };
 }
@@ -119,6 +125,7 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   headers['host'] = target.authority;
   delete headers[PEER_METADATA_HEADER]; // only a sidecar may say who the caller is
   ensureRequestId(headers);
+  facts.span = options.tracer?.start(options.spanKind ?? 'client', headers);
   const method = req.method ?? 'GET';
   if (options.receivingSecurity) {
     const verdict = await checkRequest(snapshot, req, headers, undefined, options.receivingSecurity.port);

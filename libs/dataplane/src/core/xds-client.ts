@@ -59,6 +59,7 @@ export class XdsClient {
         address: node.address,
         inboundPort: node.inboundPort,
         servicePort: node.servicePort,
+        adminPort: node.adminPort ?? 0,
       },
       versionInfo: this.status.version,
       responseNonce: '',

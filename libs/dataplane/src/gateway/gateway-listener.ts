@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { GatewayServerSnapshot } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import type { HopTracer, Logger } from '@skiff/telemetry';
 import { createRouterHandler } from '../core/http-router.js';
 import type { RequestEvent, RequestObserver } from '../core/request-event.js';
 import { requestTarget } from '../core/request-target.js';
@@ -31,6 +31,7 @@ export interface GatewayListenerOptions {
   certificate?: () => WorkloadCertificate | undefined;
   /** Told about every request when it ends (metrics, access log, traces). */
   observer?: RequestObserver;
+  tracer?: HopTracer;
   /** The gateway's workload, the `source` of the requests it sends. */
   self?: RequestEvent['source'];
   /** Where `credentialName: foo` finds `foo/tls.crt`, `foo/tls.key`, `foo/ca.crt` (default .skiff/credentials). */
@@ -53,6 +54,8 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
     certificate: options.certificate,
     receivingSecurity: { port: options.serverPort },
     observer: options.observer,
+    tracer: options.tracer,
+    spanKind: 'server',
     self: options.self,
   });
   const serversOnPort = (): GatewayServerSnapshot[] => (options.holder.current?.raw.gatewayServers ?? []).filter((s) => s.port === options.serverPort);

@@ -4,7 +4,7 @@
 // identity, before it is handed to the local app over a keep-alive pool.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
-import type { Logger } from '@skiff/telemetry';
+import type { HopSpan, HopTracer, Logger } from '@skiff/telemetry';
 import { forward, localReplyFlags, sendLocalReply } from '../core/forward.js';
 import { forwardableHeaders } from '../core/hop-by-hop.js';
 import { ensureRequestId } from '../core/request-id.js';
@@ -28,6 +28,8 @@ export interface InboundOptions {
   identity?: WorkloadIdentity;
   logger: Logger;
   observer?: RequestObserver;
+  /** A server span per request, the child of the caller's client span. */
+  tracer?: HopTracer;
   /** This workload, the `destination` of requests it receives. */
   self?: RequestEvent['destination'];
 }
@@ -79,11 +81,12 @@ function handle(options: InboundOptions, appOrigin: string, stats: InboundStats,
   const headers = forwardableHeaders(req.headers);
   const caller = peer ? decodePeerMetadata(req.headers[PEER_METADATA_HEADER]) : {};
   delete headers[PEER_METADATA_HEADER];
-  if (options.observer) observe(options, req, res, peer, caller);
   // Only this proxy may say who the caller is (Envoy sanitizes XFCC the same way).
   delete headers['x-forwarded-client-cert'];
   if (peer && options.identity) headers['x-forwarded-client-cert'] = `By=${options.identity.spiffeId};URI=${peer.spiffeId}`;
   ensureRequestId(headers);
+  const span = options.tracer?.start('server', headers);
+  if (options.observer || span) observe(options, req, res, peer, caller, span);
 
   void checkRequest(options.holder.current, req, headers, peer, options.servicePort)
     .then((verdict) => {
@@ -102,13 +105,13 @@ function handle(options: InboundOptions, appOrigin: string, stats: InboundStats,
     });
 }
 
-function observe(options: InboundOptions, req: IncomingMessage, res: ServerResponse, peer: ReturnType<typeof peerPrincipal>, caller: Partial<RequestEvent['source']>): void {
+function observe(options: InboundOptions, req: IncomingMessage, res: ServerResponse, peer: ReturnType<typeof peerPrincipal>, caller: Partial<RequestEvent['source']>, span: HopSpan | undefined): void {
   const startTime = Date.now();
   const t0 = performance.now();
   const bytes = countResponseBytes(res);
   res.once('close', () => {
     const url = req.url ?? '/';
-    options.observer?.({
+    const event: RequestEvent = {
       reporter: 'destination',
       startTime,
       durationMs: performance.now() - t0,
@@ -128,7 +131,9 @@ function observe(options: InboundOptions, req: IncomingMessage, res: ServerRespo
       destination: { ...(options.self ?? {}), ...(options.identity ? { principal: options.identity.spiffeId } : {}) },
       connectionSecurityPolicy: peer ? 'mutual_tls' : 'none',
       traceHeaders: traceHeadersOf(req.headers),
-    });
+    };
+    options.observer?.(event);
+    span?.end(event);
   });
 }
 

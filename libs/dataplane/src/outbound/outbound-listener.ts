@@ -2,7 +2,7 @@
 // an explicit HTTP proxy, and the mesh decides where it goes. Route configs are per service
 // port, as in Istio: a call to reviews:9080 is routed by route config "9080".
 import type { Server } from 'node:http';
-import type { Logger } from '@skiff/telemetry';
+import type { HopTracer, Logger } from '@skiff/telemetry';
 import { createRouterHandler } from '../core/http-router.js';
 import { listen } from '../core/listen.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
@@ -20,6 +20,7 @@ export interface OutboundOptions {
   sourceNamespace: string;
   certificate?: () => WorkloadCertificate | undefined;
   observer?: RequestObserver;
+  tracer?: HopTracer;
   self?: RequestEvent['source'];
 }
 
@@ -34,6 +35,8 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
     sourceNamespace: options.sourceNamespace,
     certificate: options.certificate,
     observer: options.observer,
+    tracer: options.tracer,
+    spanKind: 'client',
     self: options.self,
   });
   return listen('outbound', options.host, options.port, handler);

@@ -1,0 +1,31 @@
+// The tracing flags every proxy process shares (sidecar and gateway), parsed in one place.
+import { otlpTracesEndpointFromEnv } from './proxy-tracing.js';
+
+export interface TracingFlags {
+  /** OTLP/HTTP traces URL; undefined: tracing off. */
+  endpoint?: string;
+  /** Share of new traces sampled, 0-100. */
+  samplingPercent: number;
+}
+
+export const TRACING_HELP = `  --trace-endpoint <url>    send spans (OTLP/HTTP) here, e.g. http://127.0.0.1:15014/v1/traces
+                            (the control plane's trace store) or a collector/Jaeger at :4318;
+                            also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT
+                            (default: none: no spans, trace headers pass through untouched)
+  --trace-sampling <pct>    share of new traces sampled, 0-100; a caller's decision is kept
+                            (default: 100, Istio's demo profile)`;
+
+export function parseTracingFlags(endpoint: string | undefined, sampling: string | undefined, env: NodeJS.ProcessEnv = process.env): TracingFlags {
+  const url = endpoint ?? otlpTracesEndpointFromEnv(env);
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      throw new Error(`--trace-endpoint must be an http(s) URL such as http://127.0.0.1:4318/v1/traces, got "${url}"`);
+    }
+  }
+  const percent = sampling === undefined ? 100 : Number(sampling);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new Error(`--trace-sampling must be a percentage 0-100, got "${sampling}"`);
+  return { ...(url ? { endpoint: url } : {}), samplingPercent: percent };
+}

@@ -1,0 +1,128 @@
+// What the control plane tells the dashboard (apps/dashboard), over JSON and server-sent events.
+// Types only: the dashboard's browser code imports them with `import type`, so nothing of node
+// reaches the browser bundle.
+
+/** One workload (a Deployment in Istio's terms: app + version), or a caller outside the mesh. */
+export interface GraphNode {
+  /** "<workload>.<namespace>", e.g. "reviews-v2.default" (the proxy id for meshed workloads). */
+  id: string;
+  workload: string;
+  namespace: string;
+  /** The `app` label ("reviews"), or the workload name when it has none. */
+  app: string;
+  /** The `version` label ("v2"), when the workload has one. */
+  version?: string;
+  kind: 'sidecar' | 'gateway' | 'unknown';
+  /** A proxy of this workload is connected to the control plane now. */
+  connected: boolean;
+}
+
+/** Traffic from one workload to one destination workload over the recent window. */
+export interface GraphEdge {
+  /** "<source id>-><destination id>". */
+  id: string;
+  source: string;
+  destination: string;
+  /** The service asked for, e.g. "reviews.default.svc.cluster.local". */
+  service: string;
+  /** Requests per second over the window. */
+  rps: number;
+  /** Requests in the window. */
+  requests: number;
+  /** Share of the window's requests answered 5xx (or not at all), 0..1. */
+  errorRate: number;
+  /** 99th percentile of duration in ms, from the histogram buckets; undefined with no requests. */
+  p99Ms?: number;
+  /** Share of what `source` sent to `service` that went to this destination (the version split), 0..1. */
+  share: number;
+  /** Every request of the window on this edge was mutual TLS. */
+  mtls: boolean;
+}
+
+export interface MeshGraph {
+  /** ISO time of the newest scrape in the window. */
+  at: string;
+  windowSeconds: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface ConfigIssueView {
+  severity: 'error' | 'warning';
+  /** One line a user can act on: file, resource, field, what to do. */
+  text: string;
+  file?: string;
+}
+
+export interface ConfigView {
+  /** ISO time the config in force was loaded. */
+  loadedAt: string;
+  resources: Array<{ kind: string; name: string; namespace: string; file?: string }>;
+  files: Array<{ file: string; rejected: boolean }>;
+  issues: ConfigIssueView[];
+}
+
+export interface ProxyView {
+  /** "reviews-v2.default". */
+  id: string;
+  kind: 'sidecar' | 'gateway';
+  namespace: string;
+  app?: string;
+  version?: string;
+  connectedAt: string;
+  /** The proxy ACKed the newest config the control plane sent it. */
+  synced: boolean;
+  sentVersion: string;
+  ackedVersion: string;
+  pushes: number;
+  nacks: number;
+  lastNack?: string;
+  /** Its workload certificate, when it has one. */
+  identity?: { spiffeId: string; notAfter: string };
+}
+
+export interface TraceSummary {
+  traceId: string;
+  /** Name of the root span (or of the earliest span when the root has not arrived). */
+  rootName: string;
+  /** Service of each span, in order of first appearance. */
+  services: string[];
+  /** Epoch milliseconds. */
+  startTime: number;
+  durationMs: number;
+  spanCount: number;
+  /** A span of the trace has an error status or a 5xx code. */
+  error: boolean;
+}
+
+export interface TraceSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** The `service.name` of the process that made the span, e.g. "reviews.default". */
+  service: string;
+  kind: 'server' | 'client' | 'internal' | 'producer' | 'consumer';
+  /** Epoch milliseconds (fractional). */
+  startTime: number;
+  durationMs: number;
+  attributes: Record<string, string | number | boolean>;
+  error: boolean;
+}
+
+export interface TraceDetail {
+  traceId: string;
+  /** Sorted by start time. */
+  spans: TraceSpan[];
+}
+
+/**
+ * Server-sent events on GET /api/events. Each event's `data` is the JSON of the named type;
+ * every kind is sent once on connect, then whenever it changes.
+ */
+export interface DashboardEvents {
+  graph: MeshGraph;
+  config: ConfigView;
+  proxies: ProxyView[];
+  traces: TraceSummary[];
+}

@@ -1,0 +1,68 @@
+// Recent traces in memory, for the dashboard when no collector is configured: the newest
+// `maxTraces` traces, each capped at `maxSpansPerTrace` spans, oldest dropped first.
+import type { TraceDetail, TraceSpan, TraceSummary } from './mesh-view.js';
+
+export interface TraceStoreOptions {
+  maxTraces?: number;
+  maxSpansPerTrace?: number;
+}
+
+export class TraceStore {
+  readonly #traces = new Map<string, TraceSpan[]>();
+  readonly #maxTraces: number;
+  readonly #maxSpans: number;
+  #version = 0;
+
+  constructor(options: TraceStoreOptions = {}) {
+    this.#maxTraces = options.maxTraces ?? 500;
+    this.#maxSpans = options.maxSpansPerTrace ?? 200;
+  }
+
+  /** Bumped on every change, so watchers can tell whether to publish. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get size(): number {
+    return this.#traces.size;
+  }
+
+  add(spans: readonly TraceSpan[]): void {
+    for (const span of spans) {
+      let list = this.#traces.get(span.traceId);
+      if (!list) {
+        list = [];
+        this.#traces.set(span.traceId, list);
+        if (this.#traces.size > this.#maxTraces) {
+          const oldest = this.#traces.keys().next().value;
+          if (oldest !== undefined) this.#traces.delete(oldest);
+        }
+      }
+      if (list.length < this.#maxSpans && !list.some((s) => s.spanId === span.spanId)) list.push(span);
+    }
+    if (spans.length > 0) this.#version++;
+  }
+
+  get(traceId: string): TraceDetail | undefined {
+    const spans = this.#traces.get(traceId.toLowerCase());
+    return spans ? { traceId: traceId.toLowerCase(), spans: [...spans].sort((a, b) => a.startTime - b.startTime) } : undefined;
+  }
+
+  /** Newest first (by start time). */
+  list(limit = 50): TraceSummary[] {
+    const out: TraceSummary[] = [];
+    for (const [traceId, spans] of this.#traces) out.push(summarize(traceId, spans));
+    return out.sort((a, b) => b.startTime - a.startTime).slice(0, limit);
+  }
+}
+
+export function summarize(traceId: string, spans: readonly TraceSpan[]): TraceSummary {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const byStart = [...spans].sort((a, b) => a.startTime - b.startTime);
+  const root = byStart.find((s) => !s.parentSpanId) ?? byStart.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? byStart[0];
+  const start = byStart[0]?.startTime ?? 0;
+  const end = Math.max(...spans.map((s) => s.startTime + s.durationMs), start);
+  const services: string[] = [];
+  for (const s of byStart) if (!services.includes(s.service)) services.push(s.service);
+  return { traceId, rootName: root?.name ?? '', services, startTime: start, durationMs: end - start, spanCount: spans.length, error: spans.some((s) => s.error) };
+}
