@@ -2,6 +2,7 @@
 // apps never import apps, and pure libraries (routing, api, configgen) never touch sockets,
 // files or timers, so they can be tested fast and exhaustively.
 import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
 
 const socketModules = ['net', 'http', 'https', 'http2', 'tls', 'dgram', 'fs', 'child_process', 'worker_threads'];
 const restrictedForPure = [
@@ -19,6 +20,8 @@ export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/test-results'] },
   {
     files: ['**/*.ts', '**/*.mjs'],
+    // Nx registers the TypeScript plugin for .ts files only; the rules below also apply to .mjs.
+    plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -74,6 +74,8 @@ function binOf(pkg, name) {
 
 if (all && !skipChecks) {
   step('typecheck (tsc --noEmit)', process.execPath, [binOf('typescript', 'tsc'), '-p', 'tsconfig.json']);
+  // The dashboard's browser code has its own tsconfig (DOM types, no node).
+  step('typecheck the dashboard client', process.execPath, [binOf('typescript', 'tsc'), '-p', 'apps/dashboard/client/tsconfig.json']);
   step('lint (nx run-many -t lint)', process.execPath, [binOf('nx', 'nx'), 'run-many', '-t', 'lint', '--output-style=static']);
 }
 

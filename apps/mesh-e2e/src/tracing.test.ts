@@ -81,7 +81,7 @@ describe('distributed tracing across the mesh', () => {
     assert.equal(res.status, 200, res.text.slice(0, 200));
     const trace = await traceOf(traceId);
     assertPath(trace, parent);
-    const list = await getJson<TraceSummary[]>(`${dashboard}/api/traces`);
+    const list = await getJson<TraceSummary[]>(`${dashboard}/api/traces?all=1`);
     const summary = list.body.find((t) => t.traceId === traceId);
     assert.deepEqual(summary?.services, ['istio-ingressgateway.istio-system', 'frontend.default', 'reviews.default', 'ratings.default']);
   });
@@ -98,11 +98,11 @@ describe('distributed tracing across the mesh', () => {
   test('with no context the gateway starts the trace; a caller that says "not sampled" is not recorded', async () => {
     const unsampled = hex(16);
     assert.equal((await get(`${mesh.gateway}/api/product/1`, { traceparent: `00-${unsampled}-${hex(8)}-00` })).status, 200);
-    const before = new Set((await getJson<TraceSummary[]>(`${dashboard}/api/traces?limit=500`)).body.map((t) => t.traceId));
+    const before = new Set((await getJson<TraceSummary[]>(`${dashboard}/api/traces?all=1&limit=500`)).body.map((t) => t.traceId));
     assert.equal((await get(`${mesh.gateway}/api/product/1`)).status, 200);
     const fresh = await waitFor(
       'a new trace started by the gateway',
-      async () => (await getJson<TraceSummary[]>(`${dashboard}/api/traces?limit=500`)).body.find((t) => !before.has(t.traceId) && t.spanCount >= EXPECTED_PATH.length),
+      async () => (await getJson<TraceSummary[]>(`${dashboard}/api/traces?all=1&limit=500`)).body.find((t) => !before.has(t.traceId) && t.spanCount >= EXPECTED_PATH.length),
       20_000,
       200,
     );

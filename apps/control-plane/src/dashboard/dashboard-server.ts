@@ -32,12 +32,16 @@ export function startDashboardServer(options: DashboardServerOptions): Promise<S
     if (path === '/api/graph') return json(200, watch.graph());
     if (path === '/api/config') return json(200, watch.configView());
     if (path === '/api/proxies') return json(200, watch.proxies());
-    if (path === '/api/traces') return json(200, traces.list(Number(url.searchParams.get('limit')) || 50));
+    if (path === '/api/traces') {
+      const limit = Number(url.searchParams.get('limit')) || 50;
+      // ?all=1 includes traces still receiving spans; by default only settled ones are listed.
+      return json(200, url.searchParams.get('all') === '1' ? traces.list(limit) : watch.traces(limit));
+    }
     if (path.startsWith('/api/traces/')) {
       const trace = traces.get(decodeURIComponent(path.slice('/api/traces/'.length)));
       return trace ? json(200, trace) : json(404, { error: `no trace ${path.slice(12)} in the control plane's store (it keeps the newest 500)` });
     }
-    if (path.startsWith('/api/')) return json(404, { error: `unknown API ${path}; see /api/graph /api/config /api/proxies /api/traces /api/events` });
+    if (path.startsWith('/api/')) return json(404, { error: `unknown API ${path}; see /api/graph /api/config /api/proxies /api/traces[?all=1&limit=N] /api/events` });
     const file = options.assets?.files.get(path === '/' ? '/index.html' : path);
     if (!file) {
       if (!options.assets) {

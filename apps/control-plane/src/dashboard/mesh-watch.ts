@@ -2,7 +2,7 @@
 // proxy's admin port (/stats/prometheus for the graph, /certs for its identity), rebuilds the
 // graph over the recent window, and publishes whatever changed to the dashboard's event stream.
 import { formatIssue } from '@skiff/api';
-import { buildMeshGraph, GRAPH_METRICS, MetricsWindow, parsePrometheusText, type ConfigView, type DashboardEvents, type KnownWorkload, type Logger, type MeshGraph, type ProxyView, type TraceStore } from '@skiff/telemetry';
+import { buildMeshGraph, GRAPH_METRICS, MetricsWindow, parsePrometheusText, type ConfigView, type DashboardEvents, type KnownWorkload, type Logger, type MeshGraph, type ProxyView, type TraceStore, type TraceSummary } from '@skiff/telemetry';
 import type { ConfigSet } from '../config/file-source.js';
 import type { DiscoveryServer } from '../discovery/discovery-server.js';
 import type { EventStream } from './event-stream.js';
@@ -30,7 +30,6 @@ export class MeshWatch {
   readonly #certs = new Map<string, ProxyCert>();
   #timer: NodeJS.Timeout | undefined;
   #graph: MeshGraph;
-  #tracesVersion = -1;
   #running = false;
 
   constructor(private readonly options: MeshWatchOptions) {
@@ -75,6 +74,11 @@ export class MeshWatch {
     });
   }
 
+  /** Recent traces that are complete: none of their spans arrived in the last 2 s (proxies batch for 1 s). */
+  traces(limit = 50): TraceSummary[] {
+    return this.options.traces.list(limit, Date.now() - 2000);
+  }
+
   configView(): ConfigView {
     const config = this.options.config();
     return {
@@ -100,13 +104,10 @@ export class MeshWatch {
       this.#window.retain(new Set(connections.map((c) => c.workload.id)));
       const known: KnownWorkload[] = connections.map((c) => ({ id: c.workload.id, workload: c.workload.id.slice(0, c.workload.id.lastIndexOf('.')) || c.workload.id, namespace: c.workload.namespace, kind: c.workload.kind, labels: c.workload.labels, connected: true }));
       this.#graph = buildMeshGraph(this.#window.increase(), this.#window.windowMs / 1000, known);
-      const { events, traces } = this.options;
+      const { events } = this.options;
       events.publish('graph', this.#graph);
       events.publish('proxies', this.proxies());
-      if (traces.version !== this.#tracesVersion) {
-        this.#tracesVersion = traces.version;
-        events.publish('traces', traces.list());
-      }
+      events.publish('traces', this.traces());
     } catch (error) {
       this.options.logger.warn({ error: String(error) }, 'dashboard: cannot refresh the mesh view');
     } finally {

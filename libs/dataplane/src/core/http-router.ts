@@ -65,6 +65,8 @@ interface RequestFacts {
   requestBytes: number;
   /** A fault-injection delay ran (Envoy's DI flag, reported next to the outcome's flag). */
   delayInjected?: boolean;
+  /** From sending the request upstream to its response headers (Envoy's upstream service time). */
+  upstreamServiceTimeMs?: number;
   span?: HopSpan;
 }
 
@@ -105,7 +107,9 @@ export function createRouterHandler(options: RouterOptions): (req: IncomingMessa
           route: facts.route,
           upstreamCluster: facts.upstreamCluster,
           upstreamHost: facts.upstreamHost,
-          source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+          source: { ...(options.self ?? { workload: 'unknown', namespace: 'unknown' }), ...(facts.mtls && options.certificate?.() ? { principal: options.certificate()?.spiffeId } : {}) },
+          upstreamServiceTimeMs: facts.upstreamServiceTimeMs,
+          xForwardedFor: typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'] : undefined,
           destination: facts.destination,
           connectionSecurityPolicy: facts.mtls ? 'mutual_tls' : 'none',
           traceHeaders: traceHeadersOf(req.headers),
@@ -255,6 +259,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           cluster.release();
         }
       };
+      const sentAt = performance.now();
       try {
         const result = await callUpstream(options.pools.get(host.origin, cluster.poolOptions, peerTls), {
           method: plan.method,
@@ -274,6 +279,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           continue;
         }
         const { response } = result;
+        facts.upstreamServiceTimeMs = performance.now() - sentAt;
         cluster.record(host, { status: response.statusCode });
         if (attempt + 1 < maxAttempts && isRetriable(retries, { status: response.statusCode })) {
           response.body.dump().catch(() => undefined);

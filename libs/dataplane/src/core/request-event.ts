@@ -19,6 +19,10 @@ export interface RequestEvent {
   route?: string;
   upstreamCluster?: string;
   upstreamHost?: string;
+  /** From sending upstream to the response headers (Envoy's x-envoy-upstream-service-time). */
+  upstreamServiceTimeMs?: number;
+  /** The caller's x-forwarded-for, for the access log. */
+  xForwardedFor?: string;
   source: { workload: string; namespace: string; principal?: string; app?: string; version?: string };
   destination: { workload?: string; namespace?: string; service?: string; principal?: string; app?: string; version?: string };
   connectionSecurityPolicy: 'mutual_tls' | 'none';

@@ -9,6 +9,8 @@ export interface TraceStoreOptions {
 
 export class TraceStore {
   readonly #traces = new Map<string, TraceSpan[]>();
+  /** When each trace last got a span: proxies export in batches, so a trace fills in over a second or two. */
+  readonly #lastAdded = new Map<string, number>();
   readonly #maxTraces: number;
   readonly #maxSpans: number;
   #version = 0;
@@ -27,15 +29,19 @@ export class TraceStore {
     return this.#traces.size;
   }
 
-  add(spans: readonly TraceSpan[]): void {
+  add(spans: readonly TraceSpan[], now = Date.now()): void {
     for (const span of spans) {
+      this.#lastAdded.set(span.traceId, now);
       let list = this.#traces.get(span.traceId);
       if (!list) {
         list = [];
         this.#traces.set(span.traceId, list);
         if (this.#traces.size > this.#maxTraces) {
           const oldest = this.#traces.keys().next().value;
-          if (oldest !== undefined) this.#traces.delete(oldest);
+          if (oldest !== undefined) {
+            this.#traces.delete(oldest);
+            this.#lastAdded.delete(oldest);
+          }
         }
       }
       if (list.length < this.#maxSpans && !list.some((s) => s.spanId === span.spanId)) list.push(span);
@@ -48,10 +54,15 @@ export class TraceStore {
     return spans ? { traceId: traceId.toLowerCase(), spans: [...spans].sort((a, b) => a.startTime - b.startTime) } : undefined;
   }
 
-  /** Newest first (by start time). */
-  list(limit = 50): TraceSummary[] {
+  /**
+   * Newest first (by start time). With `settledBefore`, only traces that got no span after that
+   * time: under load the newest traces are still missing the spans of slower exporters.
+   */
+  list(limit = 50, settledBefore = Infinity): TraceSummary[] {
     const out: TraceSummary[] = [];
-    for (const [traceId, spans] of this.#traces) out.push(summarize(traceId, spans));
+    for (const [traceId, spans] of this.#traces) {
+      if ((this.#lastAdded.get(traceId) ?? 0) <= settledBefore) out.push(summarize(traceId, spans));
+    }
     return out.sort((a, b) => b.startTime - a.startTime).slice(0, limit);
   }
 }

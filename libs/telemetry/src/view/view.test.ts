@@ -69,6 +69,15 @@ describe('the trace store', () => {
     assert.equal(store.get('t0'), undefined);
     assert.equal(store.get('t4')?.spans.length, 2);
   });
+
+  test('can list only the traces that have settled (no span for a while)', () => {
+    const store = new TraceStore();
+    store.add([span('old', 'a', 1)], 1000);
+    store.add([span('new', 'a', 2)], 1000);
+    store.add([span('new', 'b', 3, { parentSpanId: 'a' })], 2500);
+    assert.deepEqual(store.list(50, 2000).map((t) => t.traceId), ['old']);
+    assert.deepEqual(store.list(50, 2500).map((t) => t.traceId), ['new', 'old']);
+  });
 });
 
 const req = (labels: Record<string, string>, value: number): Sample => ({

@@ -1,0 +1,142 @@
+// The control plane's dashboard port and trace store, started for real (in this process, on
+// loopback ephemeral ports): OTLP/HTTP from the real OpenTelemetry exporter lands in the store,
+// bad exports get clear errors, the event stream sends every view on connect and a config
+// change (with its validation error) as it happens, and the browser files are served.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createProxyTracing, type ConfigView, type TraceDetail, type TraceSummary } from '@skiff/telemetry';
+import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
+
+const VS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: { host: reviews }
+`;
+
+/** Reads server-sent events from `url` until `until` says stop; returns them in order. */
+async function readEvents(url: string, until: (events: Array<{ event: string; data: string }>) => boolean, timeoutMs = 10_000): Promise<Array<{ event: string; data: string }>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: Array<{ event: string; data: string }> = [];
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data });
+      }
+      if (until(events)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
+describe('the control plane dashboard port', () => {
+  let cp: RunningControlPlane;
+  let configDir: string;
+  let dashboard: string;
+  let monitoring: string;
+  before(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'skiff-dash-config-'));
+    writeFileSync(join(configDir, 'reviews.yaml'), VS);
+    const caDir = mkdtempSync(join(tmpdir(), 'skiff-dash-ca-'));
+    cp = await startControlPlane(
+      { configDir, xdsPort: 0, monitoringPort: 0, bind: '127.0.0.1', warmupMs: 0, graceMs: 1000, trustDomain: 'cluster.local', caDir, certTtlMs: 3_600_000, maxCertTtlMs: 3_600_000, dashboardPort: 0 },
+      pino({ level: 'silent' }),
+    );
+    dashboard = `http://127.0.0.1:${cp.ports.dashboard}`;
+    monitoring = `http://127.0.0.1:${cp.ports.monitoring}`;
+  });
+  after(async () => {
+    await cp?.close();
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  test('spans from the OpenTelemetry OTLP exporter land in the store and are served by trace', async () => {
+    const tracing = createProxyTracing({ serviceName: 'frontend.default', nodeId: 'frontend.default', endpoint: `${monitoring}/v1/traces`, samplingPercent: 100 });
+    const headers: Record<string, string> = {};
+    const event = { reporter: 'source' as const, startTime: Date.now(), durationMs: 1, method: 'GET', path: '/x', authority: 'reviews:9080', protocol: 'http', requestId: 'r', responseCode: 200, responseFlags: '-', requestBytes: 0, responseBytes: 0, source: {}, destination: {}, connectionSecurityPolicy: 'none' };
+    const outer = tracing.tracer.start('server', headers);
+    const inner = tracing.tracer.start('client', headers);
+    inner.end(event);
+    outer.end(event);
+    await tracing.shutdown();
+    const traceId = headers['x-b3-traceid'] as string;
+    const detail = (await (await fetch(`${dashboard}/api/traces/${traceId}`)).json()) as TraceDetail;
+    assert.equal(detail.spans.length, 2);
+    const [first, second] = detail.spans;
+    assert.equal(second?.parentSpanId, first?.spanId, 'the client span is the child of the server span');
+    assert.deepEqual([first?.kind, second?.kind], ['server', 'client']);
+    assert.equal(first?.service, 'frontend.default');
+    const list = (await (await fetch(`${dashboard}/api/traces?all=1`)).json()) as TraceSummary[];
+    assert.equal(list[0]?.traceId, traceId);
+    assert.equal((await fetch(`${dashboard}/api/traces/${'0'.repeat(32)}`)).status, 404);
+  });
+
+  test('a bad export gets the OTLP error it deserves, and the store keeps what it had', async () => {
+    const post = (type: string, body: string) => fetch(`${monitoring}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+    const proto = await post('application/x-protobuf', 'x');
+    assert.equal(proto.status, 415);
+    assert.match(((await proto.json()) as { message: string }).message, /JSON only/);
+    assert.equal((await post('application/json', '{not json')).status, 400);
+    const wrong = await post('application/json', '{"spans":[]}');
+    assert.equal(wrong.status, 400);
+    assert.match(((await wrong.json()) as { message: string }).message, /resourceSpans/);
+    assert.equal((await fetch(`${monitoring}/v1/traces`)).status, 405);
+    assert.equal(((await (await fetch(`${dashboard}/api/traces?all=1`)).json()) as unknown[]).length, 1);
+  });
+
+  test('the event stream sends every view on connect, and a config change with its validation error live', async () => {
+    const initial = await readEvents(`${dashboard}/api/events`, (events) => ['config', 'proxies', 'graph'].every((k) => events.some((e) => e.event === k)));
+    const config = JSON.parse(initial.find((e) => e.event === 'config')?.data ?? '{}') as ConfigView;
+    assert.deepEqual(config.resources.map((r) => `${r.kind} ${r.namespace}/${r.name}`), ['VirtualService default/reviews']);
+    assert.deepEqual(config.issues, []);
+
+    const live = readEvents(`${dashboard}/api/events`, (events) => events.some((e) => e.event === 'config' && e.data.includes('"error"')), 15_000);
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(join(configDir, 'broken.yaml.tmp'), VS.replace('name: reviews', 'name: broken').replace('hosts: [reviews]', 'hosts: 42'));
+    renameSync(join(configDir, 'broken.yaml.tmp'), join(configDir, 'broken.yaml'));
+    const events = await live;
+    const changed = JSON.parse(events.filter((e) => e.event === 'config').at(-1)?.data ?? '{}') as ConfigView;
+    const error = changed.issues.find((i) => i.severity === 'error');
+    assert.ok(error, 'the validation error reaches the dashboard');
+    assert.match(error.text, /broken\.yaml/);
+    assert.match(error.text, /hosts/);
+    assert.deepEqual(changed.files.find((f) => f.file.endsWith('broken.yaml'))?.rejected, true);
+  });
+
+  test('serves the browser files and answers unknown API paths and methods clearly', async () => {
+    const page = await fetch(`${dashboard}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /<title>Skiff dashboard<\/title>/);
+    const script = await fetch(`${dashboard}/app.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    assert.ok((await script.text()).length > 1000);
+    assert.equal((await fetch(`${dashboard}/api/nope`)).status, 404);
+    assert.equal((await fetch(`${dashboard}/api/graph`, { method: 'POST' })).status, 405);
+    const graph = (await (await fetch(`${dashboard}/api/graph`)).json()) as { nodes: unknown[]; windowSeconds: number };
+    assert.deepEqual(graph.nodes, []);
+    assert.equal(graph.windowSeconds, 10);
+  });
+});
