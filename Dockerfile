@@ -7,24 +7,28 @@ ARG BASE_IMAGE=node:24-slim
 FROM ${BASE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
+# Mount points for the CA (control plane only) and bootstrap tokens, owned by the runtime user so
+# that fresh named volumes mounted there are too.
+RUN mkdir -p /var/lib/skiff /var/run/skiff && chown 65532:65532 /var/lib/skiff /var/run/skiff
 # A fixed unprivileged uid: works on images that have no "node" user.
 USER 65532:65532
 
 FROM runtime AS control-plane
 COPY --chown=65532:65532 dist/apps/control-plane/ /app/
-EXPOSE 15010 15014
+COPY --chown=65532:65532 dist/apps/dashboard/ /app/dashboard/
+EXPOSE 15010 15014 20001
 HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15014/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "/app/main.js", "--bind", "0.0.0.0", "--config", "/etc/skiff/config"]
+CMD ["node", "/app/main.js", "--bind", "0.0.0.0", "--config", "/etc/skiff/config", "--dashboard-dir", "/app/dashboard", "--ca-dir", "/var/lib/skiff/ca"]
 
 FROM runtime AS proxy
 COPY --chown=65532:65532 dist/apps/proxy/ /app/
-EXPOSE 15000 15001 15006
+EXPOSE 15000 15001 15006 15090
 HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "/app/main.js"]
 
 FROM runtime AS gateway
 COPY --chown=65532:65532 dist/apps/gateway/ /app/
-EXPOSE 8080 15000
+EXPOSE 8080 15000 15090
 HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "/app/main.js", "--bind", "0.0.0.0"]
 

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { formatIssue } from '@skiff/api';
+import { writeBootstrapTokens } from '@skiff/launcher';
 import { TraceStore, type DashboardEvents, type Logger } from '@skiff/telemetry';
 import { loadDashboardAssets, type DashboardAssets } from './dashboard/dashboard-assets.js';
 import { startDashboardServer } from './dashboard/dashboard-server.js';
@@ -49,6 +50,12 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery });
   late.discovery = discovery;
   const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
+  if (flags.issueTokens) {
+    const written = writeBootstrapTokens(resolve(flags.issueTokens.dir), flags.issueTokens.accounts);
+    if (flags.tokens && resolve(flags.tokens) !== written.tokensFile) logger.warn({ tokens: flags.tokens }, '--tokens is replaced by the tokens --issue-tokens wrote');
+    flags = { ...flags, tokens: written.tokensFile };
+    logger.info({ dir: flags.issueTokens?.dir, workloads: Object.keys(written.tokenFiles) }, 'CA: bootstrap tokens written for the workloads');
+  }
   const tokens = new BootstrapTokens(flags.tokens, flags.trustDomain);
   if (tokens.size === 0) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
   const issued: IssuedCertificate[] = [];

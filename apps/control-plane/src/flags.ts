@@ -1,5 +1,16 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@skiff/api';
+import { parseAccounts, type WorkloadAccount } from '@skiff/launcher';
+
+function issueTokens(dir: string | undefined, accounts: string | undefined): { issueTokens?: { dir: string; accounts: WorkloadAccount[] } } {
+  if (dir === undefined && accounts === undefined) return {};
+  if (!dir || !accounts) throw new Error('--issue-tokens and --accounts go together: where to write tokens, and for which workloads');
+  try {
+    return { issueTokens: { dir, accounts: parseAccounts(accounts) } };
+  } catch (error) {
+    throw new Error(`--accounts: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 export const HELP = `usage: skiff-control-plane [options]
 
@@ -19,6 +30,10 @@ each proxy its config over the discovery stream.
   --ca-key <file>           the root's private key (with --ca-cert)
   --tokens <file>           bootstrap tokens: {"tokens":[{"token","namespace","serviceAccount"}]}
                             a proxy must present one to get a certificate (default: none: CA refuses all)
+  --issue-tokens <dir>      create a bootstrap token per --accounts entry in <dir>/tokens/<workload>.token
+                            (kept across restarts) and use <dir>/tokens.json as --tokens; for
+                            compose, where <dir> is a volume the sidecars mount read-only
+  --accounts <list>         with --issue-tokens: <workload>/<namespace>/<serviceAccount>,...
   --cert-ttl <duration>     workload certificate lifetime when the proxy asks for none (default: 24h)
   --max-cert-ttl <duration> longest lifetime the CA grants (default: 24h)
   --dashboard-port <port>   the dashboard: live graph, config, proxies, traces (default: 20001,
@@ -41,6 +56,7 @@ export interface ControlPlaneFlags {
   caCert?: string;
   caKey?: string;
   tokens?: string;
+  issueTokens?: { dir: string; accounts: WorkloadAccount[] };
   certTtlMs: number;
   maxCertTtlMs: number;
   /** undefined: no dashboard. */
@@ -83,6 +99,8 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       'ca-cert': { type: 'string' },
       'ca-key': { type: 'string' },
       tokens: { type: 'string' },
+      'issue-tokens': { type: 'string' },
+      accounts: { type: 'string' },
       'cert-ttl': { type: 'string' },
       'max-cert-ttl': { type: 'string' },
       'dashboard-port': { type: 'string' },
@@ -105,6 +123,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     caCert: v('ca-cert'),
     caKey: v('ca-key'),
     tokens: v('tokens'),
+    ...issueTokens(v('issue-tokens'), v('accounts')),
     certTtlMs: duration('cert-ttl', v('cert-ttl'), 86_400_000),
     maxCertTtlMs: duration('max-cert-ttl', v('max-cert-ttl'), 86_400_000),
     ...(v('dashboard-port') === 'off' ? {} : { dashboardPort: int('dashboard-port', v('dashboard-port'), 20001) }),

@@ -21,6 +21,7 @@ VirtualService resources bound to it. Config comes from the control plane.
                              SKIFF_ACCESS_LOG=1 also turns it on)
   --control-plane <h:p>      discovery address (default: 127.0.0.1:15010)
   --bind <host>              address listeners bind (default: 127.0.0.1)
+  --address <host>           address the control plane reaches the admin port at (default: --bind)
   --credentials-dir <dir>    where tls.credentialName: foo finds foo/tls.crt, foo/tls.key and
                              foo/ca.crt (default: .skiff/credentials)
   --token-file <file>       bootstrap token for the CA (or SKIFF_BOOTSTRAP_TOKEN); with it the
@@ -67,6 +68,7 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       'trace-sampling': { type: 'string' },
       'control-plane': { type: 'string' },
       bind: { type: 'string' },
+      address: { type: 'string' },
       'credentials-dir': { type: 'string' },
       'token-file': { type: 'string' },
       'trust-domain': { type: 'string' },
@@ -92,7 +94,7 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
   const namespace = values.namespace ?? env('namespace') ?? 'istio-system';
   const bind = values.bind ?? env('bind') ?? '127.0.0.1';
   return {
-    node: { id: `${name}.${namespace}`, kind: 'gateway', service: name, namespace, serviceAccount: `${name}-service-account`, labels, address: bind, inboundPort: 0, servicePort: 0 },
+    node: { id: `${name}.${namespace}`, kind: 'gateway', service: name, namespace, serviceAccount: `${name}-service-account`, labels, address: values.address ?? env('address') ?? bind, inboundPort: 0, servicePort: 0 },
     listeners,
     adminPort: portNumber('--admin-port', values['admin-port'] ?? env('admin-port') ?? '15000'),
     metricsPort: portNumber('--metrics-port', values['metrics-port'] ?? env('metrics-port') ?? '15090'),

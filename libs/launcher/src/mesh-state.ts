@@ -20,8 +20,18 @@ export interface MeshState {
 }
 
 export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount[]): MeshState {
-  mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, accounts);
+  return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles };
+}
+
+/**
+ * `<dir>/tokens.json` (what the CA reads) and `<dir>/tokens/<workload>.token` (what each proxy
+ * reads), keeping tokens that already exist for the same account so running proxies stay valid.
+ */
+export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAccount[]): { tokensFile: string; tokenFiles: Record<string, string> } {
+  mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
   const tokensFile = join(dir, 'tokens.json');
   const previous = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: Array<{ token: string; namespace: string; serviceAccount: string; workload?: string }> }).tokens : [];
   const tokens = accounts.map((a) => previous.find((t) => t.workload === a.name && t.namespace === a.namespace && t.serviceAccount === a.serviceAccount) ?? { workload: a.name, namespace: a.namespace, serviceAccount: a.serviceAccount, token: randomBytes(24).toString('base64url') });
@@ -32,5 +42,18 @@ export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount
     writeFileSync(file, t.token + '\n', { mode: 0o600 });
     tokenFiles[t.workload as string] = file;
   }
-  return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles };
+  return { tokensFile, tokenFiles };
+}
+
+/** "frontend/default/frontend,reviews-v1/default/reviews": workload/namespace/serviceAccount, comma-separated. */
+export function parseAccounts(spec: string): WorkloadAccount[] {
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const [name, namespace, serviceAccount, extra] = item.split('/');
+      if (!name || !namespace || !serviceAccount || extra !== undefined) throw new Error(`an account is <workload>/<namespace>/<serviceAccount>, got "${item}"`);
+      return { name, namespace, serviceAccount };
+    });
 }
