@@ -1,0 +1,144 @@
+// The workshop path on a real Docker engine: `docker compose up` brings the mesh up from the
+// repository's compose.yaml (images built from host-built bundles on a local base image, as
+// this machine cannot pull), traffic through the gateway splits 90/10, a change to the mounted
+// config moves it to 100% v2, a plaintext client is refused by a sidecar under STRICT mTLS, and
+// `down` leaves no container, network or volume behind.
+// Needs dockerd and docker-compose (`.ci/run` installs and starts them); skipped without them,
+// except under CI=true, where a missing engine is a failure.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from '@skiff/launcher';
+import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } from '@skiff/testing';
+import { meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
+
+const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings'];
+const project = `skiff-ci-${randomBytes(3).toString('hex')}`;
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+}
+
+function must(what: string, result: SpawnSyncReturns<string>): string {
+  assert.equal(result.status, 0, `${what} failed (exit ${result.status ?? result.signal}):\n${(result.stderr || result.stdout || String(result.error)).slice(-3000)}`);
+  return result.stdout;
+}
+
+function engineProblem(): string | undefined {
+  if (run('docker', ['info'], process.env, 20_000).status !== 0) return 'the Docker daemon is not reachable (start dockerd; .ci/run does)';
+  if (run('docker-compose', ['version'], process.env, 20_000).status !== 0) return 'docker-compose is not installed (apt-get install docker-compose)';
+  return undefined;
+}
+
+const problem = engineProblem();
+const skip = problem && process.env['CI'] !== 'true' ? problem : false;
+
+/** A plaintext HTTP request straight to a sidecar's inbound port: the status, or the socket error. */
+function plaintext(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host, port, path: '/reviews/1', timeout: 3000, agent: false }, (res) => {
+      res.resume();
+      resolve(`HTTP ${res.statusCode}`);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
+}
+
+async function countVersions(url: string, n: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  await runConcurrently(n, 8, async () => {
+    const res = await get(url);
+    const key = res.status === 200 ? ((JSON.parse(res.text) as Product).reviews?.version ?? 'none') : `HTTP ${res.status}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  });
+  return counts;
+}
+
+describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_000 }, () => {
+  let env: NodeJS.ProcessEnv;
+  let configDir: string;
+  let gateway: string;
+  let dashboard: string;
+  const compose = (...args: string[]) => run('docker-compose', ['-p', project, '-f', join(repoRoot, 'compose.yaml'), ...args], env);
+  const writeConfig = (name: string, text: string) => {
+    writeFileSync(join(configDir, `.${name}.tmp`), text, { mode: 0o644 });
+    renameSync(join(configDir, `.${name}.tmp`), join(configDir, name));
+  };
+
+  before(async () => {
+    assert.equal(problem, undefined, `CI=true: ${problem}`);
+    const started = Date.now();
+    // Images hold bundles built here: containers cannot reach the package registry.
+    for (const app of APPS) must(`bundle ${app}`, run(process.execPath, ['tools/bundle.mjs', `apps/${app}`]));
+    must('build the dashboard', run(process.execPath, ['apps/dashboard/build.mjs']));
+    const baseImage = process.env['BASE_IMAGE'] || must('tools/base-image.sh', run('bash', ['tools/base-image.sh'])).trim().split('\n').pop();
+    configDir = mkdtempSync(join(tmpdir(), 'skiff-compose-config-'));
+    chmodSync(configDir, 0o755); // the control plane runs as uid 65532 in its container
+    for (const [name, text] of Object.entries(meshConfig(90, 10))) writeConfig(name, text);
+    const [gatewayPort, dashboardPort, monitoringPort] = (await freePorts(3)) as [number, number, number];
+    env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: configDir, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+    gateway = `http://127.0.0.1:${gatewayPort}`;
+    dashboard = `http://127.0.0.1:${dashboardPort}`;
+    must('docker-compose build', compose('build'));
+    must('docker-compose up', compose('up', '-d'));
+    await waitFor(
+      'five proxies connected and synced, and the gateway answering',
+      async () => {
+        const proxies = await getJson<Array<{ synced: boolean }>>(`${dashboard}/api/proxies`).catch(() => undefined);
+        if (!proxies || proxies.body.length !== 5 || !proxies.body.every((p) => p.synced)) return undefined;
+        return (await get(`${gateway}/api/product/1`)).status === 200 || undefined;
+      },
+      180_000,
+      500,
+    );
+    console.log(`compose mesh up in ${((Date.now() - started) / 1000).toFixed(1)} s (bundles, images, containers)`);
+  });
+
+  after(() => {
+    if (!env) return;
+    const down = compose('down', '-v', '--remove-orphans', '--timeout', '5');
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    assert.equal(down.status, 0, `docker-compose down failed: ${down.stderr.slice(-2000)}`);
+    const label = `label=com.docker.compose.project=${project}`;
+    for (const kind of ['container', 'network', 'volume']) {
+      const left = must(`docker ${kind} ls`, run('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', label, '-q'])).trim();
+      assert.equal(left, '', `docker-compose down left ${kind}s behind: ${left}`);
+    }
+  });
+
+  test('the gateway splits reviews 90/10, as the mounted config says', async () => {
+    const n = 600;
+    const counts = await countVersions(`${gateway}/api/product/1`, n);
+    const { low, high } = binomialInterval(n, 0.1, 0.999);
+    console.log(`90/10 in compose: ${JSON.stringify(counts)}; v2 expected in [${low.toFixed(0)}, ${high.toFixed(0)}]`);
+    assert.equal((counts['v1'] ?? 0) + (counts['v2'] ?? 0), n, `every request answered by v1 or v2: ${JSON.stringify(counts)}`);
+    assert.ok((counts['v2'] ?? 0) >= low && (counts['v2'] ?? 0) <= high, `v2 got ${counts['v2'] ?? 0} of ${n}`);
+  });
+
+  test('changing the mounted config moves all traffic to v2', async () => {
+    writeConfig('reviews-vs.yaml', reviewsVirtualService(0, 100));
+    await waitFor('20 answers in a row from v2', async () => ((await countVersions(`${gateway}/api/product/1`, 20))['v2'] === 20 ? true : undefined), 30_000, 200);
+    const counts = await countVersions(`${gateway}/api/product/1`, 200);
+    assert.deepEqual(counts, { v2: 200 });
+  });
+
+  test('under STRICT mTLS a plaintext client dialing a sidecar is refused; the mesh path still works', async () => {
+    const ip = must('docker inspect', run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${project}_reviews-v1_1`])).trim();
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `reviews-v1's address: "${ip}"`);
+    assert.equal(await plaintext(ip, 15006), 'HTTP 200', 'PERMISSIVE (the default) accepts plaintext');
+    writeConfig('strict.yaml', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: { name: default, namespace: istio-system }\nspec:\n  mtls: { mode: STRICT }\n');
+    const refusal = await waitFor('the plaintext request refused', async () => {
+      const outcome = await plaintext(ip, 15006);
+      return outcome.startsWith('HTTP') ? undefined : outcome;
+    }, 30_000, 300);
+    console.log(`plaintext to reviews-v1 ${ip}:15006 under STRICT: ${refusal}`);
+    assert.equal((await get(`${gateway}/api/product/1`)).status, 200);
+  });
+});
