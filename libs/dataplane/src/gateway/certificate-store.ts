@@ -110,7 +110,11 @@ export class CertificateStore {
     const paths = [entry.files.cert, entry.files.key, ...(entry.files.ca ? [entry.files.ca] : [])];
     let stamp: string;
     try {
-      stamp = (await Promise.all(paths.map(async (path) => statSignature(path)))).join('|');
+      // All settled, then the first problem in file order: the error names the same file every time.
+      const stats = await Promise.allSettled(paths.map((path) => statSignature(path)));
+      const failed = stats.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      stamp = stats.map((r) => (r as PromiseFulfilledResult<string>).value).join('|');
     } catch (error) {
       // Forget the stamp: when the file is back, even unchanged, it is read and checked again.
       entry.stamp = undefined;
@@ -161,7 +165,10 @@ async function readText(path: string): Promise<string> {
 
 /** Reads and checks the files; every error names the file at fault. */
 async function loadMaterial(files: TlsFiles): Promise<TlsMaterial> {
-  const [cert, key, ca] = await Promise.all([readText(files.cert), readText(files.key), files.ca ? readText(files.ca) : undefined]);
+  // One after the other, so a problem is reported for the first bad file, always the same one.
+  const cert = await readText(files.cert);
+  const key = await readText(files.key);
+  const ca = files.ca ? await readText(files.ca) : undefined;
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);
