@@ -39,3 +39,11 @@ ENV PORT=9080 HOST=0.0.0.0
 EXPOSE 9080
 HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:9080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "/app/main.js"]
+
+# Transparent interception (istio-init's job): iptables rules in the pod's network namespace
+# that send its TCP through the sidecar. Runs once, as root, with NET_ADMIN (compose.transparent.yaml).
+FROM ${BASE_IMAGE} AS init
+USER 0:0
+RUN command -v iptables >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends iptables && rm -rf /var/lib/apt/lists/*)
+COPY deploy/compose/skiff-init.sh /usr/local/bin/skiff-init
+CMD ["/bin/sh", "/usr/local/bin/skiff-init"]

@@ -2,7 +2,7 @@
 # Builds a minimal Node.js base image from this machine's own files, for machines that cannot
 # pull from public image registries (the Dockerfile's default BASE_IMAGE is node:24-slim).
 # The image holds the host's node binary, the shared libraries it links, a POSIX shell and the
-# few tools the Dockerfile's RUN steps use, and users root, nonroot (65532) and istio-proxy
+# few tools the Dockerfile's RUN steps use, iptables when this machine has it, and users root, nonroot (65532) and istio-proxy
 # (1337). No package download at all: that is why it is not a debootstrap of Debian.
 #
 #   bash tools/base-image.sh [--tag <name>]     prints the tag; default skiff/node-base:local
@@ -41,6 +41,19 @@ copy_with_libs() {
 echo "▶ node $("$node_bin" --version) and ${#tools[@]} tools from this machine into $tag" >&2
 copy_with_libs "$node_bin" /usr/local/bin/node
 for t in "${tools[@]}"; do copy_with_libs "$(readlink -f "$t")" "$t"; done
+# iptables (and the extension modules it loads at run time), for the transparent-interception
+# init step; the multi-call binary picks its personality from the name it is called by.
+if command -v iptables >/dev/null 2>&1; then
+  multi="$(readlink -f "$(command -v iptables)")"
+  copy_with_libs "$multi" "/usr/sbin/$(basename "$multi")"
+  ln -sf "$(basename "$multi")" "$rootfs/usr/sbin/iptables"
+  # Where this iptables was built to look for its modules (the real path, not a /lib symlink).
+  xtables="$(readlink -f "$(dirname "$(ldd "$multi" | grep -oE '/[^ ]+libxtables[^ ]*' | head -1)")/xtables")"
+  if [ -d "$xtables" ]; then
+    for module in "$xtables"/*.so; do copy_with_libs "$module" "$module"; done
+  fi
+  echo "▶ with $(iptables --version 2>/dev/null | head -1)" >&2
+fi
 mkdir -p "$rootfs/etc" "$rootfs/tmp" "$rootfs/app" "$rootfs/root"
 chmod 1777 "$rootfs/tmp"
 cat > "$rootfs/etc/passwd" <<'PASSWD'
@@ -56,7 +69,7 @@ GROUP
 echo 'hosts: files dns' > "$rootfs/etc/nsswitch.conf"
 
 tar -C "$rootfs" -c . | docker import \
-  -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+  -c 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   -c 'WORKDIR /app' \
   -m "Skiff base: host node $("$node_bin" --version)" - "$tag" >/dev/null
 docker run --rm "$tag" node -e 'process.exit(0)' || { echo "base-image.sh: the image was built but node does not run in it" >&2; exit 1; }

@@ -51,7 +51,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   late.discovery = discovery;
   const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
   if (flags.issueTokens) {
-    const written = writeBootstrapTokens(resolve(flags.issueTokens.dir), flags.issueTokens.accounts);
+    const written = writeBootstrapTokens(resolve(flags.issueTokens.dir), flags.issueTokens.accounts, { groupReadable: true });
     if (flags.tokens && resolve(flags.tokens) !== written.tokensFile) logger.warn({ tokens: flags.tokens }, '--tokens is replaced by the tokens --issue-tokens wrote');
     flags = { ...flags, tokens: written.tokensFile };
     logger.info({ dir: flags.issueTokens?.dir, workloads: Object.keys(written.tokenFiles) }, 'CA: bootstrap tokens written for the workloads');

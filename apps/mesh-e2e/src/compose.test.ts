@@ -2,7 +2,8 @@
 // repository's compose.yaml (images built from host-built bundles on a local base image, as
 // this machine cannot pull), traffic through the gateway splits 90/10, a change to the mounted
 // config moves it to 100% v2, a plaintext client is refused by a sidecar under STRICT mTLS, and
-// `down` leaves no container, network or volume behind.
+// `down` leaves no container, network or volume behind. Then the same with transparent
+// interception (compose.transparent.yaml): unmodified apps, iptables rules from an init step.
 // Needs dockerd and docker-compose (`.ci/run` installs and starts them); skipped without them,
 // except under CI=true, where a missing engine is a failure.
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,6 @@ import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } fr
 import { meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
 
 const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings'];
-const project = `skiff-ci-${randomBytes(3).toString('hex')}`;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
@@ -61,61 +61,85 @@ async function countVersions(url: string, n: number): Promise<Record<string, num
   return counts;
 }
 
-describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_000 }, () => {
-  let env: NodeJS.ProcessEnv;
-  let configDir: string;
-  let gateway: string;
-  let dashboard: string;
-  const compose = (...args: string[]) => run('docker-compose', ['-p', project, '-f', join(repoRoot, 'compose.yaml'), ...args], env);
-  const writeConfig = (name: string, text: string) => {
-    writeFileSync(join(configDir, `.${name}.tmp`), text, { mode: 0o644 });
-    renameSync(join(configDir, `.${name}.tmp`), join(configDir, name));
-  };
+/** One compose project: bundles and images built, up, converged; `stop` tears it down and checks nothing is left. */
+class ComposeMesh {
+  readonly project = `skiff-ci-${randomBytes(3).toString('hex')}`;
+  env: NodeJS.ProcessEnv = {};
+  configDir = '';
+  gateway = '';
+  dashboard = '';
 
-  before(async () => {
+  constructor(private readonly files: string[]) {}
+
+  compose(...args: string[]): SpawnSyncReturns<string> {
+    return run('docker-compose', ['-p', this.project, ...this.files.flatMap((f) => ['-f', join(repoRoot, f)]), ...args], this.env);
+  }
+
+  writeConfig(name: string, text: string): void {
+    writeFileSync(join(this.configDir, `.${name}.tmp`), text, { mode: 0o644 });
+    renameSync(join(this.configDir, `.${name}.tmp`), join(this.configDir, name));
+  }
+
+  async start(config: Record<string, string>): Promise<void> {
     assert.equal(problem, undefined, `CI=true: ${problem}`);
     const started = Date.now();
     // Images hold bundles built here: containers cannot reach the package registry.
     for (const app of APPS) must(`bundle ${app}`, run(process.execPath, ['tools/bundle.mjs', `apps/${app}`]));
     must('build the dashboard', run(process.execPath, ['apps/dashboard/build.mjs']));
     const baseImage = process.env['BASE_IMAGE'] || must('tools/base-image.sh', run('bash', ['tools/base-image.sh'])).trim().split('\n').pop();
-    configDir = mkdtempSync(join(tmpdir(), 'skiff-compose-config-'));
-    chmodSync(configDir, 0o755); // the control plane runs as uid 65532 in its container
-    for (const [name, text] of Object.entries(meshConfig(90, 10))) writeConfig(name, text);
+    this.configDir = mkdtempSync(join(tmpdir(), 'skiff-compose-config-'));
+    chmodSync(this.configDir, 0o755); // the control plane runs as uid 65532 in its container
+    for (const [name, text] of Object.entries(config)) this.writeConfig(name, text);
     const [gatewayPort, dashboardPort, monitoringPort] = (await freePorts(3)) as [number, number, number];
-    env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: configDir, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
-    gateway = `http://127.0.0.1:${gatewayPort}`;
-    dashboard = `http://127.0.0.1:${dashboardPort}`;
-    must('docker-compose build', compose('build'));
-    must('docker-compose up', compose('up', '-d'));
+    this.env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: this.configDir, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+    this.gateway = `http://127.0.0.1:${gatewayPort}`;
+    this.dashboard = `http://127.0.0.1:${dashboardPort}`;
+    must('docker-compose build', this.compose('build'));
+    must('docker-compose up', this.compose('up', '-d'));
     await waitFor(
       'five proxies connected and synced, and the gateway answering',
       async () => {
-        const proxies = await getJson<Array<{ synced: boolean }>>(`${dashboard}/api/proxies`).catch(() => undefined);
+        const proxies = await getJson<Array<{ synced: boolean }>>(`${this.dashboard}/api/proxies`).catch(() => undefined);
         if (!proxies || proxies.body.length !== 5 || !proxies.body.every((p) => p.synced)) return undefined;
-        return (await get(`${gateway}/api/product/1`)).status === 200 || undefined;
+        return (await get(`${this.gateway}/api/product/1`)).status === 200 || undefined;
       },
       180_000,
       500,
     );
-    console.log(`compose mesh up in ${((Date.now() - started) / 1000).toFixed(1)} s (bundles, images, containers)`);
-  });
+    console.log(`compose mesh (${this.files.join(' + ')}) up in ${((Date.now() - started) / 1000).toFixed(1)} s (bundles, images, containers)`);
+  }
 
-  after(() => {
-    if (!env) return;
-    const down = compose('down', '-v', '--remove-orphans', '--timeout', '5');
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  address(service: string): string {
+    const ip = must('docker inspect', run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${this.project}_${service}_1`])).trim();
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `${service}'s address: "${ip}"`);
+    return ip;
+  }
+
+  async strict(): Promise<void> {
+    this.writeConfig('strict.yaml', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: { name: default, namespace: istio-system }\nspec:\n  mtls: { mode: STRICT }\n');
+  }
+
+  stop(): void {
+    if (!this.configDir) return;
+    const down = this.compose('down', '-v', '--remove-orphans', '--timeout', '5');
+    rmSync(this.configDir, { recursive: true, force: true });
     assert.equal(down.status, 0, `docker-compose down failed: ${down.stderr.slice(-2000)}`);
-    const label = `label=com.docker.compose.project=${project}`;
+    const label = `label=com.docker.compose.project=${this.project}`;
     for (const kind of ['container', 'network', 'volume']) {
       const left = must(`docker ${kind} ls`, run('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', label, '-q'])).trim();
       assert.equal(left, '', `docker-compose down left ${kind}s behind: ${left}`);
     }
-  });
+  }
+}
+
+describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_000 }, () => {
+  const mesh = new ComposeMesh(['compose.yaml']);
+  before(() => mesh.start(meshConfig(90, 10)));
+  after(() => mesh.stop());
 
   test('the gateway splits reviews 90/10, as the mounted config says', async () => {
     const n = 600;
-    const counts = await countVersions(`${gateway}/api/product/1`, n);
+    const counts = await countVersions(`${mesh.gateway}/api/product/1`, n);
     const { low, high } = binomialInterval(n, 0.1, 0.999);
     console.log(`90/10 in compose: ${JSON.stringify(counts)}; v2 expected in [${low.toFixed(0)}, ${high.toFixed(0)}]`);
     assert.equal((counts['v1'] ?? 0) + (counts['v2'] ?? 0), n, `every request answered by v1 or v2: ${JSON.stringify(counts)}`);
@@ -123,22 +147,53 @@ describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_0
   });
 
   test('changing the mounted config moves all traffic to v2', async () => {
-    writeConfig('reviews-vs.yaml', reviewsVirtualService(0, 100));
-    await waitFor('20 answers in a row from v2', async () => ((await countVersions(`${gateway}/api/product/1`, 20))['v2'] === 20 ? true : undefined), 30_000, 200);
-    const counts = await countVersions(`${gateway}/api/product/1`, 200);
+    mesh.writeConfig('reviews-vs.yaml', reviewsVirtualService(0, 100));
+    await waitFor('20 answers in a row from v2', async () => ((await countVersions(`${mesh.gateway}/api/product/1`, 20))['v2'] === 20 ? true : undefined), 30_000, 200);
+    const counts = await countVersions(`${mesh.gateway}/api/product/1`, 200);
     assert.deepEqual(counts, { v2: 200 });
   });
 
   test('under STRICT mTLS a plaintext client dialing a sidecar is refused; the mesh path still works', async () => {
-    const ip = must('docker inspect', run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${project}_reviews-v1_1`])).trim();
-    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `reviews-v1's address: "${ip}"`);
+    const ip = mesh.address('reviews-v1');
     assert.equal(await plaintext(ip, 15006), 'HTTP 200', 'PERMISSIVE (the default) accepts plaintext');
-    writeConfig('strict.yaml', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: { name: default, namespace: istio-system }\nspec:\n  mtls: { mode: STRICT }\n');
+    await mesh.strict();
     const refusal = await waitFor('the plaintext request refused', async () => {
       const outcome = await plaintext(ip, 15006);
       return outcome.startsWith('HTTP') ? undefined : outcome;
     }, 30_000, 300);
     console.log(`plaintext to reviews-v1 ${ip}:15006 under STRICT: ${refusal}`);
-    assert.equal((await get(`${gateway}/api/product/1`)).status, 200);
+    assert.equal((await get(`${mesh.gateway}/api/product/1`)).status, 200);
+  });
+});
+
+describe('docker compose with transparent interception (iptables init step)', { skip, timeout: 20 * 60_000 }, () => {
+  const mesh = new ComposeMesh(['compose.yaml', 'compose.transparent.yaml']);
+  before(() => mesh.start(meshConfig(0, 100)));
+  after(() => mesh.stop());
+
+  test('unmodified apps calling http://reviews:9080 are routed by their sidecar: all to v2, as configured', async () => {
+    // Docker's DNS answers "reviews" with v1 or v2 at random; only the frontend sidecar's
+    // routing (all to v2) can make every answer v2.
+    const counts = await countVersions(`${mesh.gateway}/api/product/1`, 100);
+    assert.deepEqual(counts, { v2: 100 });
+  });
+
+  test("a plaintext client dialing the app's own port reaches the sidecar instead, and STRICT refuses it", async () => {
+    const ip = mesh.address('reviews-v1');
+    assert.equal(await plaintext(ip, 9080), 'HTTP 200', 'PERMISSIVE: through the sidecar to the app');
+    // Proof it went through the sidecar: reviews-v1's inbound side counted a caller from outside the mesh.
+    await waitFor(
+      'the dashboard graph showing unknown -> reviews-v1',
+      async () => ((await getJson<{ edges: Array<{ id: string }> }>(`${mesh.dashboard}/api/graph`)).body.edges.some((e) => e.id === 'unknown.unknown->reviews-v1.default') ? true : undefined),
+      20_000,
+      500,
+    );
+    await mesh.strict();
+    const refusal = await waitFor('the plaintext request to :9080 refused', async () => {
+      const outcome = await plaintext(ip, 9080);
+      return outcome.startsWith('HTTP') ? undefined : outcome;
+    }, 30_000, 300);
+    console.log(`plaintext to reviews-v1 ${ip}:9080 (the app's port) under STRICT: ${refusal}`);
+    assert.equal((await get(`${mesh.gateway}/api/product/1`)).status, 200);
   });
 });

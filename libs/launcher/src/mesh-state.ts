@@ -30,8 +30,12 @@ export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount
  * `<dir>/tokens.json` (what the CA reads) and `<dir>/tokens/<workload>.token` (what each proxy
  * reads), keeping tokens that already exist for the same account so running proxies stay valid.
  */
-export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAccount[]): { tokensFile: string; tokenFiles: Record<string, string> } {
+export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAccount[], options: { groupReadable?: boolean } = {}): { tokensFile: string; tokenFiles: Record<string, string> } {
+  // Group-readable for compose, where sidecars run as another user (istio-proxy, 1337) in the
+  // control plane's group; the CA's own table stays private either way.
+  const fileMode = options.groupReadable ? 0o640 : 0o600;
   mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
+  chmodSync(join(dir, 'tokens'), options.groupReadable ? 0o750 : 0o700);
   const tokensFile = join(dir, 'tokens.json');
   const previous = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: Array<{ token: string; namespace: string; serviceAccount: string; workload?: string }> }).tokens : [];
   const tokens = accounts.map((a) => previous.find((t) => t.workload === a.name && t.namespace === a.namespace && t.serviceAccount === a.serviceAccount) ?? { workload: a.name, namespace: a.namespace, serviceAccount: a.serviceAccount, token: randomBytes(24).toString('base64url') });
@@ -39,7 +43,8 @@ export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAcc
   const tokenFiles: Record<string, string> = {};
   for (const t of tokens) {
     const file = join(dir, 'tokens', `${t.workload}.token`);
-    writeFileSync(file, t.token + '\n', { mode: 0o600 });
+    writeFileSync(file, t.token + '\n', { mode: fileMode });
+    chmodSync(file, fileMode);
     tokenFiles[t.workload as string] = file;
   }
   return { tokensFile, tokenFiles };
