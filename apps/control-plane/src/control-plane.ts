@@ -8,6 +8,7 @@ import { loadDashboardAssets, type DashboardAssets } from './dashboard/dashboard
 import { startDashboardServer } from './dashboard/dashboard-server.js';
 import { EventStream } from './dashboard/event-stream.js';
 import { MeshWatch } from './dashboard/mesh-watch.js';
+import { createTraceForwarder } from './dashboard/trace-forwarder.js';
 import { startMonitoringServer } from './admin/monitoring-server.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
 import { certificateServiceDefinition } from '@skiff/protocol';
@@ -92,6 +93,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       discovery,
       startedAt: new Date(),
       traces,
+      ...(flags.traceForward ? { forwardTraces: createTraceForwarder(flags.traceForward, logger) } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
     });

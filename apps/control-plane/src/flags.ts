@@ -38,6 +38,8 @@ each proxy its config over the discovery stream.
   --max-cert-ttl <duration> longest lifetime the CA grants (default: 24h)
   --dashboard-port <port>   the dashboard: live graph, config, proxies, traces (default: 20001,
                             Kiali's; "off" for none)
+  --trace-forward <url>     also send the spans proxies send here on to this OTLP/HTTP collector
+                            (e.g. http://jaeger:4318/v1/traces); the dashboard keeps them too
   --dashboard-dir <dir>     serve a built dashboard from here (default: build it from
                             apps/dashboard when run from a checkout, else dist/apps/dashboard)
   -h, --help                this text
@@ -62,6 +64,7 @@ export interface ControlPlaneFlags {
   /** undefined: no dashboard. */
   dashboardPort?: number;
   dashboardDir?: string;
+  traceForward?: string;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -71,6 +74,12 @@ function int(name: string, value: string | undefined, fallback: number): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+function httpUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^https?:\/\/[^/]/.test(value)) throw new Error(`--${name} must be an http(s) URL such as http://jaeger:4318/v1/traces, got "${value}"`);
+  return value;
 }
 
 function duration(name: string, value: string | undefined, fallback: number): number {
@@ -105,6 +114,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       'max-cert-ttl': { type: 'string' },
       'dashboard-port': { type: 'string' },
       'dashboard-dir': { type: 'string' },
+      'trace-forward': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -128,5 +138,6 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     maxCertTtlMs: duration('max-cert-ttl', v('max-cert-ttl'), 86_400_000),
     ...(v('dashboard-port') === 'off' ? {} : { dashboardPort: int('dashboard-port', v('dashboard-port'), 20001) }),
     dashboardDir: v('dashboard-dir'),
+    traceForward: httpUrl('trace-forward', v('trace-forward')),
   };
 }

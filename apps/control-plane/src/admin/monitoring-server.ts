@@ -8,6 +8,7 @@ import type { WorkloadRegistry } from '../discovery/registry.js';
 import { computeSnapshot } from '../discovery/snapshot-source.js';
 import type { TraceStore } from '@skiff/telemetry';
 import { receiveOtlpTraces } from '../dashboard/otlp-receiver.js';
+import type { TraceForwarder } from '../dashboard/trace-forwarder.js';
 
 export interface MonitoringOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface MonitoringOptions {
   metrics?: () => Promise<{ contentType: string; text: string }>;
   /** Spans sent to /v1/traces (OTLP/HTTP JSON) land here. */
   traces?: TraceStore;
+  /** Also sends every export received at /v1/traces on to a collector. */
+  forwardTraces?: TraceForwarder;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -32,7 +35,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
-    if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res);
+    if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res, options.forwardTraces);
     if (url.pathname === '/metrics' && options.metrics) {
       options.metrics().then(
         ({ contentType, text }) => {

@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createProxyTracing, type ConfigView, type TraceDetail, type TraceSummary } from '@skiff/telemetry';
@@ -55,12 +57,24 @@ describe('the control plane dashboard port', () => {
   let configDir: string;
   let dashboard: string;
   let monitoring: string;
+  // A recording OTLP endpoint standing in for Jaeger, to see what --trace-forward sends on.
+  let collector: Server;
+  const collected: string[] = [];
   before(async () => {
+    collector = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        collected.push(`${req.method} ${req.url} ${req.headers['content-type']} ${Buffer.concat(chunks).toString()}`);
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     configDir = mkdtempSync(join(tmpdir(), 'skiff-dash-config-'));
     writeFileSync(join(configDir, 'reviews.yaml'), VS);
     const caDir = mkdtempSync(join(tmpdir(), 'skiff-dash-ca-'));
     cp = await startControlPlane(
-      { configDir, xdsPort: 0, monitoringPort: 0, bind: '127.0.0.1', warmupMs: 0, graceMs: 1000, trustDomain: 'cluster.local', caDir, certTtlMs: 3_600_000, maxCertTtlMs: 3_600_000, dashboardPort: 0 },
+      { configDir, xdsPort: 0, monitoringPort: 0, bind: '127.0.0.1', warmupMs: 0, graceMs: 1000, trustDomain: 'cluster.local', caDir, certTtlMs: 3_600_000, maxCertTtlMs: 3_600_000, dashboardPort: 0, traceForward: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces` },
       pino({ level: 'silent' }),
     );
     dashboard = `http://127.0.0.1:${cp.ports.dashboard}`;
@@ -68,6 +82,7 @@ describe('the control plane dashboard port', () => {
   });
   after(async () => {
     await cp?.close();
+    collector?.close();
     rmSync(configDir, { recursive: true, force: true });
   });
 
@@ -90,6 +105,11 @@ describe('the control plane dashboard port', () => {
     const list = (await (await fetch(`${dashboard}/api/traces?all=1`)).json()) as TraceSummary[];
     assert.equal(list[0]?.traceId, traceId);
     assert.equal((await fetch(`${dashboard}/api/traces/${'0'.repeat(32)}`)).status, 404);
+    // --trace-forward: the same export reached the collector too.
+    for (let i = 0; i < 50 && !collected.some((c) => c.includes(traceId)); i++) await new Promise((r) => setTimeout(r, 100));
+    const forwarded = collected.find((c) => c.includes(traceId));
+    assert.ok(forwarded, 'the collector received the spans');
+    assert.match(forwarded, /^POST \/v1\/traces application\/json \{"resourceSpans"/);
   });
 
   test('a bad export gets the OTLP error it deserves, and the store keeps what it had', async () => {

@@ -2,10 +2,11 @@
 // collector configured the proxies' spans still land somewhere the dashboard can show them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { spansFromOtlpJson, type TraceStore } from '@skiff/telemetry';
+import type { TraceForwarder } from './trace-forwarder.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
 
-export function receiveOtlpTraces(store: TraceStore, req: IncomingMessage, res: ServerResponse): void {
+export function receiveOtlpTraces(store: TraceStore, req: IncomingMessage, res: ServerResponse, forward?: TraceForwarder): void {
   const reply = (status: number, body: object) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -31,7 +32,9 @@ export function receiveOtlpTraces(store: TraceStore, req: IncomingMessage, res: 
   req.on('end', () => {
     if (res.headersSent) return;
     try {
-      store.add(spansFromOtlpJson(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      const body = Buffer.concat(chunks);
+      store.add(spansFromOtlpJson(JSON.parse(body.toString('utf8'))));
+      forward?.(body);
       reply(200, {});
     } catch (error) {
       reply(400, { code: 3, message: `cannot read the export: ${error instanceof Error ? error.message : String(error)}` });
