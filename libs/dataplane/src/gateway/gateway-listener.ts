@@ -78,7 +78,8 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
     onSecureConnection: (socket) => http.emit('connection', socket),
   });
 
-  const server = createServer((socket: Socket) => {
+  // noDelay here: the http.Server below only sets it on sockets it accepts itself (see the inbound sniffer).
+  const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.on('error', () => socket.destroy());
     const tlsServers = serversOnPort().filter((s): s is TlsGatewayServer => s.tls !== undefined);
     if (tlsServers.length === 0) {

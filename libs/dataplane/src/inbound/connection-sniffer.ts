@@ -39,7 +39,9 @@ export function createSniffingServer(options: SnifferOptions): Server {
     generation = material.generation;
     return tlsServer;
   };
-  return createServer({ pauseOnConnect: false }, (socket) => {
+  // noDelay: an http.Server sets it on the sockets it accepts itself, not on sockets handed to it,
+  // and with Nagle on, small responses wait for the peer's delayed ACK (up to 40 ms).
+  return createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();

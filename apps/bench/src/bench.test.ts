@@ -1,0 +1,71 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { durationMs, parseWrkOutput } from './load/wrk-output.js';
+import { percentile, summarize } from './load/percentiles.js';
+import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
+import { nginxConfig } from './peers/nginx.js';
+
+// What Debian's wrk 4.1 prints with --latency (socket errors and non-2xx lines appear only when non-zero).
+const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:34567/small
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.52ms  310.12us   9.87ms   91.23%
+    Req/Sec    21.05k     1.02k   22.80k    78.00%
+  Latency Distribution
+     50%    1.48ms
+     75%    1.60ms
+     90%  850.00us
+     99%    2.01s
+  104752 requests in 5.00s, 14.49MB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 7
+Requests/sec:  20950.12
+Transfer/sec:      2.90MB
+`;
+
+describe('wrk output', () => {
+  test('throughput, request count, errors and the latency distribution in ms', () => {
+    assert.deepEqual(parseWrkOutput(WRK_OUTPUT), { requestsPerSecond: 20950.12, requests: 104752, errors: 12, latencyMs: { p50: 1.48, p75: 1.6, p90: 0.85, p99: 2010 } });
+  });
+  test('units and bad input', () => {
+    assert.equal(durationMs('250.00us'), 0.25);
+    assert.equal(durationMs('1.5m'), 90_000);
+    assert.throws(() => durationMs('3h'), /not a wrk duration/);
+    assert.throws(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), /no summary/);
+  });
+});
+
+describe('percentiles', () => {
+  test('nearest rank on sorted samples', () => {
+    const samples = Array.from({ length: 1000 }, (_, i) => 1000 - i); // 1..1000, unsorted
+    assert.deepEqual(summarize(samples), { count: 1000, p50: 500, p99: 990, p999: 999, max: 1000 });
+    assert.equal(percentile([7], 99.9), 7);
+    assert.ok(Number.isNaN(percentile([], 50)));
+  });
+});
+
+describe('the report', () => {
+  const result = (name: string, small: number, p99: number): CaseResult => ({ name, throughput: { small, large: small / 4 }, errors: 0, latency: { rate: 500, p50: p99 / 2, p99, p999: p99 * 2 } });
+  test('every figure as a ratio to direct, and the latency each proxy adds', () => {
+    const ratios = ratiosToDirect([result('direct', 20_000, 1), result('skiff', 10_000, 3)]);
+    assert.deepEqual(ratios[1], { name: 'skiff', throughput: { small: 0.5, large: 0.5 }, addedP99: 2, addedP50: 1 });
+    assert.throws(() => ratiosToDirect([result('skiff', 1, 1)]), /no "direct" case/);
+  });
+  test('the table has a row per case with the ratios', () => {
+    const table = formatTable([result('direct', 20_000, 1), result('skiff', 10_000, 3)], ['small', 'large']);
+    const lines = table.split('\n');
+    assert.equal(lines.length, 4);
+    assert.match(lines[3] as string, /^skiff\s+10000 \(0\.50\)\s+2500 \(0\.50\)\s+1\.50 \/ 3\.00 \/ 6\.00 @ 500\/s\s+2\.00/);
+  });
+});
+
+describe('nginx config', () => {
+  test('one process, upstream keep-alive, nothing written outside its prefix', () => {
+    const conf = nginxConfig(8081, 9090, '/tmp/p');
+    assert.match(conf, /master_process off;/);
+    assert.match(conf, /upstream app \{ server 127\.0\.0\.1:9090; keepalive 256; \}/);
+    assert.match(conf, /proxy_set_header Connection "";/);
+    assert.match(conf, /listen 127\.0\.0\.1:8081;/);
+    for (const path of conf.matchAll(/(?:_path|pid|error_log) (\/\S+)/g)) assert.ok(path[1]?.startsWith('/tmp/p/'), path[1]);
+  });
+});

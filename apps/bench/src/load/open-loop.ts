@@ -1,0 +1,56 @@
+// Fixed-rate (open-loop) load: requests are sent on a schedule whatever the answers do, and each
+// latency is measured from when the request was due, not when it was sent. A closed-loop tool
+// (wrk, autocannon) waits for answers before sending more, so a stall delays the requests that
+// would have seen it and the tail looks better than users see it (coordinated omission).
+// wrk2 does this but Debian has no wrk2; undici keeps the client side cheap.
+import { Agent, request } from 'undici';
+import { summarize, type LatencySummary } from './percentiles.js';
+
+export interface OpenLoopOptions {
+  url: string;
+  headers?: Record<string, string>;
+  ratePerSecond: number;
+  durationMs: number;
+  connections: number;
+  /** New connection per request instead of keep-alive. */
+  newConnections?: boolean;
+}
+
+export interface OpenLoopResult {
+  latencyMs: LatencySummary;
+  sent: number;
+  errors: number;
+  /** The rate the client really managed to start requests at. */
+  achievedRate: number;
+}
+
+export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+  const agent = new Agent({ connections: options.newConnections ? null : options.connections, pipelining: 1, keepAliveTimeout: options.newConnections ? 1 : 10_000 });
+  const headers = { ...options.headers, ...(options.newConnections ? { connection: 'close' } : {}) };
+  const interval = 1000 / options.ratePerSecond;
+  const total = Math.floor((options.durationMs / 1000) * options.ratePerSecond);
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const inflight: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      request(options.url, { dispatcher: agent, headers })
+        .then(async (res) => {
+          await res.body.dump();
+          if (res.statusCode >= 400) errors++;
+          latencies.push(performance.now() - due);
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+  }
+  const elapsed = performance.now() - start;
+  await Promise.all(inflight);
+  await agent.close();
+  return { latencyMs: summarize(latencies), sent: total, errors, achievedRate: total / (elapsed / 1000) };
+}

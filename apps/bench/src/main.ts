@@ -1,0 +1,101 @@
+// `npm run bench`: Skiff's data plane against the physical limit and against what a user would
+// pick instead, side by side in one run, plus the sidecar's memory and start-up. Writes a table
+// and bench/results/<time>.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runControlPlaneScale, type ScaleResult } from './control-plane-scale.js';
+import { runDataPlane, SCENARIOS, type DataPlaneResult } from './data-plane.js';
+import { NGINX } from './peers/nginx.js';
+import { WRK } from './load/wrk.js';
+import { formatTable, ratiosToDirect } from './report.js';
+
+const HELP = `usage: npm run bench -- [options]
+
+Measures, on loopback, one run side by side: direct to a plain upstream (the limit), one Skiff
+sidecar hop, the full mesh path (client sidecar -> mTLS -> server sidecar), Debian's nginx as a
+keep-alive reverse proxy, and node-http-proxy with a keep-alive agent. Throughput is closed-loop
+(wrk); latency is open-loop at a fixed rate (no coordinated omission). Every figure is also a
+ratio to direct.
+
+  --duration <s>      seconds per measurement (default 10)
+  --connections <n>   concurrent connections for throughput (default 32)
+  --rate <r>          requests/s of the fixed-rate latency run (default 500)
+  --scale <n,n,...>   simulated proxies for the control-plane push benchmark (default 10,100,1000)
+  --only <part>       data-plane or control-plane (default both)
+  --quick             2 s per measurement, rate 200, scale 10,100: checks that it all works
+  --out <dir>         where the JSON goes (default bench/results)
+  -h, --help          this text
+
+Needs ${WRK} and ${NGINX} (apt-get install wrk nginx).`;
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+function number(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rate: { type: 'string' }, scale: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  for (const tool of [WRK, NGINX]) {
+    if (!existsSync(tool)) {
+      console.error(`bench: ${tool} is missing; install it with apt-get install ${tool.split('/').pop()}`);
+      return 2;
+    }
+  }
+  const quick = values.quick ?? false;
+  const durationS = number('duration', values.duration, quick ? 2 : 10);
+  const connections = number('connections', values.connections, 32);
+  const rate = number('rate', values.rate, quick ? 200 : 500);
+  const progress = (line: string) => process.stderr.write(`▶ ${line}\n`);
+
+  progress('bundling the control plane and the proxy (what images run)…');
+  for (const app of ['control-plane', 'proxy']) {
+    const r = spawnSync(process.execPath, ['tools/bundle.mjs', `apps/${app}`], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bundling ${app} failed: ${r.stderr}`);
+  }
+  const only = values.only;
+  if (only !== undefined && only !== 'data-plane' && only !== 'control-plane') throw new Error(`--only takes data-plane or control-plane, got "${only}"`);
+  const scale = (values.scale ?? (quick ? '10,100' : '10,100,1000')).split(',').map((n) => number('scale', n, 10));
+  const startedAt = new Date();
+  const dataPlane: DataPlaneResult | undefined = only === 'control-plane' ? undefined : await runDataPlane({ root, durationS, connections, rate, progress });
+  const controlPlane: ScaleResult[] = only === 'data-plane' ? [] : await runControlPlaneScale(root, scale, progress);
+  if (dataPlane) printDataPlane(dataPlane, durationS, connections, rate, startedAt);
+  if (controlPlane.length > 0) {
+    console.log('\nControl plane: a config change pushed to N simulated proxies (gRPC discovery streams)\n');
+    console.log('proxies  file change -> all ACKed  fan-out (first -> last)  control plane RSS');
+    for (const r of controlPlane) console.log(`${String(r.proxies).padEnd(7)}  ${`${r.pushToAllAcksMs.toFixed(0)} ms`.padEnd(24)}  ${`${r.fanOutMs.toFixed(0)} ms`.padEnd(23)}  ${r.controlPlaneRssMiB.toFixed(0)} MiB`);
+  }
+
+  const outDir = join(root, values.out ?? 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ startedAt, settings: { durationS, connections, rate, quick, scale }, dataPlane, ratios: dataPlane ? ratiosToDirect(dataPlane.cases) : undefined, controlPlane }, null, 2) + '\n');
+  console.log(`\nJSON: ${file}`);
+  return 0;
+}
+
+function printDataPlane(dataPlane: DataPlaneResult, durationS: number, connections: number, rate: number, startedAt: Date): void {
+  console.log(`\nData plane, ${durationS} s per measurement, ${connections} connections, fixed rate ${rate}/s (${startedAt.toISOString()})\n`);
+  console.log(formatTable(dataPlane.cases, SCENARIOS));
+  console.log(`\nSkiff sidecar: ${dataPlane.sidecar.idleRssMiB.toFixed(1)} MiB RSS idle, ready ${dataPlane.sidecar.startupMs.toFixed(0)} ms after start (control plane already up)`);
+  const errors = dataPlane.cases.filter((c) => c.errors > 0);
+  if (errors.length > 0) console.log(`errors: ${errors.map((c) => `${c.name} ${c.errors}`).join(', ')}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
