@@ -268,7 +268,11 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           body: bodyForAttempt(plan.body),
           signal,
         });
-        if (clientGone.signal.aborted) return { status: 0, flag: 'DC', retriable: false };
+        if (clientGone.signal.aborted) {
+          // An answer nobody will read still holds its pooled connection until its body is gone.
+          if (result.kind === 'response') result.response.body.destroy();
+          return { status: 0, flag: 'DC', retriable: false };
+        }
         if (result.kind === 'error') {
           const timedOut = timer.signal.aborted;
           const outcome: AttemptOutcome = timedOut ? { perTryTimeout: true } : result.outcome;
@@ -311,6 +315,7 @@ async function relay(res: ServerResponse, response: Dispatcher.ResponseData, res
     await relayBody(response.body, res);
   } catch (error) {
     release();
+    response.body.destroy();
     res.destroy();
     return { status: response.statusCode, flag: classifyUpstreamError(error).flag === 'UT' ? 'UT' : 'UPE', retriable: false };
   }
