@@ -2,7 +2,7 @@
 // Streaming both ways keeps memory flat for large bodies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { relayBody } from './relay-body.js';
+import { pipeline } from 'node:stream/promises';
 import { classifyUpstreamError, type LocalReply } from './errors.js';
 import { forwardableHeaders, type HeaderMap } from './hop-by-hop.js';
 
@@ -57,7 +57,7 @@ export async function forward(
       signal: abort.signal,
     });
     res.writeHead(response.statusCode, forwardableHeaders(response.headers));
-    await relayBody(response.body, res);
+    await pipeline(response.body, res);
     return { status: response.statusCode, flag: '-', retriable: false };
   } catch (error) {
     if (abort.signal.aborted) return { status: 0, flag: 'DC', retriable: false };

@@ -4,7 +4,7 @@
 //   -> mirror (fire and forget) -> attempts (host pick, circuit breaker, per-try timeout,
 //   outlier accounting, retry policy) -> relay response with response header ops.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { relayBody } from './relay-body.js';
+import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy, RouteAction, WeightedCluster } from '@skiff/api';
 import { pickCluster, selectRoute } from '@skiff/routing';
@@ -312,7 +312,7 @@ async function relay(res: ServerResponse, response: Dispatcher.ResponseData, res
   for (const ops of responseOps) applyHeaderOperations(headers, ops);
   res.writeHead(response.statusCode, headers);
   try {
-    await relayBody(response.body, res);
+    await pipeline(response.body, res);
   } catch (error) {
     release();
     response.body.destroy();
