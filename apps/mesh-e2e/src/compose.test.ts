@@ -90,12 +90,21 @@ class ComposeMesh {
     this.configDir = mkdtempSync(join(tmpdir(), 'skiff-compose-config-'));
     chmodSync(this.configDir, 0o755); // the control plane runs as uid 65532 in its container
     for (const [name, text] of Object.entries(config)) this.writeConfig(name, text);
-    const [gatewayPort, dashboardPort, monitoringPort] = (await freePorts(3)) as [number, number, number];
-    this.env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: this.configDir, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
-    this.gateway = `http://127.0.0.1:${gatewayPort}`;
-    this.dashboard = `http://127.0.0.1:${dashboardPort}`;
+    this.env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: this.configDir };
     must('docker-compose build', this.compose('build'));
-    must('docker-compose up', this.compose('up', '-d'));
+    // Host ports are picked just before `up`, and picked again if another test took one meanwhile
+    // (other whole-mesh tests run beside this one and bind ephemeral ports too).
+    for (let attempt = 1; ; attempt++) {
+      const [gatewayPort, dashboardPort, monitoringPort] = (await freePorts(3)) as [number, number, number];
+      this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+      this.gateway = `http://127.0.0.1:${gatewayPort}`;
+      this.dashboard = `http://127.0.0.1:${dashboardPort}`;
+      const up = this.compose('up', '-d');
+      if (up.status === 0) break;
+      if (attempt >= 3 || !/address already in use/.test(up.stderr + up.stdout)) must('docker-compose up', up);
+      console.log(`docker-compose up: a host port was taken meanwhile; again with other ports (attempt ${attempt + 1})`);
+      must('docker-compose down after a port clash', this.compose('down', '-v', '--remove-orphans', '--timeout', '5'));
+    }
     await waitFor(
       'five proxies connected and synced, and the gateway answering',
       async () => {
