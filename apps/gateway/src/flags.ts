@@ -1,7 +1,7 @@
 // Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
+import { identityFromFlags, type IdentityFlags } from '@skiff/dataplane';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 

@@ -1,7 +1,7 @@
 // Command-line flags of the sidecar. Every flag also reads an environment variable
 // (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
 import { parseArgs } from 'node:util';
-import { identityFromFlags, type IdentityFlags } from './identity-flags.js';
+import { identityFromFlags, type IdentityFlags } from '@skiff/dataplane';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 

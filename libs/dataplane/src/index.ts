@@ -5,3 +5,4 @@ export * from './core/xds-client.js';
 export * from './core/request-target.js';
 export * from './core/hop-by-hop.js';
 export * from './core/errors.js';
+export { identityFromFlags, type IdentityFlags } from './security/identity-flags.js';

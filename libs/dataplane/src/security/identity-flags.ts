@@ -1,4 +1,4 @@
-// The identity flags shared in spirit by proxy and gateway: a bootstrap token turns mTLS on.
+// The identity flags of every proxy process (sidecar and gateway): a bootstrap token turns mTLS on.
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '@skiff/api';
 
