@@ -3,7 +3,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import type { Logger } from '@skiff/telemetry';
-import { createRequestStats } from './request-stats.js';
+import { createRequestStats } from '@skiff/sample-kit';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
 
 export interface RatingsAppOptions {

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createApp } from './app.js';
-import type { RequestStats } from './request-stats.js';
+import type { RequestStats } from '@skiff/sample-kit';
 import { listen, type Listening } from './test-support.js';
 
 let ratings: Listening;

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Dispatcher } from 'undici';
 import { pickPropagatedHeaders, type Logger } from '@skiff/telemetry';
 import { applyBehaviourUpdate, shouldFail, type Behaviour } from './behaviour.js';
-import { createRequestStats } from './request-stats.js';
+import { createRequestStats } from '@skiff/sample-kit';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
 import { createOutboundDispatcher, getJson } from './upstream.js';
 

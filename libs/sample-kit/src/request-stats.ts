@@ -4,8 +4,8 @@
 // POST /admin/stats/reset zeroes them. GET /admin/last-request shows the last counted request's
 // headers exactly as the app received them, so tests can see what the sidecar added or removed
 // (e.g. a JWT stripped, its payload in x-jwt-payload). Admin and health checks are not counted:
-// they are not traffic the mesh routes. (The same file lives in reviews and ratings: apps may not import
-// each other.)
+// they are not traffic the mesh routes.
+// Shared by the reviews and ratings samples (apps may not import each other).
 import express from 'express';
 import type { RequestHandler, Router } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,0 +1,2 @@
+// Pieces the sample apps share.
+export * from './request-stats.js';
