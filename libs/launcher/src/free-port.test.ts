@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { freePort, freePorts } from './free-port.js';
+import { ephemeralRangeStart, freePort, freePorts } from './free-port.js';
 
 test('freePort returns a port that can be bound on 127.0.0.1', async () => {
   const port = await freePort();
@@ -18,4 +18,34 @@ test('freePorts returns distinct ports', async () => {
   const ports = await freePorts(8);
   assert.equal(ports.length, 8);
   assert.equal(new Set(ports).size, 8);
+});
+
+test('freePorts picks below the OS ephemeral range, where outgoing connections never take a port', async () => {
+  const start = ephemeralRangeStart();
+  if (start === undefined) return assert.equal(process.platform === 'linux', false, 'Linux exposes ip_local_port_range');
+  const ports = await freePorts(40);
+  for (const port of ports) assert.ok(port >= 20100 && port < start, `${port} is outside [20100, ${start})`);
+});
+
+test('freePorts skips a candidate that is taken', async () => {
+  // Hold 200 of the candidates: the picker still finds free ones among the rest.
+  const held = await freePorts(200);
+  const servers = await Promise.all(held.map((port) => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  })));
+  try {
+    const ports = await freePorts(20);
+    for (const port of ports) assert.equal(held.includes(port), false);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+});
+
+test('ephemeralRangeStart reads the range, and gives up on what it cannot use', () => {
+  assert.equal(ephemeralRangeStart(() => '32768\t60999\n'), 32768);
+  assert.equal(ephemeralRangeStart(() => '1024 65535'), undefined); // no room below it
+  assert.equal(ephemeralRangeStart(() => 'garbage'), undefined);
+  assert.equal(ephemeralRangeStart(() => { throw new Error('ENOENT'); }), undefined);
 });

@@ -36,6 +36,25 @@ export interface TestMesh {
 }
 
 export async function startTestMesh(options: TestMeshOptions = {}): Promise<TestMesh> {
+  // Ports are picked free, then bound by child processes a moment later; another test process
+  // may take one in between. That is not the test's failure, so try again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestMeshOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !mentionsPortInUse(error)) throw error;
+      process.stderr.write(`startTestMesh: a port was taken meanwhile (attempt ${attempt}); starting again on new ports\n`);
+    }
+  }
+}
+
+function mentionsPortInUse(error: unknown): boolean {
+  const e = error as { message?: unknown; lastLines?: unknown; cause?: unknown } | undefined;
+  const text = [e?.message, ...(Array.isArray(e?.lastLines) ? e.lastLines : [])].map(String).join('\n');
+  return text.includes('EADDRINUSE') || (e?.cause !== undefined && mentionsPortInUse(e.cause));
+}
+
+async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
   const configDir = mkdtempSync(join(tmpdir(), 'skiff-test-config-'));
   if (options.config) {
     for (const [name, text] of Object.entries(options.config)) writeFileSync(join(configDir, name), text);
