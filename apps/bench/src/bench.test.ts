@@ -1,6 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { durationMs, parseWrkOutput } from './load/wrk-output.js';
+import { runWrk, WRK, wrkHeaderName } from './load/wrk.js';
 import { percentile, summarize } from './load/percentiles.js';
 import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
 import { nginxConfig } from './peers/nginx.js';
@@ -32,6 +36,32 @@ describe('wrk output', () => {
     assert.equal(durationMs('1.5m'), 90_000);
     assert.throws(() => durationMs('3h'), /not a wrk duration/);
     assert.throws(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), /no summary/);
+  });
+});
+
+describe('wrk headers', () => {
+  test('header names are spelled as wrk looks them up', () => {
+    assert.equal(wrkHeaderName('host'), 'Host');
+    assert.equal(wrkHeaderName('x-request-id'), 'X-Request-Id');
+    assert.equal(wrkHeaderName('Connection'), 'Connection');
+  });
+
+  test('the real wrk sends exactly one Host, the one asked for (a second one made a proxy loop to itself)', { skip: existsSync(WRK) ? false : `${WRK} is not installed` }, async () => {
+    const hosts = new Map<string, number>();
+    const server = createServer((req, res) => {
+      const key = req.rawHeaders.flatMap((h, i) => (i % 2 === 0 && h.toLowerCase() === 'host' ? [req.rawHeaders[i + 1]] : [])).join(' | ');
+      hosts.set(key, (hosts.get(key) ?? 0) + 1);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await runWrk(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { connections: 2, durationS: 1, headers: { host: 'upstream:9080' } });
+      assert.ok(result.requests > 0);
+      assert.deepEqual([...hosts.keys()], ['upstream:9080']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
