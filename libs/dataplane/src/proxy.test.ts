@@ -127,6 +127,22 @@ describe('proxy engine', () => {
     assert.equal(through.text, 'v2 GET /direct');
   });
 
+  test('a request whose Host is the proxy itself is refused with 508, not looped until the pool is gone', async () => {
+    // The bench once sent wrk's own "Host: 127.0.0.1:<outbound>": each pass took another pooled
+    // connection, and after 128 the proxy stalled for every caller.
+    const own = `127.0.0.1:${proxy.ports['outbound']}`;
+    const results = await Promise.all(Array.from({ length: 20 }, () => request(`http://${own}/self`).then(async (r) => ({ status: r.statusCode, text: await r.body.text() }))));
+    for (const r of results) {
+      assert.equal(r.status, 508);
+      assert.match(r.text, /forwarding loop.*own address/);
+    }
+    assert.equal((await call('http://reviews:9080/still-fine')).status, 200);
+    const pools = (await (await request(`http://127.0.0.1:${proxy.ports['admin']}/pools`)).body.json()) as { upstream: Record<string, { connected: number; queued: number }> };
+    const selfPool = pools.upstream[`http://${own}`];
+    assert.ok(selfPool, `a passthrough pool to ${own} in ${JSON.stringify(Object.keys(pools.upstream))}`);
+    assert.equal(selfPool.queued, 0);
+  });
+
   test('a push swaps the config; a request in flight finishes on the snapshot it started with', async () => {
     const slow = call('http://reviews:9080/slow');
     await until(() => upstreamV1.received.some((r) => r.url === '/slow'), 'slow request to arrive');

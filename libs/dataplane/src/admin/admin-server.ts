@@ -18,6 +18,8 @@ export interface AdminOptions {
   startedAt: Date;
   identity?: WorkloadIdentity;
   inboundStats?: () => InboundStats | undefined;
+  /** Connection pools to upstreams and to the local app, by pool key. */
+  pools?: () => Record<string, unknown>;
   /** Prometheus text (Istio metrics) for /stats/prometheus, as Envoy's admin serves it. */
   stats?: () => Promise<{ contentType: string; text: string }>;
 }
@@ -82,11 +84,15 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
           })),
         );
         break;
+      case '/pools':
+        // Envoy shows these per cluster in /clusters (cx_active, rq_pending…); undici keeps them per pool.
+        out = json(options.pools?.() ?? {});
+        break;
       case '/server_info':
         out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
         break;
       case '/':
-        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /certs /server_info /stats/prometheus\n' };
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /pools /certs /server_info /stats/prometheus\n' };
         break;
       default:
         status = 404;

@@ -16,6 +16,11 @@ export const upstreamConnectFailure = (reason: string): LocalReply => ({
 });
 export const upstreamTimeout = (): LocalReply => ({ status: 504, body: 'upstream request timeout\n', flag: 'UT' });
 export const badRequest = (why: string): LocalReply => ({ status: 400, body: `bad request: ${why}\n`, flag: 'DPE' });
+export const forwardingLoop = (authority: string): LocalReply => ({
+  status: 508,
+  body: `forwarding loop: a request for "${authority}" came back to this proxy; "${authority}" is the proxy's own address, not a service. Address the service by its name instead\n`,
+  flag: 'NR',
+});
 export const notReady = (): LocalReply => ({ status: 503, body: 'proxy has no configuration yet (control plane not reached)\n', flag: 'NC' });
 
 /** Classifies an undici error as Envoy would report it. */

@@ -2,9 +2,10 @@
 // Streaming both ways keeps memory flat for large bodies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { pipeline } from 'node:stream/promises';
 import { classifyUpstreamError, type LocalReply } from './errors.js';
 import { forwardableHeaders, type HeaderMap } from './hop-by-hop.js';
+import { AbortLatch } from './abort-latch.js';
+import { relayBody } from './relay-body.js';
 
 export interface ForwardResult {
   status: number;
@@ -42,7 +43,7 @@ export async function forward(
   res: ServerResponse,
   request: { method: string; path: string; headers: HeaderMap },
 ): Promise<ForwardResult> {
-  const abort = new AbortController();
+  const abort = new AbortLatch();
   const onClientGone = () => {
     if (!res.writableFinished) abort.abort();
   };
@@ -54,13 +55,13 @@ export async function forward(
       path: request.path,
       headers: request.headers,
       body: hasBody ? req : null,
-      signal: abort.signal,
+      signal: abort,
     });
     res.writeHead(response.statusCode, forwardableHeaders(response.headers));
-    await pipeline(response.body, res);
+    await relayBody(response.body, res);
     return { status: response.statusCode, flag: '-', retriable: false };
   } catch (error) {
-    if (abort.signal.aborted) return { status: 0, flag: 'DC', retriable: false };
+    if (abort.aborted) return { status: 0, flag: 'DC', retriable: false };
     const reply = classifyUpstreamError(error);
     const sentNothing = reply.flag === 'UF' && (error as { code?: string }).code === 'ECONNREFUSED' && !requestHasBody(req);
     if (sentNothing && !res.headersSent) return { status: reply.status, flag: reply.flag, retriable: true, reply };

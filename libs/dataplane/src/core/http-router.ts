@@ -3,15 +3,15 @@
 //   route match -> redirect | fault -> pick weighted cluster -> rewrite -> header ops
 //   -> mirror (fire and forget) -> attempts (host pick, circuit breaker, per-try timeout,
 //   outlier accounting, retry policy) -> relay response with response header ops.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy, RouteAction, WeightedCluster } from '@skiff/api';
 import { pickCluster, selectRoute } from '@skiff/routing';
 import type { HopKind, HopSpan, HopTracer, Logger } from '@skiff/telemetry';
 import type { ClusterRuntime, EndpointRuntime } from './cluster-runtime.js';
 import type { CompiledSnapshot } from './compiled-snapshot.js';
-import { badRequest, classifyUpstreamError, clusterNotFound, faultAbort, noHealthyUpstream, noRoute, notReady, overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from './errors.js';
+import { badRequest, classifyUpstreamError, clusterNotFound, faultAbort, forwardingLoop, noHealthyUpstream, noRoute, notReady, overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from './errors.js';
 import { forward, sendLocalReply, type ForwardResult } from './forward.js';
 import { forwardableHeaders, type HeaderMap } from './hop-by-hop.js';
 import { ensureRequestId } from './request-id.js';
@@ -23,6 +23,8 @@ import { bodyForAttempt, readRequestBody, replayable, type RequestBody } from '.
 import { isRetriable, retryBackoffMs, type AttemptOutcome } from './steps/retry-policy.js';
 import { rewritePath, shadowAuthority } from './steps/rewrite.js';
 import { callUpstream } from './upstream-call.js';
+import { AbortLatch } from './abort-latch.js';
+import { discardBody, relayBody } from './relay-body.js';
 import { encodePeerMetadata, PEER_METADATA_HEADER } from './peer-metadata.js';
 import { countResponseBytes, traceHeadersOf, type RequestEvent, type RequestObserver } from './request-event.js';
 import { hashKeyFor } from '../cluster/index.js';
@@ -152,7 +154,13 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
 
   if (!decision || decision.kind === 'no-virtual-host') {
     if (!options.passthrough) return sendLocalReply(res, noRoute(target.authority));
-    // PassthroughCluster: a host the mesh does not know goes where the app asked.
+    // PassthroughCluster: a host the mesh does not know goes where the app asked. Where that is
+    // this proxy itself (its own listener's address as Host), each pass would take another pooled
+    // connection until none is left: the proxy marks what it passes through and refuses its own mark.
+    const mark = passthroughMark(options);
+    const seen = req.headers[PASSTHROUGH_HEADER];
+    if (typeof seen === 'string' && seen.split(',').some((m) => m.trim() === mark)) return sendLocalReply(res, forwardingLoop(target.authority));
+    headers[PASSTHROUGH_HEADER] = typeof seen === 'string' ? `${seen}, ${mark}` : mark;
     const result = await forward(options.pools.get(originOf(target.host, target.port)), req, res, { method, path: target.path, headers });
     return result.retriable && result.reply ? sendLocalReply(res, result.reply) : result;
   }
@@ -211,9 +219,13 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
   const retries: RetryPolicy | undefined = replayable(plan.body) ? plan.action.retries : undefined;
   const maxAttempts = 1 + (retries?.attempts ?? 0);
   const deadline = plan.action.timeoutMs ? Date.now() + plan.action.timeoutMs : Infinity;
-  const clientGone = new AbortController();
+  // One latch per attempt, aborted by its per-try timeout or by the client leaving.
+  let current: { signal: AbortLatch; timedOut: boolean } | undefined;
+  let gone = false;
   const onClose = () => {
-    if (!res.writableFinished) clientGone.abort();
+    if (res.writableFinished) return;
+    gone = true;
+    current?.signal.abort();
   };
   res.once('close', onClose);
   const tried: EndpointRuntime[] = [];
@@ -227,6 +239,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         if (Date.now() + wait >= deadline) break;
         if (wait > 0 && !(await sleepUnlessGone(wait, res))) return { status: 0, flag: 'DC', retriable: false };
       }
+      if (gone) return { status: 0, flag: 'DC', retriable: false };
       const host = cluster.pickHost(hashKey?.key, tried);
       if (!host) return sendLocalReply(res, noHealthyUpstream(cluster.name));
       if (!cluster.tryAcquire()) return sendLocalReply(res, overflow(), { 'x-envoy-overloaded': 'true' });
@@ -248,9 +261,14 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
       const remaining = deadline - Date.now();
       const perTry = retries?.perTryTimeoutMs ?? 0;
       const budget = Math.min(remaining, perTry > 0 ? perTry : Infinity);
-      const timer = new AbortController();
-      const timeoutHandle = Number.isFinite(budget) ? setTimeout(() => timer.abort(), Math.max(0, budget)) : undefined;
-      const signal = AbortSignal.any([timer.signal, clientGone.signal]);
+      const attemptState = { signal: new AbortLatch(), timedOut: false };
+      current = attemptState;
+      const timeoutHandle = Number.isFinite(budget)
+        ? setTimeout(() => {
+            attemptState.timedOut = true;
+            attemptState.signal.abort();
+          }, Math.max(0, budget))
+        : undefined;
       let released = false;
       const release = () => {
         if (!released) {
@@ -266,15 +284,15 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           path: plan.path,
           headers: plan.headers,
           body: bodyForAttempt(plan.body),
-          signal,
+          signal: attemptState.signal,
         });
-        if (clientGone.signal.aborted) {
+        if (gone) {
           // An answer nobody will read still holds its pooled connection until its body is gone.
-          if (result.kind === 'response') result.response.body.destroy();
+          if (result.kind === 'response') discardBody(result.response.body);
           return { status: 0, flag: 'DC', retriable: false };
         }
         if (result.kind === 'error') {
-          const timedOut = timer.signal.aborted;
+          const timedOut = attemptState.timedOut;
           const outcome: AttemptOutcome = timedOut ? { perTryTimeout: true } : result.outcome;
           cluster.record(host, outcome);
           const overallTimeout = timedOut && Date.now() >= deadline - 1;
@@ -312,14 +330,28 @@ async function relay(res: ServerResponse, response: Dispatcher.ResponseData, res
   for (const ops of responseOps) applyHeaderOperations(headers, ops);
   res.writeHead(response.statusCode, headers);
   try {
-    await pipeline(response.body, res);
+    await relayBody(response.body, res);
   } catch (error) {
     release();
-    response.body.destroy();
+    discardBody(response.body);
     res.destroy();
     return { status: response.statusCode, flag: classifyUpstreamError(error).flag === 'UT' ? 'UT' : 'UPE', retriable: false };
   }
   return { status: response.statusCode, flag: '-', retriable: false };
+}
+
+/** Names the proxies a passed-through request has crossed, so one that comes back is recognised. */
+export const PASSTHROUGH_HEADER = 'x-skiff-passthrough';
+
+// One mark per router (per proxy), unique even between replicas of one workload.
+const marks = new WeakMap<RouterOptions, string>();
+function passthroughMark(options: RouterOptions): string {
+  let mark = marks.get(options);
+  if (!mark) {
+    mark = `${options.self ? `${options.self.workload}.${options.self.namespace}` : 'proxy'}~${randomBytes(4).toString('hex')}`;
+    marks.set(options, mark);
+  }
+  return mark;
 }
 
 function redirect(res: ServerResponse, action: Extract<RouteAction, { kind: 'redirect' }>, target: RequestTarget): ForwardResult {

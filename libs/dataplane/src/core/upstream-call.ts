@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingMessage } from 'node:http';
 import type { HeaderMap } from './hop-by-hop.js';
 import type { AttemptOutcome } from './steps/retry-policy.js';
+import type { AbortLatch } from './abort-latch.js';
 
 export type AttemptResult =
   | { kind: 'response'; response: Dispatcher.ResponseData }
@@ -14,7 +15,8 @@ export interface AttemptRequest {
   path: string;
   headers: HeaderMap;
   body: Buffer | IncomingMessage | null;
-  signal: AbortSignal;
+  /** An AbortSignal, or anything undici takes as one (an EventEmitter with `aborted`). */
+  signal: AbortSignal | AbortLatch;
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

@@ -88,6 +88,16 @@ export class UpstreamPools {
     }
   }
 
+  /** Connections and requests per pool (undici's counters), for the admin port's /pools. */
+  stats(): Record<string, { connected: number; free: number; pending: number; queued: number; running: number }> {
+    const out: Record<string, { connected: number; free: number; pending: number; queued: number; running: number }> = {};
+    for (const [key, pool] of this.#pools) {
+      const { connected, free, pending, queued, running } = pool.stats;
+      out[key] = { connected, free, pending, queued, running };
+    }
+    return out;
+  }
+
   get size(): number {
     return this.#pools.size;
   }
