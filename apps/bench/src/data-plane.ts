@@ -15,6 +15,8 @@ import { spawnReady, type Started } from './spawn-ready.js';
 export interface DataPlaneOptions {
   root: string;
   durationS: number;
+  /** Load before each case's measurements, not counted: JIT, pools and TLS sessions warm up. */
+  warmupS: number;
   connections: number;
   /** Fixed rate for the latency run, requests/s. */
   rate: number;
@@ -63,6 +65,9 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
       const throughput: Record<string, number> = {};
       let errors = 0;
       let requests = 0;
+      // A proxy's first seconds run unoptimized code over cold pools; users live in the steady state.
+      progress(`${c.name}: warming up, ${options.warmupS} s (not counted)`);
+      for (const path of ['/small', '/large']) await runWrk(`${c.url}${path}`, { connections: options.connections, durationS: options.warmupS / 2, headers: c.headers });
       const cpuBefore = c.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
       for (const scenario of SCENARIOS) {
         progress(`${c.name}: ${scenario}, ${options.connections} connections, ${options.durationS} s (wrk)`);

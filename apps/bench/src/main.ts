@@ -67,7 +67,7 @@ async function main(): Promise<number> {
   if (only !== undefined && only !== 'data-plane' && only !== 'control-plane') throw new Error(`--only takes data-plane or control-plane, got "${only}"`);
   const scale = (values.scale ?? (quick ? '10,100' : '10,100,1000')).split(',').map((n) => number('scale', n, 10));
   const startedAt = new Date();
-  const dataPlane: DataPlaneResult | undefined = only === 'control-plane' ? undefined : await runDataPlane({ root, durationS, connections, rate, progress });
+  const dataPlane: DataPlaneResult | undefined = only === 'control-plane' ? undefined : await runDataPlane({ root, durationS, warmupS: quick ? 2 : 4, connections, rate, progress });
   const controlPlane: ScaleResult[] = only === 'data-plane' ? [] : await runControlPlaneScale(root, scale, progress);
   if (dataPlane) printDataPlane(dataPlane, durationS, connections, rate, startedAt);
   if (controlPlane.length > 0) {

@@ -17,6 +17,7 @@ export interface SkiffMesh {
   /** Server sidecar's inbound listener (plaintext is accepted under the default PERMISSIVE). */
   inbound: string;
   serverAdmin: string;
+  clientAdmin: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ export async function startSkiffMesh(root: string, upstreamPort: number, nodeArg
     outbound: `http://127.0.0.1:${port(4)}`,
     inbound: `http://127.0.0.1:${port(1)}`,
     serverAdmin: `http://127.0.0.1:${port(2)}`,
+    clientAdmin: `http://127.0.0.1:${port(6)}`,
     async stop() {
       await Promise.all([client.stop(), server.stop()]);
       await controlPlane.stop();
