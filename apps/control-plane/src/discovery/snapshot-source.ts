@@ -16,7 +16,35 @@ export function prepareConfig(resources: Loaded[], workloads: WorkloadInfo[], tr
   return prepare(resources, workloads, { trustDomain });
 }
 
+// A snapshot depends on the proxy only through its kind, namespace and labels (routes and
+// clusters per namespace, policies and gateways by selector), and the replicas of a workload
+// share all three: compute and serialize it once per such class and config, not once per proxy.
+const byClass = new WeakMap<PreparedConfig, Map<string, ComputedSnapshot>>();
+
+export function snapshotClass(proxy: WorkloadInfo): string {
+  const labels = Object.keys(proxy.labels)
+    .sort()
+    .map((k) => `${k}=${proxy.labels[k]}`)
+    .join('\u0001');
+  return `${proxy.kind}\n${proxy.namespace}\n${labels}`;
+}
+
 export function computeSnapshot(prepared: PreparedConfig, proxy: WorkloadInfo): ComputedSnapshot {
+  let cache = byClass.get(prepared);
+  if (!cache) {
+    cache = new Map();
+    byClass.set(prepared, cache);
+  }
+  const key = snapshotClass(proxy);
+  let computed = cache.get(key);
+  if (!computed) {
+    computed = computeUncached(prepared, proxy);
+    cache.set(key, computed);
+  }
+  return computed;
+}
+
+function computeUncached(prepared: PreparedConfig, proxy: WorkloadInfo): ComputedSnapshot {
   const unversioned = prepared.snapshotFor(proxy, '');
   const body = JSON.stringify(unversioned.snapshot);
   const version = createHash('sha256').update(body).digest('hex').slice(0, 12);
