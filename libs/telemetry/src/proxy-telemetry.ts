@@ -11,7 +11,8 @@ import { startMetricsServer, prometheusText, type PrometheusText } from './metri
 import { createProxyMetrics, type ProxyMetrics } from './metrics/proxy-metrics.js';
 import type { ObservedConnection, ObservedRequest, Reporter } from './metrics/observed-request.js';
 import type { HopTracer } from './tracing/hop-tracer.js';
-import { createProxyTracing, type ProxyTracing } from './tracing/proxy-tracing.js';
+import type { ProxyTracing } from './tracing/proxy-tracing.js';
+import { loadProxyTracing } from './tracing/index.js';
 import type { TracingFlags } from './tracing/tracing-flags.js';
 
 export interface ProxyTelemetryOptions {
@@ -49,7 +50,7 @@ export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promi
       }
     : (event: ObservedRequest) => metrics.observe(event);
   const tracing: ProxyTracing | undefined = options.tracing?.endpoint
-    ? createProxyTracing({ serviceName: options.tracing.serviceName, nodeId: options.tracing.nodeId, endpoint: options.tracing.endpoint, samplingPercent: options.tracing.samplingPercent })
+    ? (await loadProxyTracing()).createProxyTracing({ serviceName: options.tracing.serviceName, nodeId: options.tracing.nodeId, endpoint: options.tracing.endpoint, samplingPercent: options.tracing.samplingPercent })
     : undefined;
   const server: Server | undefined = options.metricsPort === undefined ? undefined : await startMetricsServer({ host: options.host, port: options.metricsPort, registry });
   return {

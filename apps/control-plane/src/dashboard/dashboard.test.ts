@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createProxyTracing, type ConfigView, type TraceDetail, type TraceSummary } from '@skiff/telemetry';
+import { loadProxyTracing, type ConfigView, type TraceDetail, type TraceSummary } from '@skiff/telemetry';
 import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
 
 const VS = `apiVersion: networking.istio.io/v1
@@ -87,6 +87,7 @@ describe('the control plane dashboard port', () => {
   });
 
   test('spans from the OpenTelemetry OTLP exporter land in the store and are served by trace', async () => {
+    const { createProxyTracing } = await loadProxyTracing();
     const tracing = createProxyTracing({ serviceName: 'frontend.default', nodeId: 'frontend.default', endpoint: `${monitoring}/v1/traces`, samplingPercent: 100 });
     const headers: Record<string, string> = {};
     const event = { reporter: 'source' as const, startTime: Date.now(), durationMs: 1, method: 'GET', path: '/x', authority: 'reviews:9080', protocol: 'http', requestId: 'r', responseCode: 200, responseFlags: '-', requestBytes: 0, responseBytes: 0, source: {}, destination: {}, connectionSecurityPolicy: 'none' };

@@ -42,11 +42,3 @@ export function createProxyTracing(options: ProxyTracingOptions): ProxyTracing {
     shutdown: () => provider.shutdown(),
   };
 }
-
-/** The OTLP traces URL from the standard OpenTelemetry environment variables, if set. */
-export function otlpTracesEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const traces = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
-  if (traces) return traces;
-  const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  return base ? `${base.replace(/\/$/, '')}/v1/traces` : undefined;
-}

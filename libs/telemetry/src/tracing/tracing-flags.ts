@@ -1,5 +1,4 @@
 // The tracing flags every proxy process shares (sidecar and gateway), parsed in one place.
-import { otlpTracesEndpointFromEnv } from './proxy-tracing.js';
 
 export interface TracingFlags {
   /** OTLP/HTTP traces URL; undefined: tracing off. */
@@ -28,4 +27,12 @@ export function parseTracingFlags(endpoint: string | undefined, sampling: string
   const percent = sampling === undefined ? 100 : Number(sampling);
   if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new Error(`--trace-sampling must be a percentage 0-100, got "${sampling}"`);
   return { ...(url ? { endpoint: url } : {}), samplingPercent: percent };
+}
+
+/** The OTLP traces URL from the standard OpenTelemetry environment variables, if set. */
+export function otlpTracesEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const traces = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+  if (traces) return traces;
+  const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  return base ? `${base.replace(/\/$/, '')}/v1/traces` : undefined;
 }
