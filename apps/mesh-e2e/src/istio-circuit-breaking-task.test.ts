@@ -77,7 +77,10 @@ describe('Istio task: circuit breaking (connection pool limits, outlier detectio
       assert.ok(failures.length >= 1, 'v2 was tried and failed (500)');
       assert.ok(failures.every((r) => r.status === 500 && r.version === 'v2'), `failures come from v2: ${JSON.stringify(failures)}`);
       assert.ok(v2Served <= 2, `v2 got ${v2Served} requests; after its first 5xx it must be ejected`);
-      assert.ok(first.slice(-15).every((r) => r.status === 200 && r.version === 'v1'), 'once v2 is ejected, v1 serves everything');
+      // Istio's default balancer (LEAST_REQUEST) picks at random between idle hosts, so v2's first
+      // turn may come late (1 in 2^k to wait past request k); what follows it must all be v1.
+      const firstFailure = first.findIndex((r) => r.status !== 200);
+      assert.ok(first.slice(firstFailure + 1).every((r) => r.status === 200 && r.version === 'v1'), 'once v2 is ejected, v1 serves everything');
       const ejectedAt = (failures.at(-1) as Answer).at;
 
       // v2 recovers, but stays ejected for baseEjectionTime (3 s); then it gets traffic again.
