@@ -57,6 +57,8 @@ async function countVersions(url: string, n: number): Promise<Record<string, num
     const res = await get(url);
     const key = res.status === 200 ? ((JSON.parse(res.text) as Product).reviews?.version ?? 'none') : `HTTP ${res.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
+    // What failed and where, for the failures CI has seen under load (see the split test).
+    if (res.status !== 200 && counts[key] <= 3) console.log(`${url}: HTTP ${res.status}: ${res.text.slice(0, 300)}`);
   });
   return counts;
 }
@@ -151,9 +153,10 @@ describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_0
     const counts = await countVersions(`${mesh.gateway}/api/product/1`, n);
     const { low, high } = binomialInterval(n, 0.1, 0.999);
     console.log(`90/10 in compose: ${JSON.stringify(counts)}; v2 expected in [${low.toFixed(0)}, ${high.toFixed(0)}]`);
-    // At most 2% may fail, for now: while CI runs other meshes beside this one, a burst of new mTLS
-    // connections between sidecars can stall past the frontend's 3 s timeout (a known bug, see
-    // docs/benchmarks.md; 1 to 6 of 600 in CI runs). Take this allowance out when that is fixed.
+    // At most 2% may fail: in CI this runs beside other meshes on 2 cores, and 1 to 6 of 600
+    // page loads have ended in the frontend's 502 (its 3 s call to reviews timed out). The cause is
+    // not pinned down yet (the bench's "mTLS stall" turned out to be a bench bug, a looping Host
+    // header, now fixed). Failures print their bodies, which say which hop gave up and why.
     const answered = (counts['v1'] ?? 0) + (counts['v2'] ?? 0);
     assert.ok(answered >= n * 0.98, `answered by v1 or v2: ${answered} of ${n}: ${JSON.stringify(counts)}`);
     const range = binomialInterval(answered, 0.1, 0.999);
