@@ -1,5 +1,6 @@
 // Loads discovery.proto at run time with @grpc/proto-loader (no code generation step), and
 // gives it TypeScript types. The .proto stays the single source of truth for the wire format.
+import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { existsSync } from 'node:fs';
@@ -28,7 +29,15 @@ export interface DiscoveryRequest {
 export interface DiscoveryResponse {
   versionInfo: string;
   nonce: string;
-  snapshotJson: string;
+  /** Either this or snapshotGzip carries the snapshot. */
+  snapshotJson?: string;
+  snapshotGzip?: Buffer | Uint8Array;
+}
+
+/** The snapshot JSON of a response, from whichever field carries it. */
+export function snapshotJsonOf(response: DiscoveryResponse): string {
+  if (response.snapshotGzip && response.snapshotGzip.length > 0) return gunzipSync(response.snapshotGzip).toString('utf8');
+  return response.snapshotJson ?? '';
 }
 
 export type DiscoveryStream = grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;

@@ -3,12 +3,15 @@
 // the version the control plane would send gets no push at all. The shared work (services,
 // policies per namespace) is prepared once per round of pushes, not once per proxy.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { Loaded, WorkloadInfo } from '@skiff/api';
 import { prepare, type PreparedConfig } from '@skiff/configgen';
 
 export interface ComputedSnapshot {
   version: string;
   json: string;
+  /** `json` gzip-compressed: what goes on the wire (see discovery.proto). */
+  gzip: Buffer;
   warnings: string[];
 }
 
@@ -48,5 +51,6 @@ function computeUncached(prepared: PreparedConfig, proxy: WorkloadInfo): Compute
   const unversioned = prepared.snapshotFor(proxy, '');
   const body = JSON.stringify(unversioned.snapshot);
   const version = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { version, json: JSON.stringify({ ...unversioned.snapshot, version }), warnings: unversioned.warnings };
+  const json = JSON.stringify({ ...unversioned.snapshot, version });
+  return { version, json, gzip: gzipSync(json, { level: 6 }), warnings: unversioned.warnings };
 }

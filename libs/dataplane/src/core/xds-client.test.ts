@@ -2,6 +2,7 @@
 // loopback whose answers the test chooses, to produce what the real control plane never sends
 // (an invalid snapshot) and to observe exactly what the proxy sends back.
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
 import { createLogger } from '@skiff/telemetry';
@@ -94,5 +95,28 @@ test('reconnects after the server goes away and reports the version it holds', a
   } finally {
     client.stop();
     second.server.forceShutdown();
+  }
+});
+
+test('reads a gzip-compressed snapshot (what the control plane sends), and NACKs one that is not gzip', async () => {
+  const scripted = new RequestScriptedServer();
+  const port = await scripted.listen();
+  scripted.onRequest = (stream, req) => {
+    if (req.responseNonce === '') stream.write({ versionInfo: 'v-gz', nonce: '1', snapshotGzip: gzipSync(validSnapshot('v-gz')) });
+    else if (req.responseNonce === '1') stream.write({ versionInfo: 'v-broken', nonce: '2', snapshotGzip: Buffer.from('not gzip at all') });
+  };
+  const holder = new SnapshotHolder();
+  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, node, holder, logger: createLogger('test', {}, { level: 'silent' }) });
+  client.start();
+  try {
+    await until(() => scripted.requests.length >= 3, 'ACK and NACK');
+    const [, ack, nack] = scripted.requests;
+    assert.deepEqual([ack?.versionInfo, ack?.responseNonce, ack?.errorDetail ?? null], ['v-gz', '1', null]);
+    assert.equal(nack?.versionInfo, 'v-gz');
+    assert.match(nack?.errorDetail?.message ?? '', /header|gzip|incorrect/i);
+    assert.equal(holder.current?.version, 'v-gz');
+  } finally {
+    client.stop();
+    scripted.server.forceShutdown();
   }
 });

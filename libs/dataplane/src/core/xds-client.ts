@@ -2,7 +2,7 @@
 // atomically and ACK it, or NACK it and keep the last good one. When the control plane goes
 // away the proxy keeps serving what it has and reconnects with capped exponential backoff.
 import { parseSnapshot, type WorkloadInfo } from '@skiff/api';
-import { createDiscoveryClient, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream } from '@skiff/protocol';
+import { createDiscoveryClient, snapshotJsonOf, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
 import { CompiledSnapshot } from './compiled-snapshot.js';
 import type { SnapshotHolder } from './snapshot-holder.js';
@@ -92,7 +92,7 @@ export class XdsClient {
 
   #apply(stream: DiscoveryStream, response: DiscoveryResponse): void {
     try {
-      const snapshot = parseSnapshot(response.snapshotJson);
+      const snapshot = parseSnapshot(snapshotJsonOf(response));
       const compiled = new CompiledSnapshot(snapshot, this.options.holder.current);
       this.options.holder.swap(compiled);
       this.status.version = response.versionInfo;
