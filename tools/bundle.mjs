@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds one app into a single ESM file with esbuild: dist/apps/<name>/main.js, plus the
-// .proto files it loads at run time. Images and `node dist/...` run this output, no tsx needed.
+// Builds one app with esbuild: dist/apps/<name>/main.js, chunks for what it imports lazily
+// (e.g. the OpenTelemetry SDK, loaded only when a proxy traces), and the .proto files it loads at run time. Images and `node dist/...` run this output, no tsx needed.
 //   node tools/bundle.mjs apps/<name>
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -18,9 +18,14 @@ if (!existsSync(entry)) {
 }
 const outdir = join('dist', dir);
 mkdirSync(outdir, { recursive: true });
+// Chunk names carry a content hash: drop the previous build's files, or they pile up in images.
+for (const name of readdirSync(outdir)) if (/\.js(\.map)?$/.test(name)) rmSync(join(outdir, name));
 await build({
   entryPoints: [entry],
-  outfile: join(outdir, 'main.js'),
+  outdir,
+  entryNames: 'main',
+  // A dynamic import() becomes its own file, read only if the code path runs.
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
