@@ -143,6 +143,12 @@ describe('proxy engine', () => {
     assert.equal(selfPool.queued, 0);
   });
 
+  test('the admin port reports the process memory, as Envoy\'s /memory does', async () => {
+    const memory = (await (await request(`http://127.0.0.1:${proxy.ports['admin']}/memory`)).body.json()) as Record<string, number>;
+    assert.ok((memory['rss'] ?? 0) > (memory['heapUsed'] ?? Infinity), JSON.stringify(memory));
+    assert.ok((memory['heapUsed'] ?? 0) > 1024 * 1024);
+  });
+
   test('a push swaps the config; a request in flight finishes on the snapshot it started with', async () => {
     const slow = call('http://reviews:9080/slow');
     await until(() => upstreamV1.received.some((r) => r.url === '/slow'), 'slow request to arrive');

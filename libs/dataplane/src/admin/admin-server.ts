@@ -88,11 +88,17 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         // Envoy shows these per cluster in /clusters (cx_active, rq_pending…); undici keeps them per pool.
         out = json(options.pools?.() ?? {});
         break;
+      case '/memory': {
+        // Envoy's /memory, in Node's terms (bytes).
+        const m = process.memoryUsage();
+        out = json({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+        break;
+      }
       case '/server_info':
         out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
         break;
       case '/':
-        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /pools /certs /server_info /stats/prometheus\n' };
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /pools /memory /certs /server_info /stats/prometheus\n' };
         break;
       default:
         status = 404;
