@@ -109,12 +109,16 @@ function observe(options: InboundOptions, req: IncomingMessage, res: ServerRespo
   const startTime = Date.now();
   const t0 = performance.now();
   const bytes = countResponseBytes(res);
+  // The request is over when its last byte is written ('finish'); 'close' can come later when
+  // the event loop is busy, and a span ending then would outlast its caller's span.
+  let finishedAt: number | undefined;
+  res.once('finish', () => (finishedAt = performance.now()));
   res.once('close', () => {
     const url = req.url ?? '/';
     const event: RequestEvent = {
       reporter: 'destination',
       startTime,
-      durationMs: performance.now() - t0,
+      durationMs: (finishedAt ?? performance.now()) - t0,
       method: req.method ?? 'GET',
       path: url,
       authority: String(req.headers.host ?? ''),
