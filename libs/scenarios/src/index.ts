@@ -1,0 +1,2 @@
+export * from './canary-analysis.js';
+export * from './canary-spec.js';
