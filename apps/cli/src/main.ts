@@ -4,6 +4,7 @@ import { proxyConfig } from './commands/proxy-config.js';
 import { simulate } from './commands/simulate.js';
 import { up } from './commands/up.js';
 import { analyze } from './commands/analyze.js';
+import { scenario } from './commands/scenario.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -14,6 +15,7 @@ Commands:
   analyze     check Istio config across files, like istioctl analyze (exit 1 on errors)
   simulate    which route, cluster and endpoints a request would take, and why
   proxy-config  show a running proxy's routes, clusters, endpoints or listeners
+  scenario    run a scenario (canary analysis) against the running mesh, with a verdict
 
 Run "skiff <command> --help" for a command's options.`;
 
@@ -22,6 +24,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   analyze: (argv) => analyze(argv),
   simulate: (argv) => simulate(argv),
   'proxy-config': (argv) => proxyConfig(argv),
+  scenario: (argv) => scenario(argv),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -37,6 +37,18 @@ describe('canary analysis (Flagger rules)', () => {
     assert.deepEqual(run([healthy, healthy, healthy, healthy, healthy]).map((s) => `${s.action} ${s.weight}`), ['advance 20', 'advance 30', 'advance 40', 'advance 50', 'promote 100']);
   });
 
+  test('stepWeights: the weight follows the list, and after its last entry the canary is promoted', () => {
+    const stepped: CanaryAnalysis = { ...analysis, stepWeights: [10, 25, 50] };
+    let state = startCanary(stepped);
+    const seen = [state.canaryWeight];
+    for (let i = 0; i < 3; i++) {
+      state = nextCanaryState(stepped, state, healthy).state;
+      seen.push(state.canaryWeight);
+    }
+    assert.deepEqual(seen, [10, 25, 50, 100]);
+    assert.equal(state.phase, 'Succeeded');
+  });
+
   test('a failed check holds the weight; at threshold failed checks the canary is rolled back to 0%', () => {
     assert.deepEqual(run([healthy, failing, failing]).map((s) => `${s.action} ${s.weight} ${s.phase}`), ['advance 20 Progressing', 'hold 20 Progressing', 'rollback 0 Failed']);
   });

@@ -19,7 +19,15 @@ export interface CanaryAnalysis {
   threshold: number;
   stepWeight: number;
   maxWeight: number;
+  /** Flagger's non-linear progression (e.g. 10, 25, 50): used instead of stepWeight/maxWeight when set. */
+  stepWeights?: number[];
   metrics: CanaryMetricCheck[];
+}
+
+/** The weight after a passing interval at `current`, or undefined when the canary is at its last step. */
+function nextWeight(analysis: CanaryAnalysis, current: number): number | undefined {
+  if (analysis.stepWeights && analysis.stepWeights.length > 0) return analysis.stepWeights.find((w) => w > current);
+  return current >= analysis.maxWeight ? undefined : Math.min(analysis.maxWeight, current + analysis.stepWeight);
 }
 
 /** What the canary did during one interval. */
@@ -56,7 +64,8 @@ export interface CanaryDecision {
 }
 
 export function startCanary(analysis: CanaryAnalysis): CanaryState {
-  return { phase: 'Progressing', canaryWeight: Math.min(analysis.stepWeight, analysis.maxWeight), failedChecks: 0, iterations: 0 };
+  const first = analysis.stepWeights?.[0] ?? Math.min(analysis.stepWeight, analysis.maxWeight);
+  return { phase: 'Progressing', canaryWeight: first, failedChecks: 0, iterations: 0 };
 }
 
 export function evaluateChecks(analysis: CanaryAnalysis, m: IntervalMeasurement): CheckResult[] {
@@ -81,8 +90,9 @@ export function nextCanaryState(analysis: CanaryAnalysis, state: CanaryState, me
     if (failedChecks >= analysis.threshold) return { state: { phase: 'Failed', canaryWeight: 0, failedChecks, iterations }, checks, action: 'rollback' };
     return { state: { ...state, failedChecks, iterations }, checks, action: 'hold' };
   }
-  if (state.canaryWeight >= analysis.maxWeight) return { state: { ...state, phase: 'Succeeded', canaryWeight: 100, iterations }, checks, action: 'promote' };
-  return { state: { ...state, canaryWeight: Math.min(analysis.maxWeight, state.canaryWeight + analysis.stepWeight), iterations }, checks, action: 'advance' };
+  const next = nextWeight(analysis, state.canaryWeight);
+  if (next === undefined) return { state: { ...state, phase: 'Succeeded', canaryWeight: 100, iterations }, checks, action: 'promote' };
+  return { state: { ...state, canaryWeight: next, iterations }, checks, action: 'advance' };
 }
 
 function round(n: number): string {

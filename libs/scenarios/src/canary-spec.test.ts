@@ -43,6 +43,13 @@ test('reads the analysis in Flagger terms, with defaults for namespace and port'
   });
 });
 
+test('stepWeights instead of stepWeight and maxWeight', () => {
+  const spec = parseCanary('c.yaml', GOOD.replace('    stepWeight: 10\n    maxWeight: 50\n', '    stepWeights: [10, 25, 50]\n'));
+  assert.deepEqual([spec.analysis.stepWeights, spec.analysis.stepWeight, spec.analysis.maxWeight], [[10, 25, 50], 10, 50]);
+  assert.throws(() => parseCanary('c.yaml', GOOD.replace('    stepWeight: 10\n    maxWeight: 50\n', '    stepWeights: [10, 5]\n')), /stepWeights: must rise/);
+  assert.throws(() => parseCanary('c.yaml', GOOD.replace('    stepWeight: 10\n', '')), /give stepWeight and maxWeight, or stepWeights/);
+});
+
 test('errors name the file, line and field', () => {
   assert.throws(() => parseCanary('c.yaml', GOOD.replace('interval: 10s', 'interval: soon')), /^Error: c\.yaml:10: Canary spec\.analysis\.interval: a duration such as "10s"/);
   assert.throws(() => parseCanary('c.yaml', GOOD.replace('stepWeight: 10', 'stepWeight: 0')), /c\.yaml:12: Canary spec\.analysis\.stepWeight: must be more than 0/);

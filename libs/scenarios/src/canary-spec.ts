@@ -14,7 +14,7 @@
 //     analysis:
 //       interval: 10s
 //       threshold: 2
-//       stepWeight: 10
+//       stepWeight: 10          # or stepWeights: [10, 25, 50]
 //       maxWeight: 50
 //       metrics:
 //       - name: request-success-rate
@@ -60,11 +60,17 @@ const CanarySchema = z
           .object({
             interval: z.string().refine(isDuration, { message: 'a duration such as "10s" or "1m"' }),
             threshold: z.number().int().min(1),
-            stepWeight: Percent.refine((n) => n > 0, { message: 'must be more than 0' }),
-            maxWeight: Percent.refine((n) => n > 0, { message: 'must be more than 0' }),
+            stepWeight: Percent.refine((n) => n > 0, { message: 'must be more than 0' }).optional(),
+            maxWeight: Percent.refine((n) => n > 0, { message: 'must be more than 0' }).optional(),
+            stepWeights: z
+              .array(Percent)
+              .min(1)
+              .refine((ws) => ws.every((w, i) => w > 0 && (i === 0 || w > (ws[i - 1] as number))), { message: 'must rise, each more than 0, e.g. [10, 25, 50]' })
+              .optional(),
             metrics: z.array(Metric).min(1),
           })
-          .strict(),
+          .strict()
+          .refine((a) => a.stepWeights !== undefined || (a.stepWeight !== undefined && a.maxWeight !== undefined), { message: 'give stepWeight and maxWeight, or stepWeights' }),
       })
       .strict()
       .refine((s) => s.primary !== s.canary, { message: 'primary and canary must be different subsets', path: ['canary'] }),
@@ -91,7 +97,14 @@ export function parseCanary(file: string, text: string): CanarySpec {
     port: spec.port,
     primary: spec.primary,
     canary: spec.canary,
-    analysis: { intervalMs: parseDuration(spec.analysis.interval), threshold: spec.analysis.threshold, stepWeight: spec.analysis.stepWeight, maxWeight: spec.analysis.maxWeight, metrics: spec.analysis.metrics },
+    analysis: {
+      intervalMs: parseDuration(spec.analysis.interval),
+      threshold: spec.analysis.threshold,
+      stepWeight: spec.analysis.stepWeight ?? spec.analysis.stepWeights?.[0] ?? 0,
+      maxWeight: spec.analysis.maxWeight ?? spec.analysis.stepWeights?.at(-1) ?? 0,
+      ...(spec.analysis.stepWeights ? { stepWeights: spec.analysis.stepWeights } : {}),
+      metrics: spec.analysis.metrics,
+    },
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './canary-analysis.js';
 export * from './canary-spec.js';
+export * from './canary-routing.js';

@@ -1,0 +1,126 @@
+// `skiff scenario`: guided runs against a running mesh that end with a verdict. The first is
+// `canary`: automated canary analysis (Flagger's rules) moving reviews from v1 to v2.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fixedPorts } from '@skiff/launcher';
+import { parseCanary, type CanarySpec } from '@skiff/scenarios';
+import { runCanary, type CanaryStep } from '../scenario/canary-runner.js';
+import { parsePortOffset } from '../local-mesh.js';
+import { UsageError } from '../usage-error.js';
+
+/** The canary `skiff scenario run canary` runs when no --file is given. */
+export const DEFAULT_CANARY = `apiVersion: skiff.dev/v1alpha1
+kind: Canary
+metadata:
+  name: reviews
+spec:
+  service: reviews
+  primary: v1
+  canary: v2
+  analysis:
+    interval: 10s
+    threshold: 2
+    stepWeights: [10, 25, 50]
+    metrics:
+    - name: request-success-rate
+      thresholdRange: { min: 99 }
+    - name: request-duration
+      thresholdRange: { max: 500 }
+`;
+
+const SCENARIOS: Record<string, string> = {
+  canary: 'shift reviews from v1 to v2 step by step, checking v2\'s success rate and p99 at each step; promote or roll back (Flagger\'s rules)',
+};
+
+export const SCENARIO_HELP = `usage: skiff scenario list
+       skiff scenario run <name> [options]
+
+Runs a scenario against the running mesh (npm start) and ends with a verdict; exit 0 when it
+passes, 1 when a check fails (a canary rolled back), 2 on bad usage.
+
+  skiff scenario run canary
+  skiff scenario run canary --file my-canary.yaml --json
+
+  --file <canary.yaml>     a Canary (skiff.dev/v1alpha1) instead of the built-in one
+                           (reviews v1 -> v2 by 10, 25, 50%, 10 s intervals; see docs/canary.md)
+  --config <dir>           the config directory the control plane reads (default: ./config)
+  --gateway <url>          the URL to send traffic to (default: the local gateway's /api/product/1)
+  --control-plane <url>    the control plane's monitoring URL (default: http://127.0.0.1:15014)
+  --rate <n>               requests per second through the gateway (default: 20)
+  --port-offset <n>        the mesh was started with \`skiff up --port-offset n\`
+  --json                   one JSON line per step, then the result
+  -h, --help               this text`;
+
+function formatStep(step: CanaryStep, spec: CanarySpec): string {
+  const answered = Object.values(step.traffic.byOutcome).reduce((a, b) => a + b, 0);
+  const share = (v: string) => (answered > 0 ? `${Math.round((100 * (step.traffic.byOutcome[v] ?? 0)) / answered)}%` : '-');
+  const failed = Object.entries(step.traffic.byOutcome).filter(([k]) => k !== spec.primary && k !== spec.canary);
+  const checks = step.checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.name} ${c.reason}`).join('; ');
+  return `step ${step.iteration}: ${spec.canary} at ${String(step.weight).padStart(3)}%  seen ${spec.primary} ${share(spec.primary)} ${spec.canary} ${share(spec.canary)}${failed.length ? ` failed ${failed.map(([k, n]) => `${n}×${k}`).join(' ')}` : ''}  ${spec.canary}: ${step.canary.requests} req  ${checks}  -> ${step.action}${step.action === 'advance' ? ` to ${step.state.canaryWeight}%` : step.action === 'hold' ? ` (failed checks ${step.state.failedChecks}/${spec.analysis.threshold})` : ''}`;
+}
+
+export async function scenario(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      file: { type: 'string' },
+      config: { type: 'string' },
+      gateway: { type: 'string' },
+      'control-plane': { type: 'string' },
+      rate: { type: 'string' },
+      'port-offset': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(SCENARIO_HELP);
+    return 0;
+  }
+  const [action, name] = positionals;
+  if (action === 'list') {
+    for (const [n, what] of Object.entries(SCENARIOS)) console.log(`${n.padEnd(10)} ${what}`);
+    return 0;
+  }
+  let spec: CanarySpec;
+  let rate: number;
+  let offset: number;
+  try {
+    if (action !== 'run' || !name) throw new UsageError(`expected "list" or "run <name>"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+    if (!SCENARIOS[name]) throw new UsageError(`unknown scenario "${name}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+    rate = Number(values.rate ?? 20);
+    if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be a number of requests per second, 1-1000, got "${values.rate}"`);
+    offset = parsePortOffset(values['port-offset']);
+    if (values.file !== undefined && !existsSync(values.file)) throw new UsageError(`--file ${values.file}: no such file`);
+    spec = values.file === undefined ? parseCanary('(built-in canary)', DEFAULT_CANARY) : parseCanary(values.file, readFileSync(values.file, 'utf8'));
+  } catch (error) {
+    console.error(`skiff scenario: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  const ports = fixedPorts(offset);
+  const configDir = resolve(values.config ?? 'config');
+  const trafficUrl = values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`;
+  const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
+  const log = (line: string) => (values.json ? undefined : console.log(line));
+  log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}`);
+  try {
+    const result = await runCanary({
+      spec,
+      configDir,
+      controlPlane,
+      trafficUrl,
+      ratePerSecond: rate,
+      onStep: (step) => (values.json ? console.log(JSON.stringify({ step })) : log(formatStep(step, spec))),
+    });
+    const verdict = result.phase === 'Succeeded' ? `promoted: ${spec.canary} takes 100% of ${spec.service}` : `rolled back: ${spec.primary} takes 100% of ${spec.service} again`;
+    if (values.json) console.log(JSON.stringify({ result: { phase: result.phase, verdict, file: result.file, steps: result.steps.length } }));
+    else log(`${result.phase === 'Succeeded' ? '✔' : '✖'} ${verdict} (weights in ${result.file})`);
+    return result.phase === 'Succeeded' ? 0 : 1;
+  } catch (error) {
+    console.error(`skiff scenario run ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,136 @@
+// Runs a Canary against a running mesh: moves the weights in the config directory (the control
+// plane pushes them), sends steady traffic through the gateway, and every interval reads the
+// canary's sidecars' metrics and lets the analysis decide: advance, hold, promote or roll back.
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfigFile, type DestinationRule, type WorkloadInfo } from '@skiff/api';
+import { canaryVirtualService, nextCanaryState, setCanaryWeight, startCanary, type CanarySpec, type CanaryState, type CheckResult, type IntervalMeasurement } from '@skiff/scenarios';
+import { parsePrometheusText, type Sample } from '@skiff/telemetry';
+import { measureCanary } from './canary-metrics.js';
+import { SteadyTraffic, type TrafficWindow } from './traffic.js';
+
+export interface CanaryRunOptions {
+  spec: CanarySpec;
+  configDir: string;
+  /** The control plane's monitoring URL (its registry names the canary's proxies). */
+  controlPlane: string;
+  /** A URL through the gateway that reaches the service, e.g. http://127.0.0.1:8080/api/product/1. */
+  trafficUrl: string;
+  ratePerSecond: number;
+  /** Told about every step as it happens. */
+  onStep: (step: CanaryStep) => void;
+  /** Time for a pushed weight to reach the sidecars before the interval is measured. */
+  settleMs?: number;
+}
+
+export interface CanaryStep {
+  iteration: number;
+  /** Canary weight in force during this interval. */
+  weight: number;
+  traffic: TrafficWindow;
+  canary: IntervalMeasurement;
+  checks: CheckResult[];
+  action: 'advance' | 'hold' | 'promote' | 'rollback';
+  /** After the decision. */
+  state: CanaryState;
+}
+
+export interface CanaryResult {
+  phase: CanaryState['phase'];
+  steps: CanaryStep[];
+  /** The file whose weights the run moved. */
+  file: string;
+}
+
+/** The DestinationRule subset's labels, from the config directory. */
+export function subsetLabels(configDir: string, spec: CanarySpec, subset: string): Record<string, string> {
+  for (const name of yamlFiles(configDir)) {
+    const parsed = parseConfigFile(name, readFileSync(join(configDir, name), 'utf8'));
+    for (const r of parsed.resources) {
+      if (r.kind !== 'DestinationRule') continue;
+      const dr = r as unknown as DestinationRule;
+      if (dr.spec.host !== spec.service && !dr.spec.host.startsWith(`${spec.service}.`)) continue;
+      const found = dr.spec.subsets?.find((s) => s.name === subset);
+      if (found) return found.labels ?? {};
+    }
+  }
+  throw new Error(`no DestinationRule in ${configDir} defines subset "${subset}" of ${spec.service}; the canary moves weight between DestinationRule subsets`);
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) throw new Error(`config directory ${dir} does not exist; pass --config <dir>, the directory the control plane reads`);
+  return readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
+}
+
+/** Sets the weight in the file that routes the service, or in a file of the runner's own. */
+export function writeWeight(configDir: string, spec: CanarySpec, weight: number): string {
+  for (const name of yamlFiles(configDir)) {
+    const path = join(configDir, name);
+    const next = setCanaryWeight(name, readFileSync(path, 'utf8'), spec, weight);
+    if (next !== undefined) {
+      atomicWrite(path, next);
+      return path;
+    }
+  }
+  const path = join(configDir, `canary-${spec.name}.yaml`);
+  atomicWrite(path, canaryVirtualService(spec, weight));
+  return path;
+}
+
+function atomicWrite(path: string, text: string): void {
+  const temp = `${path}.skiff-tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path); // a reader sees the old file or the new one, never half of one
+}
+
+async function canaryProxies(controlPlane: string, spec: CanarySpec, labels: Record<string, string>): Promise<WorkloadInfo[]> {
+  const url = new URL('/debug/registryz', controlPlane).toString();
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) }).catch((error: Error) => {
+    throw new Error(`cannot reach the control plane at ${controlPlane} (${error.message}); is the mesh running (npm start)?`);
+  });
+  const all = (await res.json()) as WorkloadInfo[];
+  const matching = all.filter((w) => w.service === spec.service && w.namespace === spec.namespace && Object.entries(labels).every(([k, v]) => w.labels[k] === v) && w.adminPort);
+  if (matching.length === 0) throw new Error(`no proxy of ${spec.service} ${spec.canary} (${JSON.stringify(labels)}) is connected to ${controlPlane}; start it first`);
+  return matching;
+}
+
+async function scrape(proxies: readonly WorkloadInfo[]): Promise<Sample[]> {
+  const texts = await Promise.all(proxies.map((p) => fetch(`http://${p.address}:${p.adminPort}/stats/prometheus`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text())));
+  return texts.flatMap((t, i) => parsePrometheusText(t).map((s) => ({ ...s, labels: { ...s.labels, __proxy: proxies[i]?.id ?? '' } })));
+}
+
+export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult> {
+  const { spec } = options;
+  const labels = subsetLabels(options.configDir, spec, spec.canary);
+  subsetLabels(options.configDir, spec, spec.primary);
+  const proxies = await canaryProxies(options.controlPlane, spec, labels);
+  const settleMs = options.settleMs ?? 1000;
+  let state = startCanary(spec.analysis);
+  const file = writeWeight(options.configDir, spec, state.canaryWeight);
+  const traffic = new SteadyTraffic(options.trafficUrl, options.ratePerSecond);
+  const steps: CanaryStep[] = [];
+  try {
+    while (state.phase === 'Progressing') {
+      const weight = state.canaryWeight;
+      await sleep(settleMs);
+      traffic.takeWindow();
+      const before = await scrape(proxies);
+      await sleep(spec.analysis.intervalMs);
+      const after = await scrape(proxies);
+      const canary = measureCanary(before, after);
+      const decision = nextCanaryState(spec.analysis, state, canary);
+      state = decision.state;
+      const step: CanaryStep = { iteration: state.iterations, weight, traffic: traffic.takeWindow(), canary, checks: decision.checks, action: decision.action, state };
+      steps.push(step);
+      options.onStep(step);
+      if (state.canaryWeight !== weight) writeWeight(options.configDir, spec, state.canaryWeight);
+    }
+  } finally {
+    await traffic.stop();
+  }
+  return { phase: state.phase, steps, file };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
