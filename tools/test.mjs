@@ -88,7 +88,9 @@ const result = spawnSync(
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
-    '--test-timeout=300000',
+    // Per test file as well as per test: the compose file builds images and brings two meshes
+    // up and down on a real Docker engine, 5 to 8 minutes on a busy 2-core CI machine.
+    '--test-timeout=900000',
     ...passThrough,
     ...files,
   ],
