@@ -29,3 +29,26 @@ test('skiff scenario run canary with no mesh running: exit 1, says to start it, 
   assert.match(run.stderr, /cannot reach the control plane at http:\/\/127\.0\.0\.1:1 .*is the mesh running \(npm start\)\?/);
   assert.equal(readFileSync(join(dir, 'reviews.yaml'), 'utf8'), before);
 });
+
+test('the live line and the step line say where the canary is and what was seen', async () => {
+  const { formatStep, formatTick, DEFAULT_CANARY } = await import('./scenario.js');
+  const { parseCanary } = await import('@skiff/scenarios');
+  const spec = parseCanary('built-in', DEFAULT_CANARY);
+  assert.equal(formatTick({ iteration: 2, weight: 25, elapsedMs: 5000, intervalMs: 10_000, traffic: { sent: 90, byOutcome: { v1: 60, v2: 20 } } }, spec), 'step 2: v2 at 25% [##########..........] 5/10 s  seen v1 60  v2 20');
+  const line = formatStep(
+    {
+      iteration: 1,
+      weight: 10,
+      traffic: { sent: 200, byOutcome: { v1: 170, v2: 20, 'HTTP 502': 10 }, p99Ms: 30 },
+      canary: { requests: 30, successRate: 66.7, p99Ms: 12 },
+      checks: [
+        { name: 'request-success-rate', value: 66.7, ok: false, reason: '66.7% < 99%' },
+        { name: 'request-duration', value: 12, ok: true, reason: '12 ms <= 500 ms' },
+      ],
+      action: 'hold',
+      state: { phase: 'Progressing', canaryWeight: 10, failedChecks: 1, iterations: 1 },
+    },
+    spec,
+  );
+  assert.equal(line, 'step 1: v2 at  10%  seen v1 85% v2 10% failed 10×HTTP 502  v2: 30 req  ✖ request-success-rate 66.7% < 99%; ✔ request-duration 12 ms <= 500 ms  -> hold (failed checks 1/2)');
+});

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
 import { parseCanary, type CanarySpec } from '@skiff/scenarios';
-import { runCanary, type CanaryStep } from '../scenario/canary-runner.js';
+import { runCanary, type CanaryStep, type CanaryTick } from '../scenario/canary-runner.js';
 import { parsePortOffset } from '../local-mesh.js';
 import { UsageError } from '../usage-error.js';
 
@@ -52,12 +52,21 @@ passes, 1 when a check fails (a canary rolled back), 2 on bad usage.
   --json                   one JSON line per step, then the result
   -h, --help               this text`;
 
-function formatStep(step: CanaryStep, spec: CanarySpec): string {
+export function formatStep(step: CanaryStep, spec: CanarySpec): string {
   const answered = Object.values(step.traffic.byOutcome).reduce((a, b) => a + b, 0);
   const share = (v: string) => (answered > 0 ? `${Math.round((100 * (step.traffic.byOutcome[v] ?? 0)) / answered)}%` : '-');
   const failed = Object.entries(step.traffic.byOutcome).filter(([k]) => k !== spec.primary && k !== spec.canary);
   const checks = step.checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.name} ${c.reason}`).join('; ');
   return `step ${step.iteration}: ${spec.canary} at ${String(step.weight).padStart(3)}%  seen ${spec.primary} ${share(spec.primary)} ${spec.canary} ${share(spec.canary)}${failed.length ? ` failed ${failed.map(([k, n]) => `${n}×${k}`).join(' ')}` : ''}  ${spec.canary}: ${step.canary.requests} req  ${checks}  -> ${step.action}${step.action === 'advance' ? ` to ${step.state.canaryWeight}%` : step.action === 'hold' ? ` (failed checks ${step.state.failedChecks}/${spec.analysis.threshold})` : ''}`;
+}
+
+export function formatTick(tick: CanaryTick, spec: CanarySpec): string {
+  const width = 20;
+  const done = Math.min(width, Math.round((width * tick.elapsedMs) / tick.intervalMs));
+  const seen = Object.entries(tick.traffic.byOutcome)
+    .map(([k, n]) => `${k} ${n}`)
+    .join('  ');
+  return `step ${tick.iteration}: ${spec.canary} at ${tick.weight}% [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(tick.elapsedMs / 1000).toFixed(0)}/${tick.intervalMs / 1000} s  seen ${seen || '-'}`;
 }
 
 export async function scenario(argv: string[]): Promise<number> {
@@ -105,6 +114,7 @@ export async function scenario(argv: string[]): Promise<number> {
   const trafficUrl = values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`;
   const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
   const log = (line: string) => (values.json ? undefined : console.log(line));
+  const live = !values.json && process.stdout.isTTY === true;
   log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}`);
   try {
     const result = await runCanary({
@@ -113,7 +123,13 @@ export async function scenario(argv: string[]): Promise<number> {
       controlPlane,
       trafficUrl,
       ratePerSecond: rate,
-      onStep: (step) => (values.json ? console.log(JSON.stringify({ step })) : log(formatStep(step, spec))),
+      onStep: (step) => {
+        if (live) process.stdout.write('\r\x1b[K');
+        if (values.json) console.log(JSON.stringify({ step }));
+        else log(formatStep(step, spec));
+      },
+      // On a terminal, a progress bar for the interval under way with the answers so far.
+      ...(live ? { onTick: (tick: CanaryTick) => process.stdout.write(`\r\x1b[K${formatTick(tick, spec)}`) } : {}),
     });
     const verdict = result.phase === 'Succeeded' ? `promoted: ${spec.canary} takes 100% of ${spec.service}` : `rolled back: ${spec.primary} takes 100% of ${spec.service} again`;
     if (values.json) console.log(JSON.stringify({ result: { phase: result.phase, verdict, file: result.file, steps: result.steps.length } }));

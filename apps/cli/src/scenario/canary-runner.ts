@@ -21,6 +21,16 @@ export interface CanaryRunOptions {
   onStep: (step: CanaryStep) => void;
   /** Time for a pushed weight to reach the sidecars before the interval is measured. */
   settleMs?: number;
+  /** Told twice a second while an interval runs, for a progress display. */
+  onTick?: (tick: CanaryTick) => void;
+}
+
+export interface CanaryTick {
+  iteration: number;
+  weight: number;
+  elapsedMs: number;
+  intervalMs: number;
+  traffic: ReturnType<SteadyTraffic['peek']>;
 }
 
 export interface CanaryStep {
@@ -115,7 +125,11 @@ export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult
       await sleep(settleMs);
       traffic.takeWindow();
       const before = await scrape(proxies);
-      await sleep(spec.analysis.intervalMs);
+      const started = Date.now();
+      const ticker = options.onTick
+        ? setInterval(() => options.onTick?.({ iteration: state.iterations + 1, weight, elapsedMs: Date.now() - started, intervalMs: spec.analysis.intervalMs, traffic: traffic.peek() }), 500)
+        : undefined;
+      await sleep(spec.analysis.intervalMs).finally(() => clearInterval(ticker));
       const after = await scrape(proxies);
       const canary = measureCanary(before, after);
       const decision = nextCanaryState(spec.analysis, state, canary);

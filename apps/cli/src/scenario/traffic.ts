@@ -44,6 +44,11 @@ export class SteadyTraffic {
     void done.finally(() => this.#inFlight.delete(done));
   }
 
+  /** The answers of the current window so far, without starting a new one. */
+  peek(): Omit<TrafficWindow, 'p99Ms'> {
+    return { sent: this.#window.sent, byOutcome: { ...this.#window.byOutcome } };
+  }
+
   /** What was answered since the last call (requests still in flight count in the next window). */
   takeWindow(): TrafficWindow {
     const w = this.#window;
