@@ -3,7 +3,9 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseCanary } from '@skiff/scenarios';
 import { repoRoot, runCli, show } from '../test-support.js';
+import { DEFAULT_CANARY, formatStep, formatTick } from './scenario.js';
 
 test('skiff scenario: list, --help, and usage errors that say what to do', async () => {
   const list = await runCli(['scenario', 'list']);
@@ -30,9 +32,7 @@ test('skiff scenario run canary with no mesh running: exit 1, says to start it, 
   assert.equal(readFileSync(join(dir, 'reviews.yaml'), 'utf8'), before);
 });
 
-test('the live line and the step line say where the canary is and what was seen', async () => {
-  const { formatStep, formatTick, DEFAULT_CANARY } = await import('./scenario.js');
-  const { parseCanary } = await import('@skiff/scenarios');
+test('the live line and the step line say where the canary is and what was seen', () => {
   const spec = parseCanary('built-in', DEFAULT_CANARY);
   assert.equal(formatTick({ iteration: 2, weight: 25, elapsedMs: 5000, intervalMs: 10_000, traffic: { sent: 90, byOutcome: { v1: 60, v2: 20 } } }, spec), 'step 2: v2 at 25% [##########..........] 5/10 s  seen v1 60  v2 20');
   const line = formatStep(
