@@ -11,12 +11,16 @@ test('skiff scenario: list, --help, and usage errors that say what to do', async
   const list = await runCli(['scenario', 'list']);
   assert.equal(list.code, 0, show(list));
   assert.match(list.stdout, /^canary\s+shift reviews from v1 to v2/m);
+  assert.match(list.stdout, /^ab\s+A\/B routing: jason/m);
   const help = await runCli(['scenario', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--file <canary.yaml>/);
   const unknown = await runCli(['scenario', 'run', 'blue-green']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown scenario "blue-green"; scenarios: canary/);
+  assert.match(unknown.stderr, /unknown scenario "blue-green"; scenarios: canary, ab/);
+  const file = await runCli(['scenario', 'run', 'ab', '--file', 'x.yaml']);
+  assert.equal(file.code, 2);
+  assert.match(file.stderr, /--file is for the canary scenario/);
   const rate = await runCli(['scenario', 'run', 'canary', '--rate', 'fast']);
   assert.equal(rate.code, 2);
   assert.match(rate.stderr, /--rate must be a number of requests per second/);

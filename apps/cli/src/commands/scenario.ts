@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
-import { parseCanary, type CanarySpec } from '@skiff/scenarios';
+import { AB_SCENARIO, parseCanary, type CanarySpec, type ScriptedScenario } from '@skiff/scenarios';
+import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
 import { runCanary, type CanaryStep, type CanaryTick } from '../scenario/canary-runner.js';
 import { parsePortOffset } from '../local-mesh.js';
 import { UsageError } from '../usage-error.js';
@@ -29,8 +30,11 @@ spec:
       thresholdRange: { max: 500 }
 `;
 
+const SCRIPTED: Record<string, ScriptedScenario> = { [AB_SCENARIO.name]: AB_SCENARIO };
+
 const SCENARIOS: Record<string, string> = {
   canary: 'shift reviews from v1 to v2 step by step, checking v2\'s success rate and p99 at each step; promote or roll back (Flagger\'s rules)',
+  ...Object.fromEntries(Object.values(SCRIPTED).map((s) => [s.name, s.summary])),
 };
 
 export const SCENARIO_HELP = `usage: skiff scenario list
@@ -41,15 +45,16 @@ passes, 1 when a check fails (a canary rolled back), 2 on bad usage.
 
   skiff scenario run canary
   skiff scenario run canary --file my-canary.yaml --json
+  skiff scenario run ab        # A/B routing by user; config files are put back afterwards
 
-  --file <canary.yaml>     a Canary (skiff.dev/v1alpha1) instead of the built-in one
+  --file <canary.yaml>     canary only: a Canary (skiff.dev/v1alpha1) instead of the built-in one
                            (reviews v1 -> v2 by 10, 25, 50%, 10 s intervals; see docs/canary.md)
   --config <dir>           the config directory the control plane reads (default: ./config)
   --gateway <url>          the URL to send traffic to (default: the local gateway's /api/product/1)
   --control-plane <url>    the control plane's monitoring URL (default: http://127.0.0.1:15014)
   --rate <n>               requests per second through the gateway (default: 20)
   --port-offset <n>        the mesh was started with \`skiff up --port-offset n\`
-  --json                   one JSON line per step, then the result
+  --json                   one JSON line per step (or probe), then the result
   -h, --help               this text`;
 
 export function formatStep(step: CanaryStep, spec: CanarySpec): string {
@@ -67,6 +72,33 @@ export function formatTick(tick: CanaryTick, spec: CanarySpec): string {
     .map(([k, n]) => `${k} ${n}`)
     .join('  ');
   return `step ${tick.iteration}: ${spec.canary} at ${tick.weight}% [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(tick.elapsedMs / 1000).toFixed(0)}/${tick.intervalMs / 1000} s  seen ${seen || '-'}`;
+}
+
+export function formatProbe(result: ProbeResult): string {
+  return `  ${result.verdict.ok ? '✔' : '✖'} ${result.probe.label}: ${result.verdict.reasons.join('; ')}`;
+}
+
+async function runScriptedCommand(scripted: ScriptedScenario, values: { config?: string; gateway?: string; 'control-plane'?: string; json?: boolean }, offset: number): Promise<number> {
+  const ports = fixedPorts(offset);
+  const configDir = resolve(values.config ?? 'config');
+  const options = {
+    configDir,
+    controlPlane: values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`,
+    trafficUrl: values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`,
+    onStep: (title: string, index: number) => (values.json ? undefined : console.log(`step ${index + 1}/${scripted.steps.length}: ${title}`)),
+    onProbe: (result: ProbeResult) => console.log(values.json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result)),
+  };
+  if (!values.json) console.log(`${scripted.name}: ${scripted.summary}; config in ${configDir}, traffic to ${options.trafficUrl}`);
+  try {
+    const { ok, results } = await runScripted(scripted, options);
+    const failed = results.filter((r) => !r.verdict.ok).length;
+    const verdict = ok ? `passed: ${results.length} probes as expected` : `failed: ${failed} of ${results.length} probes did not see what the config asks for`;
+    console.log(values.json ? JSON.stringify({ result: { ok, verdict } }) : `${ok ? '✔' : '✖'} ${verdict} (config files put back as they were)`);
+    return ok ? 0 : 1;
+  } catch (error) {
+    console.error(`skiff scenario run ${scripted.name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
 }
 
 export async function scenario(argv: string[]): Promise<number> {
@@ -103,6 +135,10 @@ export async function scenario(argv: string[]): Promise<number> {
     rate = Number(values.rate ?? 20);
     if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be a number of requests per second, 1-1000, got "${values.rate}"`);
     offset = parsePortOffset(values['port-offset']);
+    if (SCRIPTED[name]) {
+      if (values.file !== undefined) throw new UsageError(`--file is for the canary scenario; "${name}" brings its own config`);
+      return await runScriptedCommand(SCRIPTED[name], values, offset);
+    }
     if (values.file !== undefined && !existsSync(values.file)) throw new UsageError(`--file ${values.file}: no such file`);
     spec = values.file === undefined ? parseCanary('(built-in canary)', DEFAULT_CANARY) : parseCanary(values.file, readFileSync(values.file, 'utf8'));
   } catch (error) {
