@@ -2,7 +2,7 @@
 // the mesh's config directory, sends traffic through the gateway, reads reviews-v2's sidecar
 // metrics each interval, and promotes a healthy v2 or rolls back a failing one.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,10 +38,14 @@ interface Run {
   stderr: string;
 }
 
-function runScenario(mesh: TestMesh, spec: string): Promise<Run> {
+function scenarioArgs(mesh: TestMesh, spec: string): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'skiff-canary-')), 'canary.yaml');
   writeFileSync(file, spec);
-  const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '25', '--json'];
+  return ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '25', '--json'];
+}
+
+function runScenario(mesh: TestMesh, spec: string): Promise<Run> {
+  const args = scenarioArgs(mesh, spec);
   return new Promise((resolve) => {
     execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => {
       const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step?: Run['steps'][number]; result?: Run['result'] });
@@ -73,6 +77,29 @@ describe('skiff scenario run canary: a healthy v2 is promoted', { timeout: 180_0
     mesh = await startTestMesh();
   });
   after(() => mesh?.stop());
+
+  test('Ctrl-C (SIGINT) after the first step stops the canary and gives v1 100% again; exit 130', async () => {
+    const child = spawn(process.execPath, scenarioArgs(mesh, canary(3, 2000)), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no step within 30 s: ${out} ${stderr}`)), 30_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('"step"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const result = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { result?: { phase: string } }).find((l) => l.result)?.result;
+    assert.equal(result?.phase, 'Interrupted');
+    assert.deepEqual(reviewsWeights(mesh), { v1: 100, v2: 0 });
+  });
 
   test('steps 25% -> 50% -> promoted; the config and the live traffic end at 100% v2; exit 0', async (t) => {
     const run = await runScenario(mesh, canary(3, 2000));

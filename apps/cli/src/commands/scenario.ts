@@ -41,7 +41,8 @@ export const SCENARIO_HELP = `usage: skiff scenario list
        skiff scenario run <name> [options]
 
 Runs a scenario against the running mesh (npm start) and ends with a verdict; exit 0 when it
-passes, 1 when a check fails (a canary rolled back), 2 on bad usage.
+passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stops a canary and
+gives the primary 100% again (exit 130).
 
   skiff scenario run canary
   skiff scenario run canary --file my-canary.yaml --json
@@ -152,8 +153,12 @@ export async function scenario(argv: string[]): Promise<number> {
   const log = (line: string) => (values.json ? undefined : console.log(line));
   const live = !values.json && process.stdout.isTTY === true;
   log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}`);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
   try {
     const result = await runCanary({
+      signal: interrupt.signal,
       spec,
       configDir,
       controlPlane,
@@ -167,12 +172,21 @@ export async function scenario(argv: string[]): Promise<number> {
       // On a terminal, a progress bar for the interval under way with the answers so far.
       ...(live ? { onTick: (tick: CanaryTick) => process.stdout.write(`\r\x1b[K${formatTick(tick, spec)}`) } : {}),
     });
-    const verdict = result.phase === 'Succeeded' ? `promoted: ${spec.canary} takes 100% of ${spec.service}` : `rolled back: ${spec.primary} takes 100% of ${spec.service} again`;
+    if (live) process.stdout.write('\r\x1b[K');
+    const verdict =
+      result.phase === 'Succeeded'
+        ? `promoted: ${spec.canary} takes 100% of ${spec.service}`
+        : result.phase === 'Interrupted'
+          ? `interrupted: ${spec.primary} takes 100% of ${spec.service} again`
+          : `rolled back: ${spec.primary} takes 100% of ${spec.service} again`;
     if (values.json) console.log(JSON.stringify({ result: { phase: result.phase, verdict, file: result.file, steps: result.steps.length } }));
     else log(`${result.phase === 'Succeeded' ? '✔' : '✖'} ${verdict} (weights in ${result.file})`);
-    return result.phase === 'Succeeded' ? 0 : 1;
+    // 130: interrupted by SIGINT, as shells report it.
+    return result.phase === 'Succeeded' ? 0 : result.phase === 'Interrupted' ? 130 : 1;
   } catch (error) {
     console.error(`skiff scenario run ${name}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }

@@ -23,6 +23,8 @@ export interface CanaryRunOptions {
   settleMs?: number;
   /** Told twice a second while an interval runs, for a progress display. */
   onTick?: (tick: CanaryTick) => void;
+  /** Aborting it (Ctrl-C) ends the run at once and puts all traffic back on the primary. */
+  signal?: AbortSignal;
 }
 
 export interface CanaryTick {
@@ -46,7 +48,8 @@ export interface CanaryStep {
 }
 
 export interface CanaryResult {
-  phase: CanaryState['phase'];
+  /** Interrupted: stopped by its signal, with the primary given 100% again. */
+  phase: CanaryState['phase'] | 'Interrupted';
   steps: CanaryStep[];
   /** The file whose weights the run moved. */
   file: string;
@@ -119,17 +122,20 @@ export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult
   const file = writeWeight(options.configDir, spec, state.canaryWeight);
   const traffic = new SteadyTraffic(options.trafficUrl, options.ratePerSecond);
   const steps: CanaryStep[] = [];
+  const signal = options.signal;
   try {
     while (state.phase === 'Progressing') {
+      if (signal?.aborted) break;
       const weight = state.canaryWeight;
-      await sleep(settleMs);
+      await sleep(settleMs, signal);
       traffic.takeWindow();
       const before = await scrape(proxies);
       const started = Date.now();
       const ticker = options.onTick
         ? setInterval(() => options.onTick?.({ iteration: state.iterations + 1, weight, elapsedMs: Date.now() - started, intervalMs: spec.analysis.intervalMs, traffic: traffic.peek() }), 500)
         : undefined;
-      await sleep(spec.analysis.intervalMs).finally(() => clearInterval(ticker));
+      await sleep(spec.analysis.intervalMs, signal).finally(() => clearInterval(ticker));
+      if (signal?.aborted) break;
       const after = await scrape(proxies);
       const canary = measureCanary(before, after);
       const decision = nextCanaryState(spec.analysis, state, canary);
@@ -142,9 +148,26 @@ export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult
   } finally {
     await traffic.stop();
   }
+  if (signal?.aborted && state.phase === 'Progressing') {
+    // Half a release is nobody's intent: an interrupted canary hands everything back to the primary.
+    writeWeight(options.configDir, spec, 0);
+    return { phase: 'Interrupted', steps, file };
+  }
   return { phase: state.phase, steps, file };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when the signal aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
