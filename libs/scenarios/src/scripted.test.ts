@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binomialInterval, judgeProbe } from './scripted.js';
+import { binomialInterval } from './binomial.js';
+import { judgeProbe } from './scripted.js';
 
 const probe = (expect: Record<string, number>) => ({ label: 'p', count: 40, expect });
 

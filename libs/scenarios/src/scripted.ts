@@ -2,6 +2,7 @@
 // through the gateway, and each probe says what share of answers it expects from each outcome
 // (a reviews version, or a failure). Shares of 0% and 100% must hold exactly; others hold when
 // the count is inside the 99.9% binomial interval, so a correct mesh passes whatever the luck.
+import { binomialInterval } from './binomial.js';
 
 export interface TrafficProbe {
   /** What the probe stands for, e.g. "jason (end-user header)". */
@@ -29,13 +30,6 @@ export interface ProbeVerdict {
   ok: boolean;
   /** e.g. "v2 40/40 (expected 100%)" or "v2 9/40, expected 14..26 (35%)". */
   reasons: string[];
-}
-
-const Z_999 = 3.2905; // two-sided 99.9%
-
-export function binomialInterval(n: number, p: number): { low: number; high: number } {
-  const sigma = Math.sqrt(n * p * (1 - p));
-  return { low: n * p - Z_999 * sigma, high: n * p + Z_999 * sigma };
 }
 
 export function judgeProbe(probe: TrafficProbe, counts: Readonly<Record<string, number>>): ProbeVerdict {
