@@ -3,15 +3,14 @@ import { test } from 'node:test';
 import { parsePrometheusText } from '@skiff/telemetry';
 import { measureCanary } from './canary-metrics.js';
 
-const scrape = (ok: number, failed: number, fast: number, slow: number) =>
-  parsePrometheusText(`# TYPE istio_requests_total counter
+const scrape = (ok: number, failed: number, fast: number, slow: number) => new Map([['reviews-v2.default', parsePrometheusText(`# TYPE istio_requests_total counter
 istio_requests_total{reporter="destination",destination_version="v2",response_code="200"} ${ok}
 istio_requests_total{reporter="destination",destination_version="v2",response_code="503"} ${failed}
 istio_requests_total{reporter="source",destination_version="v2",response_code="503"} 1000
 istio_request_duration_milliseconds_bucket{reporter="destination",response_code="200",le="10"} ${fast}
 istio_request_duration_milliseconds_bucket{reporter="destination",response_code="200",le="100"} ${fast + slow}
 istio_request_duration_milliseconds_bucket{reporter="destination",response_code="200",le="+Inf"} ${fast + slow}
-`);
+`)]]);
 
 test('success rate and p99 of what the canary answered in the interval only', () => {
   const m = measureCanary(scrape(100, 5, 90, 10), scrape(190, 15, 180, 20));

@@ -1,30 +1,19 @@
 // The canary's figures for one interval, from two scrapes of its sidecars' Istio metrics
 // (reporter="destination": what the canary itself answered), as Flagger's Istio queries read them:
 // success rate = non-5xx / all, and the p99 of istio_request_duration_milliseconds.
-import { histogramQuantile, type Sample } from '@skiff/telemetry';
+import { histogramQuantile, MetricsWindow, type Sample } from '@skiff/telemetry';
 import type { IntervalMeasurement } from '@skiff/scenarios';
 
 const REQUESTS = 'istio_requests_total';
 const DURATION_BUCKET = 'istio_request_duration_milliseconds_bucket';
 
-function key(s: Sample): string {
-  return `${s.name}{${Object.keys(s.labels)
-    .sort()
-    .map((k) => `${k}=${s.labels[k]}`)
-    .join(',')}}`;
-}
-
-/** Per-series increase from `before` to `after`; a series that went down restarted from 0. */
-function increases(before: readonly Sample[], after: readonly Sample[]): Sample[] {
-  const earlier = new Map(before.map((s) => [key(s), s.value]));
-  return after.map((s) => {
-    const was = earlier.get(key(s)) ?? 0;
-    return { ...s, value: s.value >= was ? s.value - was : s.value };
-  });
-}
-
-export function measureCanary(before: readonly Sample[], after: readonly Sample[]): IntervalMeasurement {
-  const delta = increases(before, after).filter((s) => s.labels['reporter'] === 'destination');
+/** `before` and `after`: each proxy's scrape (by proxy id) at the start and the end of the interval. */
+export function measureCanary(before: ReadonlyMap<string, readonly Sample[]>, after: ReadonlyMap<string, readonly Sample[]>): IntervalMeasurement {
+  // The dashboard's window does the per-proxy increase (a counter that went down restarted from 0).
+  const window = new MetricsWindow(Infinity);
+  for (const [proxy, samples] of before) window.add(proxy, 0, samples);
+  for (const [proxy, samples] of after) window.add(proxy, 1, samples);
+  const delta = window.increase().samples.filter((s) => s.labels['reporter'] === 'destination');
   let requests = 0;
   let failures = 0;
   const buckets = new Map<number, number>();

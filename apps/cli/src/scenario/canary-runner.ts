@@ -1,12 +1,13 @@
 // Runs a Canary against a running mesh: moves the weights in the config directory (the control
 // plane pushes them), sends steady traffic through the gateway, and every interval reads the
 // canary's sidecars' metrics and lets the analysis decide: advance, hold, promote or roll back.
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigFile, type DestinationRule, type WorkloadInfo } from '@skiff/api';
 import { canaryVirtualService, nextCanaryState, setCanaryWeight, startCanary, type CanarySpec, type CanaryState, type CheckResult, type IntervalMeasurement } from '@skiff/scenarios';
 import { parsePrometheusText, type Sample } from '@skiff/telemetry';
 import { measureCanary } from './canary-metrics.js';
+import { controlPlaneJson, writeFileAtomically } from './mesh-io.js';
 import { SteadyTraffic, type TrafficWindow } from './traffic.js';
 
 export interface CanaryRunOptions {
@@ -81,35 +82,26 @@ export function writeWeight(configDir: string, spec: CanarySpec, weight: number)
     const path = join(configDir, name);
     const next = setCanaryWeight(name, readFileSync(path, 'utf8'), spec, weight);
     if (next !== undefined) {
-      atomicWrite(path, next);
+      writeFileAtomically(path, next);
       return path;
     }
   }
   const path = join(configDir, `canary-${spec.name}.yaml`);
-  atomicWrite(path, canaryVirtualService(spec, weight));
+  writeFileAtomically(path, canaryVirtualService(spec, weight));
   return path;
 }
 
-function atomicWrite(path: string, text: string): void {
-  const temp = `${path}.skiff-tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path); // a reader sees the old file or the new one, never half of one
-}
-
 async function canaryProxies(controlPlane: string, spec: CanarySpec, labels: Record<string, string>): Promise<WorkloadInfo[]> {
-  const url = new URL('/debug/registryz', controlPlane).toString();
-  const res = await fetch(url, { signal: AbortSignal.timeout(3000) }).catch((error: Error) => {
-    throw new Error(`cannot reach the control plane at ${controlPlane} (${error.message}); is the mesh running (npm start)?`);
-  });
-  const all = (await res.json()) as WorkloadInfo[];
+  const all = await controlPlaneJson<WorkloadInfo[]>(controlPlane, '/debug/registryz');
   const matching = all.filter((w) => w.service === spec.service && w.namespace === spec.namespace && Object.entries(labels).every(([k, v]) => w.labels[k] === v) && w.adminPort);
   if (matching.length === 0) throw new Error(`no proxy of ${spec.service} ${spec.canary} (${JSON.stringify(labels)}) is connected to ${controlPlane}; start it first`);
   return matching;
 }
 
-async function scrape(proxies: readonly WorkloadInfo[]): Promise<Sample[]> {
+/** Each canary proxy's Istio metrics, by proxy id. */
+async function scrape(proxies: readonly WorkloadInfo[]): Promise<Map<string, Sample[]>> {
   const texts = await Promise.all(proxies.map((p) => fetch(`http://${p.address}:${p.adminPort}/stats/prometheus`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text())));
-  return texts.flatMap((t, i) => parsePrometheusText(t).map((s) => ({ ...s, labels: { ...s.labels, __proxy: proxies[i]?.id ?? '' } })));
+  return new Map(texts.map((t, i) => [proxies[i]?.id ?? String(i), parsePrometheusText(t)]));
 }
 
 export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult> {

@@ -2,8 +2,9 @@
 // config directory, waits until every proxy has ACKed the resulting push, sends each probe's
 // requests through the gateway and judges the answers. The files it touched are put back as
 // they were at the end, so a scenario leaves the mesh as it found it.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { controlPlaneJson, productOutcome, writeFileAtomically } from './mesh-io.js';
 import { judgeProbe, type ProbeVerdict, type ScriptedScenario, type TrafficProbe } from '@skiff/scenarios';
 
 export interface ScriptedRunOptions {
@@ -28,11 +29,8 @@ interface SyncRow {
   synced: boolean;
 }
 
-async function syncz(controlPlane: string): Promise<SyncRow[]> {
-  const res = await fetch(new URL('/debug/syncz', controlPlane), { signal: AbortSignal.timeout(3000) }).catch((error: Error) => {
-    throw new Error(`cannot reach the control plane at ${controlPlane} (${error.message}); is the mesh running (npm start)?`);
-  });
-  return (await res.json()) as SyncRow[];
+function syncz(controlPlane: string): Promise<SyncRow[]> {
+  return controlPlaneJson<SyncRow[]>(controlPlane, '/debug/syncz');
 }
 
 /** Until some proxy's ACKed version differs from `before` and every proxy is in sync (10 s at most). */
@@ -43,22 +41,6 @@ async function waitForPush(controlPlane: string, before: SyncRow[]): Promise<voi
     const now = await syncz(controlPlane);
     if (now.some((r) => r.acked !== was.get(r.proxy)) && now.every((r) => r.synced)) return;
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function writeAtomically(path: string, text: string): void {
-  writeFileSync(`${path}.skiff-tmp`, text);
-  renameSync(`${path}.skiff-tmp`, path);
-}
-
-async function outcomeOf(url: string, headers: Record<string, string> | undefined): Promise<string> {
-  try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
-    if (res.status !== 200) return `HTTP ${res.status}`;
-    return (JSON.parse(text) as { reviews?: { version?: string } }).reviews?.version ?? 'no version';
-  } catch {
-    return 'error';
   }
 }
 
@@ -73,13 +55,13 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
       for (const [name, text] of Object.entries(step.files)) {
         const path = join(options.configDir, name);
         if (!originals.has(path)) originals.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-        writeAtomically(path, text);
+        writeFileAtomically(path, text);
       }
       await waitForPush(options.controlPlane, before);
       for (const probe of step.probes) {
         const counts: Record<string, number> = {};
         for (let i = 0; i < probe.count; i++) {
-          const outcome = await outcomeOf(options.trafficUrl, probe.headers);
+          const outcome = await productOutcome(options.trafficUrl, probe.headers);
           counts[outcome] = (counts[outcome] ?? 0) + 1;
         }
         const result = { step: step.title, probe, counts, verdict: judgeProbe(probe, counts) };
@@ -91,7 +73,7 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
     const before = await syncz(options.controlPlane).catch(() => []);
     for (const [path, text] of originals) {
       if (text === undefined) rmSync(path, { force: true });
-      else writeAtomically(path, text);
+      else writeFileAtomically(path, text);
     }
     if (originals.size > 0 && before.length > 0) await waitForPush(options.controlPlane, before).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 // Steady traffic through the gateway while a scenario runs, as users would send it: a fixed
 // rate whatever the answers do, each answer counted by the reviews version that served it
 // (the product JSON names it) or by its failure. Windows are read and reset per step.
+import { productOutcome } from './mesh-io.js';
 import { percentile } from './percentile.js';
 
 export interface TrafficWindow {
@@ -24,17 +25,7 @@ export class SteadyTraffic {
   #send(): void {
     this.#window.sent++;
     const t0 = performance.now();
-    const done = fetch(this.#url, { signal: AbortSignal.timeout(10_000) })
-      .then(async (res) => {
-        const text = await res.text();
-        if (res.status !== 200) return `HTTP ${res.status}`;
-        try {
-          return (JSON.parse(text) as { reviews?: { version?: string } }).reviews?.version ?? 'no version';
-        } catch {
-          return 'not JSON';
-        }
-      })
-      .catch(() => 'error')
+    const done = productOutcome(this.#url)
       .then((outcome) => {
         const window = this.#window;
         window.byOutcome[outcome] = (window.byOutcome[outcome] ?? 0) + 1;
