@@ -22,6 +22,15 @@ export interface PeerTls {
   expectedSpiffeId: string;
 }
 
+/** undici's pool counters: connections (connected, free) and requests (pending, queued, running). */
+export interface PoolStats {
+  connected: number;
+  free: number;
+  pending: number;
+  queued: number;
+  running: number;
+}
+
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();
   readonly #options: PoolOptions;
@@ -89,8 +98,8 @@ export class UpstreamPools {
   }
 
   /** Connections and requests per pool (undici's counters), for the admin port's /pools. */
-  stats(): Record<string, { connected: number; free: number; pending: number; queued: number; running: number }> {
-    const out: Record<string, { connected: number; free: number; pending: number; queued: number; running: number }> = {};
+  stats(): Record<string, PoolStats> {
+    const out: Record<string, PoolStats> = {};
     for (const [key, pool] of this.#pools) {
       const { connected, free, pending, queued, running } = pool.stats;
       out[key] = { connected, free, pending, queued, running };
