@@ -168,8 +168,11 @@ describe('proxy engine', () => {
     const ready = await request(`http://127.0.0.1:${proxy.ports['admin']}/ready`);
     assert.equal(ready.statusCode, 200);
     await ready.body.text();
-    const dump = (await (await request(`http://127.0.0.1:${proxy.ports['admin']}/config_dump`)).body.json()) as { snapshot: { version: string }; xds: { connected: boolean } };
+    const dump = (await (await request(`http://127.0.0.1:${proxy.ports['admin']}/config_dump`)).body.json()) as { snapshot: { version: string }; xds: { connected: boolean }; listeners: Record<string, number>; app: { host: string; port: number } };
     assert.equal(dump.snapshot.version, proxy.holder.current?.version);
     assert.equal(dump.xds.connected, true);
+    // What `skiff scenario` reads to call through this sidecar or reach its app's test hooks.
+    assert.equal(dump.listeners['outbound'], proxy.ports['outbound']);
+    assert.deepEqual(dump.app, { host: '127.0.0.1', port: app.port });
   });
 });

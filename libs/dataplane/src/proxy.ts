@@ -133,7 +133,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
   const xds = new XdsClient({ controlPlane: options.controlPlane, node, holder, logger });
   const startedAt = new Date();
-  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, startedAt, identity, inboundStats: () => inboundStats, stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
+  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
   node.adminPort = boundPort(servers['admin']);
   // The identity first: a proxy that serves before it has a certificate could only fail mTLS.
   if (identity) await identity.start();

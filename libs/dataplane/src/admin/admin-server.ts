@@ -15,6 +15,8 @@ export interface AdminOptions {
   holder: SnapshotHolder;
   xds: XdsStatus;
   listeners: () => Record<string, number>;
+  /** Sidecar only: the app its inbound listener forwards to (Envoy's inbound cluster). */
+  app?: { host: string; port: number };
   startedAt: Date;
   identity?: WorkloadIdentity;
   inboundStats?: () => InboundStats | undefined;
@@ -65,7 +67,7 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         });
         break;
       case '/config_dump':
-        out = json({ node: options.node, xds: options.xds, listeners: options.listeners(), identity: options.identity?.status ?? null, snapshot: snapshot?.raw ?? null });
+        out = json({ node: options.node, xds: options.xds, listeners: options.listeners(), app: options.app ?? null, identity: options.identity?.status ?? null, snapshot: snapshot?.raw ?? null });
         break;
       case '/clusters':
         out = json(
