@@ -12,12 +12,13 @@ test('skiff scenario: list, --help, and usage errors that say what to do', async
   assert.equal(list.code, 0, show(list));
   assert.match(list.stdout, /^canary\s+shift reviews from v1 to v2/m);
   assert.match(list.stdout, /^ab\s+A\/B routing: jason/m);
+  for (const name of ['fault', 'circuit-breaker', 'mirror', 'mtls', 'authz']) assert.match(list.stdout, new RegExp(`^${name}\\s+.+\\(Istio: `, 'm'));
   const help = await runCli(['scenario', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--file <canary.yaml>/);
   const unknown = await runCli(['scenario', 'run', 'blue-green']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown scenario "blue-green"; scenarios: canary, ab/);
+  assert.match(unknown.stderr, /unknown scenario "blue-green"; scenarios: canary, ab, fault, circuit-breaker, mirror, mtls, authz/);
   const file = await runCli(['scenario', 'run', 'ab', '--file', 'x.yaml']);
   assert.equal(file.code, 2);
   assert.match(file.stderr, /--file is for the canary scenario/);

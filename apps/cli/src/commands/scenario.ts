@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
-import { AB_SCENARIO, parseCanary, type CanarySpec, type ScriptedScenario } from '@skiff/scenarios';
+import { parseCanary, SCRIPTED_SCENARIOS, type CanarySpec, type ScriptedScenario, type ScriptedStep } from '@skiff/scenarios';
 import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
+import type { WatchReport } from '../scenario/step-watch.js';
 import { runCanary, type CanaryStep, type CanaryTick } from '../scenario/canary-runner.js';
 import { parsePortOffset } from '../local-mesh.js';
 import { UsageError } from '../usage-error.js';
@@ -30,7 +31,7 @@ spec:
       thresholdRange: { max: 500 }
 `;
 
-const SCRIPTED: Record<string, ScriptedScenario> = { [AB_SCENARIO.name]: AB_SCENARIO };
+const SCRIPTED: Record<string, ScriptedScenario> = Object.fromEntries(SCRIPTED_SCENARIOS.map((s) => [s.name, s]));
 
 const SCENARIOS: Record<string, string> = {
   canary: 'shift reviews from v1 to v2 step by step, checking v2\'s success rate and p99 at each step; promote or roll back (Flagger\'s rules)',
@@ -41,12 +42,13 @@ export const SCENARIO_HELP = `usage: skiff scenario list
        skiff scenario run <name> [options]
 
 Runs a scenario against the running mesh (npm start) and ends with a verdict; exit 0 when it
-passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stops a canary and
-gives the primary 100% again (exit 130).
+passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stops a run
+(exit 130): a canary gives the primary 100% again, other scenarios put back what they changed.
 
+  skiff scenario list          # every scenario, with the Istio task it follows
   skiff scenario run canary
   skiff scenario run canary --file my-canary.yaml --json
-  skiff scenario run ab        # A/B routing by user; config files are put back afterwards
+  skiff scenario run fault     # scripted scenarios put config files and app behaviour back afterwards
 
   --file <canary.yaml>     canary only: a Canary (skiff.dev/v1alpha1) instead of the built-in one
                            (reviews v1 -> v2 by 10, 25, 50%, 10 s intervals; see docs/canary.md)
@@ -79,26 +81,45 @@ export function formatProbe(result: ProbeResult): string {
   return `  ${result.verdict.ok ? '✔' : '✖'} ${result.probe.label}: ${result.verdict.reasons.join('; ')}`;
 }
 
+export function formatWatch(report: WatchReport): string {
+  const lines = [`  ${report.verdict ? (report.verdict.ok ? '✔' : '✖') : '·'} ${report.title}:`, ...report.lines.map((l) => `      ${l}`)];
+  if (report.verdict) lines.push(...report.verdict.reasons.map((r) => `      ${r}`));
+  return lines.join('\n');
+}
+
 async function runScriptedCommand(scripted: ScriptedScenario, values: { config?: string; gateway?: string; 'control-plane'?: string; json?: boolean }, offset: number): Promise<number> {
   const ports = fixedPorts(offset);
   const configDir = resolve(values.config ?? 'config');
+  const json = values.json === true;
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
   const options = {
     configDir,
     controlPlane: values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`,
     trafficUrl: values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`,
-    onStep: (title: string, index: number) => (values.json ? undefined : console.log(`step ${index + 1}/${scripted.steps.length}: ${title}`)),
-    onProbe: (result: ProbeResult) => console.log(values.json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result)),
+    signal: interrupt.signal,
+    onStep: (step: ScriptedStep, index: number) => {
+      if (json) console.log(JSON.stringify({ step: { index: index + 1, of: scripted.steps.length, title: step.title } }));
+      else console.log(`\nstep ${index + 1}/${scripted.steps.length}: ${step.title}${step.explain ? `\n  ${step.explain}` : ''}`);
+    },
+    onProbe: (result: ProbeResult) =>
+      console.log(json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result)),
+    onWatch: (report: WatchReport, step: ScriptedStep) => console.log(json ? JSON.stringify({ watch: { step: step.title, title: report.title, lines: report.lines, ...(report.verdict ? { ok: report.verdict.ok, reasons: report.verdict.reasons } : {}) } }) : formatWatch(report)),
   };
-  if (!values.json) console.log(`${scripted.name}: ${scripted.summary}; config in ${configDir}, traffic to ${options.trafficUrl}`);
+  if (!json) console.log(`${scripted.name}: ${scripted.summary}${scripted.istioTask ? ` (Istio: ${scripted.istioTask})` : ''}\nconfig in ${configDir}, traffic to ${options.trafficUrl}`);
   try {
-    const { ok, results } = await runScripted(scripted, options);
-    const failed = results.filter((r) => !r.verdict.ok).length;
-    const verdict = ok ? `passed: ${results.length} probes as expected` : `failed: ${failed} of ${results.length} probes did not see what the config asks for`;
-    console.log(values.json ? JSON.stringify({ result: { ok, verdict } }) : `${ok ? '✔' : '✖'} ${verdict} (config files put back as they were)`);
-    return ok ? 0 : 1;
+    const { ok, interrupted, results, watches } = await runScripted(scripted, options);
+    const failed = results.filter((r) => !r.verdict.ok).length + watches.filter((w) => w.verdict?.ok === false).length;
+    const checks = results.length + watches.filter((w) => w.verdict).length;
+    const verdict = interrupted ? 'interrupted' : ok ? `passed: ${checks} checks as expected` : `failed: ${failed} of ${checks} checks did not see what the config asks for`;
+    console.log(json ? JSON.stringify({ result: { ok, verdict } }) : `\n${ok ? '✔' : '✖'} ${verdict} (config files and app behaviour put back as they were)`);
+    return interrupted ? 130 : ok ? 0 : 1;
   } catch (error) {
     console.error(`skiff scenario run ${scripted.name}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 
@@ -124,7 +145,7 @@ export async function scenario(argv: string[]): Promise<number> {
   }
   const [action, name] = positionals;
   if (action === 'list') {
-    for (const [n, what] of Object.entries(SCENARIOS)) console.log(`${n.padEnd(10)} ${what}`);
+    for (const [n, what] of Object.entries(SCENARIOS)) console.log(`${n.padEnd(16)} ${what}${SCRIPTED[n]?.istioTask ? ` (Istio: ${SCRIPTED[n]?.istioTask})` : n === 'canary' ? ' (Istio: Traffic Management: Traffic Shifting)' : ''}`);
     return 0;
   }
   let spec: CanarySpec;

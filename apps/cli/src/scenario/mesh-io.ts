@@ -1,6 +1,7 @@
 // What both scenario runners do to a running mesh: ask the control plane, change a config file
 // the way an editor's save does, and send a page request through the gateway.
 import { renameSync, writeFileSync } from 'node:fs';
+import { failedCallOutcome, pageOutcome } from '@skiff/scenarios';
 import { getJson, UnreachableError } from '../http-json.js';
 
 /** GET a control-plane debug path; an unreachable control plane says to start the mesh. */
@@ -20,18 +21,12 @@ export function writeFileAtomically(path: string, text: string): void {
   renameSync(temp, path);
 }
 
-/** One product page through the gateway: the reviews version that served it, or how it failed. */
+/** One product page through the gateway: the reviews version that served it, or how it failed (see pageOutcome). */
 export async function productOutcome(url: string, headers?: Record<string, string>): Promise<string> {
   try {
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
-    if (res.status !== 200) return `HTTP ${res.status}`;
-    try {
-      return (JSON.parse(text) as { reviews?: { version?: string } }).reviews?.version ?? 'no version';
-    } catch {
-      return 'not JSON';
-    }
-  } catch {
-    return 'error';
+    return pageOutcome(res.status, await res.text());
+  } catch (error) {
+    return failedCallOutcome(error);
   }
 }

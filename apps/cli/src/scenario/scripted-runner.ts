@@ -1,26 +1,40 @@
-// Runs a scripted scenario against a running mesh: writes each step's config files into the
-// config directory, waits until every proxy has ACKed the resulting push, sends each probe's
-// requests through the gateway and judges the answers. The files it touched are put back as
-// they were at the end, so a scenario leaves the mesh as it found it.
+// Runs a scripted scenario against a running mesh: for each step, writes its config files into
+// the config directory, waits until every proxy has ACKed the resulting push, sets the sample
+// apps' behaviour, sends each probe's requests and judges the answers, and reads what the step
+// watches from the sidecars' metrics. The files and behaviours it touched are put back as they
+// were at the end, so a scenario leaves the mesh as it found it.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { callOutcome, failedCallOutcome, judgeProbe, type AppBehaviour, type ProbeVerdict, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
 import { controlPlaneJson, productOutcome, writeFileAtomically } from './mesh-io.js';
-import { judgeProbe, type ProbeVerdict, type ScriptedScenario, type TrafficProbe } from '@skiff/scenarios';
+import { MeshWorkloads } from './mesh-workloads.js';
+import { StepWatcher, type WatchReport } from './step-watch.js';
 
 export interface ScriptedRunOptions {
   configDir: string;
   controlPlane: string;
   /** A URL through the gateway that reaches reviews, e.g. http://127.0.0.1:8080/api/product/1. */
   trafficUrl: string;
-  onStep: (title: string, index: number) => void;
+  onStep: (step: ScriptedStep, index: number) => void;
   onProbe: (result: ProbeResult) => void;
+  onWatch?: (report: WatchReport, step: ScriptedStep) => void;
+  signal?: AbortSignal;
 }
 
 export interface ProbeResult {
   step: string;
   probe: TrafficProbe;
   counts: Record<string, number>;
+  latenciesMs: number[];
   verdict: ProbeVerdict;
+}
+
+export interface ScriptedResult {
+  ok: boolean;
+  /** Stopped by its signal before the last step. */
+  interrupted: boolean;
+  results: ProbeResult[];
+  watches: WatchReport[];
 }
 
 interface SyncRow {
@@ -44,38 +58,88 @@ async function waitForPush(controlPlane: string, before: SyncRow[]): Promise<voi
   }
 }
 
-export async function runScripted(scenario: ScriptedScenario, options: ScriptedRunOptions): Promise<{ ok: boolean; results: ProbeResult[] }> {
-  const originals = new Map<string, string | undefined>();
+/** One request of the probe: what came back (see @skiff/scenarios' outcomes) and how long it took. */
+async function sendOnce(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads): Promise<{ outcome: string; ms: number }> {
+  const started = performance.now();
+  const target = probe.target ?? { kind: 'page' };
+  let outcome: string;
+  if (target.kind === 'page') {
+    outcome = await productOutcome(trafficUrl, probe.headers);
+  } else {
+    try {
+      const answer = target.kind === 'from' ? await workloads.callFrom(target.workload, target.url, probe.headers) : await workloads.callPlaintext(target.workload, target.path, probe.headers);
+      const version = answer.headers['x-skiff-version'];
+      outcome = callOutcome(answer.status, typeof version === 'string' ? version : undefined);
+    } catch (error) {
+      outcome = failedCallOutcome(error);
+    }
+  }
+  return { outcome, ms: performance.now() - started };
+}
+
+async function runProbe(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads): Promise<{ counts: Record<string, number>; latenciesMs: number[] }> {
+  const counts: Record<string, number> = {};
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < probe.count) {
+      next++;
+      const { outcome, ms } = await sendOnce(probe, trafficUrl, workloads);
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+      latenciesMs.push(ms);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(probe.concurrency ?? 1, probe.count) }, worker));
+  return { counts, latenciesMs };
+}
+
+export async function runScripted(scenario: ScriptedScenario, options: ScriptedRunOptions): Promise<ScriptedResult> {
+  const originalFiles = new Map<string, string | undefined>();
+  const originalBehaviour = new Map<string, Required<AppBehaviour>>();
+  const workloads = new MeshWorkloads(options.controlPlane);
   const results: ProbeResult[] = [];
+  const watches: WatchReport[] = [];
+  let interrupted = false;
   await syncz(options.controlPlane); // fail early, before any file changes, when the mesh is not up
   try {
     for (const [index, step] of scenario.steps.entries()) {
-      options.onStep(step.title, index);
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      options.onStep(step, index);
       const before = await syncz(options.controlPlane);
       for (const [name, text] of Object.entries(step.files)) {
         const path = join(options.configDir, name);
-        if (!originals.has(path)) originals.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+        if (!originalFiles.has(path)) originalFiles.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
         writeFileAtomically(path, text);
       }
-      await waitForPush(options.controlPlane, before);
+      if (Object.keys(step.files).length > 0) await waitForPush(options.controlPlane, before);
+      for (const [name, update] of Object.entries(step.behaviour ?? {})) {
+        if (!originalBehaviour.has(name)) originalBehaviour.set(name, await workloads.behaviour(name));
+        await workloads.behaviour(name, update);
+      }
+      const watcher = await StepWatcher.start(step.watch ?? [], workloads);
       for (const probe of step.probes) {
-        const counts: Record<string, number> = {};
-        for (let i = 0; i < probe.count; i++) {
-          const outcome = await productOutcome(options.trafficUrl, probe.headers);
-          counts[outcome] = (counts[outcome] ?? 0) + 1;
-        }
-        const result = { step: step.title, probe, counts, verdict: judgeProbe(probe, counts) };
+        const { counts, latenciesMs } = await runProbe(probe, options.trafficUrl, workloads);
+        const result = { step: step.title, probe, counts, latenciesMs, verdict: judgeProbe(probe, counts, latenciesMs) };
         results.push(result);
         options.onProbe(result);
       }
+      for (const report of await watcher.finish()) {
+        watches.push(report);
+        options.onWatch?.(report, step);
+      }
     }
   } finally {
+    for (const [name, behaviour] of originalBehaviour) await workloads.behaviour(name, behaviour).catch(() => undefined);
     const before = await syncz(options.controlPlane).catch(() => []);
-    for (const [path, text] of originals) {
+    for (const [path, text] of originalFiles) {
       if (text === undefined) rmSync(path, { force: true });
       else writeFileAtomically(path, text);
     }
-    if (originals.size > 0 && before.length > 0) await waitForPush(options.controlPlane, before).catch(() => undefined);
+    if (originalFiles.size > 0 && before.length > 0) await waitForPush(options.controlPlane, before).catch(() => undefined);
   }
-  return { ok: results.every((r) => r.verdict.ok), results };
+  const ok = !interrupted && results.every((r) => r.verdict.ok) && watches.every((w) => w.verdict?.ok !== false);
+  return { ok, interrupted, results, watches };
 }
