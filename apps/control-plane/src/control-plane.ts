@@ -10,6 +10,7 @@ import { EventStream } from './dashboard/event-stream.js';
 import { MeshWatch } from './dashboard/mesh-watch.js';
 import { createTraceForwarder } from './dashboard/trace-forwarder.js';
 import { startMonitoringServer } from './admin/monitoring-server.js';
+import { ScenarioBoard } from './dashboard/scenario-board.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
 import { certificateServiceDefinition } from '@skiff/protocol';
 import { BootstrapTokens } from './ca/bootstrap-tokens.js';
@@ -80,6 +81,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const events = new EventStream<DashboardEvents>();
   const watch = new MeshWatch({ discovery, config: () => current, configLoadedAt: () => configLoadedAt, traces, events, logger });
   late.watch = watch;
+  const scenarios = new ScenarioBoard(events);
   let monitoring: Server | undefined;
   let dashboard: Server | undefined;
   try {
@@ -93,6 +95,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       discovery,
       startedAt: new Date(),
       traces,
+      scenarios,
       ...(flags.traceForward ? { forwardTraces: createTraceForwarder(flags.traceForward, logger) } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
@@ -108,7 +111,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
         assetsProblem = error instanceof Error ? error.message : String(error);
         logger.warn({ problem: assetsProblem }, 'dashboard: browser files not found; the dashboard port serves the JSON API only');
       }
-      dashboard = await startDashboardServer({ host: flags.bind, port: flags.dashboardPort, assets, assetsProblem, watch, traces, events });
+      dashboard = await startDashboardServer({ host: flags.bind, port: flags.dashboardPort, assets, assetsProblem, watch, traces, events, scenarios });
       const d = dashboard.address();
       ports.dashboard = typeof d === 'object' && d ? d.port : flags.dashboardPort;
       watch.start();

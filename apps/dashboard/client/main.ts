@@ -1,14 +1,15 @@
 // The dashboard page: fetch the current state once, then follow /api/events and redraw each
 // part as its event arrives.
-import type { DashboardEvents, MeshGraph, TraceDetail, TraceSummary } from '@skiff/telemetry';
+import type { DashboardEvents, MeshGraph, ScenarioView, TraceDetail, TraceSummary } from '@skiff/telemetry';
 import { byId } from './dom.js';
 import { renderGraph } from './render-graph.js';
+import { renderScenario } from './render-scenario.js';
 import { renderConfig, renderProxies } from './render-tables.js';
 import { markSelected, renderTraceList, renderWaterfall, renderWaterfallMessage } from './render-traces.js';
 
 type Kind = keyof DashboardEvents;
-const KINDS: Kind[] = ['graph', 'config', 'proxies', 'traces'];
-const URLS: Record<Kind, string> = { graph: '/api/graph', config: '/api/config', proxies: '/api/proxies', traces: '/api/traces' };
+const KINDS: Kind[] = ['graph', 'config', 'proxies', 'traces', 'scenario'];
+const URLS: Record<Kind, string> = { graph: '/api/graph', config: '/api/config', proxies: '/api/proxies', traces: '/api/traces', scenario: '/api/scenario' };
 /** Only when the browser gives up on the stream (it retries transient drops itself). */
 const REOPEN_MS = 3000;
 /** Certificate countdowns go stale between proxy events. */
@@ -19,11 +20,12 @@ const sections = {
   config: byId('config'),
   proxies: byId('proxies'),
   traces: byId('traces'),
+  scenario: byId('scenario'),
 };
 const connection = byId('connection');
 const waterfall = byId('waterfall');
 
-const state: { proxies?: DashboardEvents['proxies']; selected?: string; selectedSpans?: number } = {};
+const state: { proxies?: DashboardEvents['proxies']; scenario?: ScenarioView | null; selected?: string; selectedSpans?: number } = {};
 /** Kinds the stream has delivered: a slower initial fetch must not overwrite them with older data. */
 const streamed = new Set<Kind>();
 
@@ -34,6 +36,9 @@ function apply<K extends Kind>(kind: K, data: DashboardEvents[K]): void {
     else if (kind === 'proxies') {
       state.proxies = data as DashboardEvents['proxies'];
       renderProxies(sections.proxies, state.proxies, Date.now());
+    } else if (kind === 'scenario') {
+      state.scenario = data as ScenarioView | null;
+      renderScenario(sections.scenario, state.scenario, Date.now());
     } else onTraces(data as TraceSummary[]);
   } catch (error) {
     // One bad message must not stop the page following the others.
@@ -135,4 +140,6 @@ for (const kind of KINDS) void loadInitial(kind);
 connect();
 setInterval(() => {
   if (state.proxies) renderProxies(sections.proxies, state.proxies, Date.now());
+  // A run that stopped reporting turns stale without any event.
+  if (state.scenario?.state === 'running') renderScenario(sections.scenario, state.scenario, Date.now());
 }, CLOCK_MS);

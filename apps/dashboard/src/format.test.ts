@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   edgeLabelLines,
   edgeWidth,
+  formatScenarioProgress,
   formatDuration,
   formatExpiresIn,
   formatPercent,
@@ -121,4 +122,14 @@ test('edgeWidth grows with the rate but stays bounded', () => {
   assert.equal(edgeWidth(0), 1.5);
   assert.ok(edgeWidth(10) > edgeWidth(1));
   assert.ok(edgeWidth(1e9) <= 6);
+});
+
+test('a scenario reads as its step and state; a running one that went quiet says so', () => {
+  const at = Date.parse('2026-11-23T10:00:00Z');
+  const view = { state: 'running' as const, step: { index: 2, of: 5, title: 't' }, updatedAt: '2026-11-23T10:00:00Z' };
+  assert.deepEqual(formatScenarioProgress(view, at + 5_000), { text: 'step 2 of 5 · running', stale: false });
+  assert.deepEqual(formatScenarioProgress({ ...view, step: { index: 3, title: 't' } }, at), { text: 'step 3 · running', stale: false });
+  assert.deepEqual(formatScenarioProgress(view, at + 90_000), { text: 'step 2 of 5 · no report for 1m 30s; the run may have stopped', stale: true });
+  assert.deepEqual(formatScenarioProgress({ ...view, state: 'passed' }, at + 90_000), { text: 'step 2 of 5 · passed', stale: false }, 'a finished run is never stale');
+  assert.equal(formatScenarioProgress({ ...view, step: { index: 0, title: 'starting' } }, at).text, 'starting · running');
 });

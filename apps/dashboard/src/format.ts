@@ -1,6 +1,6 @@
 // Text the dashboard shows for numbers, times and graph parts. Pure: the current time is an
 // argument, so the browser and the tests get the same answers.
-import type { GraphEdge, GraphNode } from '@skiff/telemetry';
+import type { GraphEdge, GraphNode, ScenarioView } from '@skiff/telemetry';
 
 /** Drops a trailing ".0" so "12.0" reads "12" but "12.5" stays. */
 function trim(text: string): string {
@@ -108,4 +108,16 @@ export function shareAttribute(share: number): string {
 export function edgeWidth(rps: number): number {
   if (!Number.isFinite(rps) || rps <= 0) return 1.5;
   return Math.min(6, 1.5 + Math.log10(1 + rps) * 1.5);
+}
+
+/** A running scenario not heard from for this long has probably stopped (Ctrl-C'd, killed). */
+export const SCENARIO_STALE_MS = 60_000;
+
+/** "step 2 of 5 · running" and, for a run that went quiet, how long ago it last reported. */
+export function formatScenarioProgress(view: Pick<ScenarioView, 'state' | 'step' | 'updatedAt'>, nowMs: number): { text: string; stale: boolean } {
+  const step = view.step.index > 0 ? `step ${view.step.index}${view.step.of ? ` of ${view.step.of}` : ''}` : 'starting';
+  const quietMs = nowMs - Date.parse(view.updatedAt);
+  const stale = view.state === 'running' && quietMs >= SCENARIO_STALE_MS;
+  const state = stale ? `no report for ${formatDuration(quietMs)}; the run may have stopped` : view.state;
+  return { text: `${step} · ${state}`, stale };
 }

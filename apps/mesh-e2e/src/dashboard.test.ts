@@ -4,7 +4,9 @@
 // live, without a reload — and the traces; a screenshot is saved under test-results/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { get, repoRoot, startTestMesh, type TestMesh } from '@skiff/testing';
@@ -106,4 +108,58 @@ describe('the dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `${
     assert.match(await page.locator('#config').innerText(), /VirtualService/);
     assert.deepEqual(errors, [], 'no script errors on the page');
   });
+
+  test('shows a running canary scenario live: its step, the weights, the checks, then the verdict', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(mesh.plan.urls.dashboard, { waitUntil: 'domcontentloaded' });
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    const panel = page.locator('#scenario');
+    assert.equal(await panel.isHidden(), true, 'no scenario has run yet, so the panel is hidden');
+
+    const file = join(mkdtempSync(join(tmpdir(), 'skiff-dashboard-canary-')), 'canary.yaml');
+    writeFileSync(file, CANARY);
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '20', '--json'];
+    const run = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    );
+    // While it runs: the step under way and v2's weight of the first step, without a reload.
+    await page.locator('#scenario[data-state="running"] [data-subset="v2"][data-weight="50"]').waitFor({ timeout: 30_000 });
+    assert.match(await panel.locator('.scenario-step').innerText(), /v2 at 50%/);
+    assert.match(await panel.locator('.panel-meta').innerText(), /step \d+ · running/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-canary-running.png'), fullPage: true });
+
+    const result = await run;
+    assert.equal(result.code, 0, `${result.stderr}\n${result.stdout}`);
+    await page.locator('#scenario[data-state="passed"]').waitFor({ timeout: 10_000 });
+    assert.match(await panel.locator('.verdict').innerText(), /promoted: v2 takes 100% of reviews/);
+    assert.equal(await panel.locator('[data-subset="v2"]').getAttribute('data-weight'), '100');
+    assert.equal(await panel.locator('[data-subset="v1"]').getAttribute('data-weight'), '0');
+    const checks = await panel.locator('.check').allInnerTexts();
+    assert.ok(checks.some((c) => /request-success-rate/.test(c)) && checks.some((c) => /request-duration/.test(c)), `the last interval's checks are listed: ${checks.join(' | ')}`);
+    assert.equal(await panel.locator('.check[data-ok="false"]').count(), 0, 'a promoted canary shows no failed check');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-canary-promoted.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no script errors on the page');
+  });
 });
+
+const CANARY = `apiVersion: skiff.dev/v1alpha1
+kind: Canary
+metadata:
+  name: reviews
+spec:
+  service: reviews
+  primary: v1
+  canary: v2
+  analysis:
+    interval: 3s
+    threshold: 3
+    stepWeights: [50]
+    metrics:
+    - name: request-success-rate
+      thresholdRange: { min: 99 }
+    - name: request-duration
+      thresholdRange: { max: 2000 }
+`;

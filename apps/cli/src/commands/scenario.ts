@@ -4,9 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
-import { parseCanary, SCRIPTED_SCENARIOS, type CanarySpec, type ScriptedScenario, type ScriptedStep } from '@skiff/scenarios';
+import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep } from '@skiff/scenarios';
 import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
 import type { WatchReport } from '../scenario/step-watch.js';
+import { ScenarioReporter } from '../scenario/scenario-reporter.js';
 import { runCanary, type CanaryStep, type CanaryTick } from '../scenario/canary-runner.js';
 import { parsePortOffset } from '../local-mesh.js';
 import { UsageError } from '../usage-error.js';
@@ -94,18 +95,26 @@ async function runScriptedCommand(scripted: ScriptedScenario, values: { config?:
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
+  const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
+  const dashboard = new ScenarioReporter(controlPlane, scripted.name, scripted.summary);
   const options = {
     configDir,
-    controlPlane: values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`,
+    controlPlane,
     trafficUrl: values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`,
     signal: interrupt.signal,
     onStep: (step: ScriptedStep, index: number) => {
+      dashboard.step({ index: index + 1, of: scripted.steps.length, title: step.title, ...(step.explain ? { explain: step.explain } : {}) });
       if (json) console.log(JSON.stringify({ step: { index: index + 1, of: scripted.steps.length, title: step.title } }));
       else console.log(`\nstep ${index + 1}/${scripted.steps.length}: ${step.title}${step.explain ? `\n  ${step.explain}` : ''}`);
     },
-    onProbe: (result: ProbeResult) =>
-      console.log(json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result)),
-    onWatch: (report: WatchReport, step: ScriptedStep) => console.log(json ? JSON.stringify({ watch: { step: step.title, title: report.title, lines: report.lines, ...(report.verdict ? { ok: report.verdict.ok, reasons: report.verdict.reasons } : {}) } }) : formatWatch(report)),
+    onProbe: (result: ProbeResult) => {
+      dashboard.check({ name: result.probe.label, ok: result.verdict.ok, detail: result.verdict.reasons.join('; ') });
+      console.log(json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result));
+    },
+    onWatch: (report: WatchReport, step: ScriptedStep) => {
+      dashboard.check({ name: report.title, ...(report.verdict ? { ok: report.verdict.ok } : {}), detail: [...report.lines, ...(report.verdict?.reasons ?? [])].join('; ') });
+      console.log(json ? JSON.stringify({ watch: { step: step.title, title: report.title, lines: report.lines, ...(report.verdict ? { ok: report.verdict.ok, reasons: report.verdict.reasons } : {}) } }) : formatWatch(report));
+    },
   };
   if (!json) console.log(`${scripted.name}: ${scripted.summary}${scripted.istioTask ? ` (Istio: ${scripted.istioTask})` : ''}\nconfig in ${configDir}, traffic to ${options.trafficUrl}`);
   try {
@@ -113,10 +122,13 @@ async function runScriptedCommand(scripted: ScriptedScenario, values: { config?:
     const failed = results.filter((r) => !r.verdict.ok).length + watches.filter((w) => w.verdict?.ok === false).length;
     const checks = results.length + watches.filter((w) => w.verdict).length;
     const verdict = interrupted ? 'interrupted' : ok ? `passed: ${checks} checks as expected` : `failed: ${failed} of ${checks} checks did not see what the config asks for`;
+    await dashboard.finish(interrupted ? 'interrupted' : ok ? 'passed' : 'failed', verdict);
     console.log(json ? JSON.stringify({ result: { ok, verdict } }) : `\n${ok ? '✔' : '✖'} ${verdict} (config files and app behaviour put back as they were)`);
     return interrupted ? 130 : ok ? 0 : 1;
   } catch (error) {
-    console.error(`skiff scenario run ${scripted.name}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`skiff scenario run ${scripted.name}: ${message}`);
+    await dashboard.finish('failed', message);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
@@ -177,6 +189,10 @@ export async function scenario(argv: string[]): Promise<number> {
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
+  const dashboard = new ScenarioReporter(controlPlane, 'canary', `${spec.service} ${spec.primary} -> ${spec.canary} (Canary ${spec.namespace}/${spec.name})`);
+  const weights = (canaryWeight: number) => ({ [spec.primary]: 100 - canaryWeight, [spec.canary]: canaryWeight });
+  const firstWeight = startCanary(spec.analysis).canaryWeight;
+  dashboard.step({ index: 1, title: `${spec.canary} at ${firstWeight}%: measuring for ${spec.analysis.intervalMs / 1000} s` }, weights(firstWeight));
   try {
     const result = await runCanary({
       signal: interrupt.signal,
@@ -186,6 +202,10 @@ export async function scenario(argv: string[]): Promise<number> {
       trafficUrl,
       ratePerSecond: rate,
       onStep: (step) => {
+        // The dashboard shows the interval under way, with the checks of the one just judged.
+        const checks = step.checks.map((c) => ({ name: `step ${step.iteration} (${step.weight}%, ${step.action}): ${c.name}`, ok: c.ok, detail: c.reason }));
+        const next = step.action === 'advance' || step.action === 'hold';
+        dashboard.step({ index: step.iteration + (next ? 1 : 0), title: next ? `${spec.canary} at ${step.state.canaryWeight}%: measuring for ${spec.analysis.intervalMs / 1000} s` : `${spec.canary} at ${step.weight}%: ${step.action}` }, weights(step.state.canaryWeight), checks);
         if (live) process.stdout.write('\r\x1b[K');
         if (values.json) console.log(JSON.stringify({ step }));
         else log(formatStep(step, spec));
@@ -200,12 +220,16 @@ export async function scenario(argv: string[]): Promise<number> {
         : result.phase === 'Interrupted'
           ? `interrupted: ${spec.primary} takes 100% of ${spec.service} again`
           : `rolled back: ${spec.primary} takes 100% of ${spec.service} again`;
+    const finalWeight = result.phase === 'Succeeded' ? 100 : 0;
+    await dashboard.finish(result.phase === 'Succeeded' ? 'passed' : result.phase === 'Interrupted' ? 'interrupted' : 'failed', verdict, weights(finalWeight));
     if (values.json) console.log(JSON.stringify({ result: { phase: result.phase, verdict, file: result.file, steps: result.steps.length } }));
     else log(`${result.phase === 'Succeeded' ? '✔' : '✖'} ${verdict} (weights in ${result.file})`);
     // 130: interrupted by SIGINT, as shells report it.
     return result.phase === 'Succeeded' ? 0 : result.phase === 'Interrupted' ? 130 : 1;
   } catch (error) {
-    console.error(`skiff scenario run ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`skiff scenario run ${name}: ${message}`);
+    await dashboard.finish('failed', message);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);

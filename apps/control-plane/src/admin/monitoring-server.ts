@@ -9,6 +9,7 @@ import { computeSnapshot } from '../discovery/snapshot-source.js';
 import type { TraceStore } from '@skiff/telemetry';
 import { receiveOtlpTraces } from '../dashboard/otlp-receiver.js';
 import type { TraceForwarder } from '../dashboard/trace-forwarder.js';
+import { handleScenarioRequest, type ScenarioBoard } from '../dashboard/scenario-board.js';
 
 export interface MonitoringOptions {
   host: string;
@@ -24,6 +25,8 @@ export interface MonitoringOptions {
   traces?: TraceStore;
   /** Also sends every export received at /v1/traces on to a collector. */
   forwardTraces?: TraceForwarder;
+  /** Where `skiff scenario run` reports its progress for the dashboard (/debug/scenario). */
+  scenarios?: ScenarioBoard;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -36,6 +39,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.end(text);
     };
     if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res, options.forwardTraces);
+    if (url.pathname === '/debug/scenario' && options.scenarios) return handleScenarioRequest(options.scenarios, req, res);
     if (url.pathname === '/metrics' && options.metrics) {
       options.metrics().then(
         ({ contentType, text }) => {
@@ -89,7 +93,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       case '/version':
         return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
       case '/':
-        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /root-cert.pem /version, and POST /v1/traces (OTLP/HTTP JSON)\n');
+        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /debug/scenario /root-cert.pem /version, and POST /v1/traces (OTLP/HTTP JSON)\n');
       default:
         return send(404, `unknown path ${url.pathname}; see /\n`);
     }

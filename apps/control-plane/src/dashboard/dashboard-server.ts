@@ -5,6 +5,7 @@ import type { DashboardEvents, TraceStore } from '@skiff/telemetry';
 import type { DashboardAssets } from './dashboard-assets.js';
 import type { EventStream } from './event-stream.js';
 import type { MeshWatch } from './mesh-watch.js';
+import type { ScenarioBoard } from './scenario-board.js';
 
 export interface DashboardServerOptions {
   host: string;
@@ -15,6 +16,7 @@ export interface DashboardServerOptions {
   watch: MeshWatch;
   traces: TraceStore;
   events: EventStream<DashboardEvents>;
+  scenarios?: ScenarioBoard;
 }
 
 export function startDashboardServer(options: DashboardServerOptions): Promise<Server> {
@@ -32,6 +34,7 @@ export function startDashboardServer(options: DashboardServerOptions): Promise<S
     if (path === '/api/graph') return json(200, watch.graph());
     if (path === '/api/config') return json(200, watch.configView());
     if (path === '/api/proxies') return json(200, watch.proxies());
+    if (path === '/api/scenario') return json(200, options.scenarios?.current ?? null);
     if (path === '/api/traces') {
       const limit = Number(url.searchParams.get('limit')) || 50;
       // ?all=1 includes traces still receiving spans; by default only settled ones are listed.
@@ -41,7 +44,7 @@ export function startDashboardServer(options: DashboardServerOptions): Promise<S
       const trace = traces.get(decodeURIComponent(path.slice('/api/traces/'.length)));
       return trace ? json(200, trace) : json(404, { error: `no trace ${path.slice(12)} in the control plane's store (it keeps the newest 500)` });
     }
-    if (path.startsWith('/api/')) return json(404, { error: `unknown API ${path}; see /api/graph /api/config /api/proxies /api/traces[?all=1&limit=N] /api/events` });
+    if (path.startsWith('/api/')) return json(404, { error: `unknown API ${path}; see /api/graph /api/config /api/proxies /api/scenario /api/traces[?all=1&limit=N] /api/events` });
     const file = options.assets?.files.get(path === '/' ? '/index.html' : path);
     if (!file) {
       if (!options.assets) {

@@ -116,6 +116,35 @@ export interface TraceDetail {
   spans: TraceSpan[];
 }
 
+/** A check of the scenario's current step, as the runner judged it. */
+export interface ScenarioCheck {
+  name: string;
+  /** Absent for what is shown but not judged (e.g. the callers a sidecar saw). */
+  ok?: boolean;
+  detail: string;
+}
+
+/**
+ * The scenario `skiff scenario run` is running (or ran last), as it reports it to the control
+ * plane (POST /debug/scenario) for the dashboard.
+ */
+export interface ScenarioView {
+  /** e.g. "canary", "fault". */
+  name: string;
+  summary: string;
+  state: 'running' | 'passed' | 'failed' | 'interrupted';
+  /** 1-based; `of` is unknown for a canary, whose step count depends on its analysis. */
+  step: { index: number; of?: number; title: string; explain?: string };
+  /** Route weights in force, by subset (a canary's primary and canary). */
+  weights?: Record<string, number>;
+  /** The current step's checks, as they complete. */
+  checks: ScenarioCheck[];
+  /** Once it ended: what it concluded. */
+  verdict?: string;
+  /** When the control plane last heard from the runner (ISO 8601). */
+  updatedAt: string;
+}
+
 /**
  * Server-sent events on GET /api/events. Each event's `data` is the JSON of the named type;
  * every kind is sent once on connect, then whenever it changes.
@@ -125,4 +154,6 @@ export interface DashboardEvents {
   config: ConfigView;
   proxies: ProxyView[];
   traces: TraceSummary[];
+  /** null until a scenario has run since the control plane started. */
+  scenario: ScenarioView | null;
 }
