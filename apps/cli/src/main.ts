@@ -15,7 +15,7 @@ Commands:
   analyze     check Istio config across files, like istioctl analyze (exit 1 on errors)
   simulate    which route, cluster and endpoints a request would take, and why
   proxy-config  show a running proxy's routes, clusters, endpoints or listeners
-  scenario    run a scenario (canary analysis) against the running mesh, with a verdict
+  scenario    run a scenario (canary, ab, fault, circuit-breaker, mirror, mtls, authz) with a verdict
 
 Run "skiff <command> --help" for a command's options.`;
 

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileHasErrors, formatIssues, parseConfigFile } from '@skiff/api';
+import { repoRoot } from '@skiff/testing';
+import { parseLab, unmetExpectations } from './lab-markdown.js';
+
+test('a lab reads as files to save, commands to run (compose ones marked) and what they print', () => {
+  const lab = ['# Lab', '```yaml file=config/a.yaml', 'kind: X', '```', 'text', '```sh', 'curl a', '```', '- item', '  ```text expect', '  200', '  ```', '```sh compose', 'docker x', '```', '```text expect-regex', '^2\\d\\d$', '```', '```yaml', 'not: a file', '```'].join('\n');
+  assert.deepEqual(parseLab(lab), [
+    { kind: 'file', path: 'config/a.yaml', text: 'kind: X\n', line: 2 },
+    { kind: 'sh', script: 'curl a\n', compose: false, line: 6 },
+    { kind: 'expect', lines: ['200'], regex: false, line: 10 },
+    { kind: 'sh', script: 'docker x\n', compose: true, line: 13 },
+    { kind: 'expect', lines: ['^2\\d\\d$'], regex: true, line: 16 },
+  ]);
+  assert.throws(() => parseLab('```sh\ncurl'), /line 1: a fenced block is never closed/);
+});
+
+test('expectations: substrings, or one regular expression per line against any line of the output', () => {
+  const expect = { kind: 'expect' as const, lines: ['20 "v1"', 'b'], regex: false, line: 1 };
+  assert.deepEqual(unmetExpectations(expect, '     20 "v1"\nb\n'), []);
+  assert.deepEqual(unmetExpectations(expect, '     19 "v1"\n'), ['"20 \\"v1\\"" not in the output', '"b" not in the output']);
+  const regex = { kind: 'expect' as const, lines: ['^\\s*([3-6]\\d) v2$'], regex: true, line: 1 };
+  assert.deepEqual(unmetExpectations(regex, '  51 v1\n  49 v2\n'), []);
+  assert.equal(unmetExpectations(regex, '  71 v1\n  29 v2\n').length, 1);
+});
+
+test('every lab has a check, and every file it saves is valid Istio config', () => {
+  const dir = join(repoRoot, 'docs/workshop');
+  const labs = readdirSync(dir).filter((f) => /^\d\d-.+\.md$/.test(f));
+  assert.equal(labs.length, 10);
+  for (const lab of labs) {
+    const blocks = parseLab(readFileSync(join(dir, lab), 'utf8'));
+    assert.ok(blocks.some((b) => b.kind === 'expect'), `${lab} has no expected output to check`);
+    for (const b of blocks) {
+      if (b.kind !== 'file') continue;
+      assert.match(b.path, /^config\/[\w.-]+\.yaml$/, `${lab}:${b.line}: files are saved in config/`);
+      const parsed = parseConfigFile(b.path, b.text);
+      assert.equal(fileHasErrors(parsed.issues), false, `${lab}:${b.line}: ${formatIssues(parsed.issues)}`);
+    }
+  }
+});
