@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfigFile, type VirtualService } from '@skiff/api';
-import { repoRoot, startTestMesh, type TestMesh } from '@skiff/testing';
+import { prometheusMissing, repoRoot, startPrometheus, startTestMesh, type TestMesh } from '@skiff/testing';
 
 // threshold and the p99 bound are parameters: a healthy canary's first interval on a busy CI
 // machine can be slow (cold connections and JIT), which Flagger's rules answer with a hold.
-const canary = (threshold: number, maxP99Ms: number) => `apiVersion: skiff.dev/v1alpha1
+const canary = (threshold: number, maxP99Ms: number, interval = '2s') => `apiVersion: skiff.dev/v1alpha1
 kind: Canary
 metadata:
   name: reviews
@@ -21,7 +21,7 @@ spec:
   primary: v1
   canary: v2
   analysis:
-    interval: 2s
+    interval: ${interval}
     threshold: ${threshold}
     stepWeights: [25, 50]
     metrics:
@@ -38,14 +38,14 @@ interface Run {
   stderr: string;
 }
 
-function scenarioArgs(mesh: TestMesh, spec: string): string[] {
+function scenarioArgs(mesh: TestMesh, spec: string, extra: string[] = []): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'skiff-canary-')), 'canary.yaml');
   writeFileSync(file, spec);
-  return ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '25', '--json'];
+  return ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '25', '--json', ...extra];
 }
 
-function runScenario(mesh: TestMesh, spec: string): Promise<Run> {
-  const args = scenarioArgs(mesh, spec);
+function runScenario(mesh: TestMesh, spec: string, extra: string[] = []): Promise<Run> {
+  const args = scenarioArgs(mesh, spec, extra);
   return new Promise((resolve) => {
     execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => {
       const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step?: Run['steps'][number]; result?: Run['result'] });
@@ -139,5 +139,19 @@ describe('skiff scenario run canary: a failing v2 is rolled back', { timeout: 18
     assert.deepEqual(reviewsWeights(mesh), { v1: 100, v2: 0 });
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(await versionsSeen(mesh, 20), { v1: 20 });
+  });
+
+  test('--prometheus: the same analysis on Flagger\'s PromQL over a real Prometheus rolls the failing v2 back too', { skip: prometheusMissing() ?? false }, async (t) => {
+    const prometheus = await startPrometheus(mesh);
+    t.after(() => prometheus.stop());
+    // 1 s scrapes: a 5 s interval holds 5 samples per series, enough for rate() and increase().
+    const run = await runScenario(mesh, canary(2, 2000, '5s'), ['--prometheus', prometheus.url]);
+    t.diagnostic(run.steps.map((s) => `${s.weight}% ${s.action} (Prometheus: v2 ${s.canary.requests} req, ${s.canary.successRate?.toFixed(1)}% ok)`).join('; '));
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.result?.phase, 'Failed');
+    assert.deepEqual(run.steps.map((s) => [s.weight, s.action]), [[25, 'hold'], [25, 'rollback']]);
+    // Prometheus saw v2's own answers, and half of them failing.
+    assert.ok(run.steps.some((s) => s.canary.requests > 0 && s.canary.successRate !== undefined && s.canary.successRate < 99), 'a measured interval from Prometheus shows the failures');
+    assert.deepEqual(reviewsWeights(mesh), { v1: 100, v2: 0 });
   });
 });

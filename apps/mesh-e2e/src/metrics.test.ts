@@ -3,17 +3,13 @@
 // Prometheus (Debian's binary) scraping the mesh and answering the classic traffic-share query.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { fixedPorts, freePort } from '@skiff/launcher';
-import { binomialInterval, get, getJson, repoRoot, runConcurrently, startTestMesh, waitFor, zFor, type TestMesh } from '@skiff/testing';
+import { fixedPorts } from '@skiff/launcher';
+import { binomialInterval, get, getJson, prometheusMissing, repoRoot, runConcurrently, startPrometheus, startTestMesh, waitFor, zFor, type TestMesh } from '@skiff/testing';
 import { parsePrometheusText, sumSamples, type Sample } from '@skiff/telemetry';
 import { meshConfig, type Product } from './fixtures.js';
-
-const PROMETHEUS = '/usr/bin/prometheus';
 
 async function scrape(url: string): Promise<Sample[]> {
   const res = await get(url);
@@ -143,31 +139,14 @@ describe('Istio metrics on the local mesh', () => {
   });
 
   test('real Prometheus scrapes the mesh and the PromQL v2 share of an 80/20 split is 0.2', async (t) => {
-    if (!existsSync(PROMETHEUS)) {
-      t.skip(`${PROMETHEUS} is not installed (apt-get install prometheus); skipping the real-Prometheus check`);
+    const missing = prometheusMissing();
+    if (missing) {
+      t.skip(`${missing}; skipping the real-Prometheus check`);
       return;
     }
-    const dir = mkdtempSync(join(tmpdir(), 'skiff-prometheus-'));
-    const port = await freePort();
-    const api = `http://127.0.0.1:${port}/api/v1`;
-    const targets = Object.entries(mesh.plan.urls.metrics).map(([workload, url]) => `      - targets: ['${new URL(url).host}']\n        labels: { workload: ${workload} }`);
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: skiff-proxies\n    metrics_path: /stats/prometheus\n    static_configs:\n${targets.join('\n')}\n`,
-    );
-    const prometheus: ChildProcess = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    prometheus.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const exited = new Promise<void>((resolve) => prometheus.once('exit', () => resolve()));
-    t.after(async () => {
-      if (prometheus.exitCode === null && prometheus.signalCode === null && prometheus.pid !== undefined) {
-        process.kill(prometheus.pid, 'SIGTERM');
-        const timer = setTimeout(() => prometheus.pid !== undefined && prometheus.exitCode === null && process.kill(prometheus.pid, 'SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const prometheus = await startPrometheus(mesh);
+    t.after(() => prometheus.stop());
+    const api = `${prometheus.url}/api/v1`;
 
     const query = async (promql: string, time?: number): Promise<number | undefined> => {
       const url = `${api}/query?query=${encodeURIComponent(promql)}${time === undefined ? '' : `&time=${time / 1000}`}`;
@@ -184,9 +163,6 @@ describe('Istio metrics on the local mesh', () => {
       return { v2: sumSamples(v2, 'istio_requests_total', match), all: sumSamples(v1, 'istio_requests_total', match) + sumSamples(v2, 'istio_requests_total', match) };
     };
 
-    await waitFor(`Prometheus ready on :${port}`, async () => (await get(`http://127.0.0.1:${port}/-/ready`)).status === 200, 20_000, 200).catch((error: unknown) => {
-      throw new Error(`${String(error)}; prometheus stderr: ${stderr}`);
-    });
     // Both versions must already have a series, so no increment hides in a series' first sample.
     await waitFor('requests to reach both reviews versions', async () => {
       const c = await counts();

@@ -1,6 +1,7 @@
 export * from './canary-analysis.js';
 export * from './canary-spec.js';
 export * from './canary-routing.js';
+export * from './canary-promql.js';
 export * from './scripted.js';
 export * from './outcomes.js';
 export * from './istio-task-yaml.js';

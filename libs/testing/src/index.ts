@@ -6,3 +6,4 @@ export * from './apply-config.js';
 export * from './sidecar-client.js';
 export * from './app-admin.js';
 export * from './jwt-issuer.js';
+export * from './prometheus.js';

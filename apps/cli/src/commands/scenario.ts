@@ -57,6 +57,9 @@ passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stop
   --gateway <url>          the URL to send traffic to (default: the local gateway's /api/product/1)
   --control-plane <url>    the control plane's monitoring URL (default: http://127.0.0.1:15014)
   --rate <n>               requests per second through the gateway (default: 20)
+  --prometheus <url>       canary only: read v2's figures from this Prometheus (e.g.
+                           http://127.0.0.1:9090) instead of its sidecars; use an interval of at
+                           least 4 scrape intervals
   --port-offset <n>        the mesh was started with \`skiff up --port-offset n\`
   --json                   one JSON line per step (or probe), then the result
   -h, --help               this text`;
@@ -144,6 +147,7 @@ export async function scenario(argv: string[]): Promise<number> {
       gateway: { type: 'string' },
       'control-plane': { type: 'string' },
       rate: { type: 'string' },
+      prometheus: { type: 'string' },
       'port-offset': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -171,6 +175,7 @@ export async function scenario(argv: string[]): Promise<number> {
     offset = parsePortOffset(values['port-offset']);
     if (SCRIPTED[name]) {
       if (values.file !== undefined) throw new UsageError(`--file is for the canary scenario; "${name}" brings its own config`);
+      if (values.prometheus !== undefined) throw new UsageError(`--prometheus is for the canary scenario; "${name}" reads the sidecars`);
       return await runScriptedCommand(SCRIPTED[name], values, offset);
     }
     if (values.file !== undefined && !existsSync(values.file)) throw new UsageError(`--file ${values.file}: no such file`);
@@ -185,7 +190,7 @@ export async function scenario(argv: string[]): Promise<number> {
   const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
   const log = (line: string) => (values.json ? undefined : console.log(line));
   const live = !values.json && process.stdout.isTTY === true;
-  log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}`);
+  log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}; ${spec.canary}'s figures from ${values.prometheus ? `Prometheus at ${values.prometheus}` : 'its sidecars'}`);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
@@ -201,6 +206,7 @@ export async function scenario(argv: string[]): Promise<number> {
       controlPlane,
       trafficUrl,
       ratePerSecond: rate,
+      ...(values.prometheus !== undefined ? { prometheus: values.prometheus } : {}),
       onStep: (step) => {
         // The dashboard shows the interval under way, with the checks of the one just judged.
         const checks = step.checks.map((c) => ({ name: `step ${step.iteration} (${step.weight}%, ${step.action}): ${c.name}`, ok: c.ok, detail: c.reason }));

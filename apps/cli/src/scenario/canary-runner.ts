@@ -7,6 +7,7 @@ import { parseConfigFile, type DestinationRule, type WorkloadInfo } from '@skiff
 import { canaryVirtualService, nextCanaryState, setCanaryWeight, startCanary, type CanarySpec, type CanaryState, type CheckResult, type IntervalMeasurement } from '@skiff/scenarios';
 import { parsePrometheusText, type Sample } from '@skiff/telemetry';
 import { measureCanary } from './canary-metrics.js';
+import { measureFromPrometheus } from './prometheus-metrics.js';
 import { controlPlaneJson, writeFileAtomically } from './mesh-io.js';
 import { SteadyTraffic, type TrafficWindow } from './traffic.js';
 
@@ -26,6 +27,8 @@ export interface CanaryRunOptions {
   onTick?: (tick: CanaryTick) => void;
   /** Aborting it (Ctrl-C) ends the run at once and puts all traffic back on the primary. */
   signal?: AbortSignal;
+  /** Read the canary's figures from this Prometheus (its base URL) instead of its sidecars. */
+  prometheus?: string;
 }
 
 export interface CanaryTick {
@@ -108,7 +111,11 @@ export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult
   const { spec } = options;
   const labels = subsetLabels(options.configDir, spec, spec.canary);
   subsetLabels(options.configDir, spec, spec.primary);
-  const proxies = await canaryProxies(options.controlPlane, spec, labels);
+  // From Prometheus, each interval is one query at its end; from the sidecars, a scrape at each end.
+  const proxies = options.prometheus === undefined ? await canaryProxies(options.controlPlane, spec, labels) : [];
+  if (options.prometheus !== undefined) await measureFromPrometheus(options.prometheus, spec, labels, spec.analysis.intervalMs); // fail early: unreachable, or a bad query
+  const measure = async (before: Map<string, Sample[]>) =>
+    options.prometheus === undefined ? measureCanary(before, await scrape(proxies)) : measureFromPrometheus(options.prometheus, spec, labels, spec.analysis.intervalMs);
   const settleMs = options.settleMs ?? 1000;
   let state = startCanary(spec.analysis);
   const file = writeWeight(options.configDir, spec, state.canaryWeight);
@@ -128,8 +135,7 @@ export async function runCanary(options: CanaryRunOptions): Promise<CanaryResult
         : undefined;
       await sleep(spec.analysis.intervalMs, signal).finally(() => clearInterval(ticker));
       if (signal?.aborted) break;
-      const after = await scrape(proxies);
-      const canary = measureCanary(before, after);
+      const canary = await measure(before);
       const decision = nextCanaryState(spec.analysis, state, canary);
       state = decision.state;
       const step: CanaryStep = { iteration: state.iterations, weight, traffic: traffic.takeWindow(), canary, checks: decision.checks, action: decision.action, state };
