@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCanary } from '@skiff/scenarios';
 import { repoRoot, runCli, show } from '../test-support.js';
-import { DEFAULT_CANARY, formatStep, formatTick } from './scenario.js';
+import { DEFAULT_CANARY, formatProbe, formatProbeProgress, formatStep, formatTick } from './scenario.js';
 
 test('skiff scenario: list, --help, and usage errors that say what to do', async () => {
   const list = await runCli(['scenario', 'list']);
@@ -56,4 +56,12 @@ test('the live line and the step line say where the canary is and what was seen'
     spec,
   );
   assert.equal(line, 'step 1: v2 at  10%  seen v1 85% v2 10% failed 10×HTTP 502  v2: 30 req  ✖ request-success-rate 66.7% < 99%; ✔ request-duration 12 ms <= 500 ms  -> hold (failed checks 1/2)');
+});
+
+test('a scripted probe prints its verdict with the success rate and p99 of its answers; a terminal sees its progress', () => {
+  const probe = { label: 'jason', count: 4, expect: { v2: 100 } };
+  const line = formatProbe({ step: 's', probe, counts: { v2: 3, 'HTTP 502, reviews 500': 1 }, latenciesMs: [10, 20, 30, 2500], succeeded: 3, verdict: { ok: false, reasons: ['✖ HTTP 502, reviews 500 1/4, expected 0%', '✖ v2 3/4, expected 100%'] } });
+  assert.equal(line, '  ✖ jason: ✖ HTTP 502, reviews 500 1/4, expected 0%; ✖ v2 3/4, expected 100%  [4 answers, 75% 2xx, p99 2500 ms]');
+  assert.equal(formatProbeProgress(probe, 1), '  … jason [#####...............] 1/4');
+  assert.equal(formatProbeProgress(probe, 4), '  … jason [####################] 4/4');
 });

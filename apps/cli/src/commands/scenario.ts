@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
-import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep } from '@skiff/scenarios';
+import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
+import { percentile } from '../scenario/percentile.js';
 import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
 import type { WatchReport } from '../scenario/step-watch.js';
 import { ScenarioReporter } from '../scenario/scenario-reporter.js';
@@ -81,8 +82,18 @@ export function formatTick(tick: CanaryTick, spec: CanarySpec): string {
   return `step ${tick.iteration}: ${spec.canary} at ${tick.weight}% [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(tick.elapsedMs / 1000).toFixed(0)}/${tick.intervalMs / 1000} s  seen ${seen || '-'}`;
 }
 
+/** A probe's line of the step's table: its verdict, then success rate and p99 of its answers. */
 export function formatProbe(result: ProbeResult): string {
-  return `  ${result.verdict.ok ? '✔' : '✖'} ${result.probe.label}: ${result.verdict.reasons.join('; ')}`;
+  const n = result.latenciesMs.length;
+  const figures = n === 0 ? '' : `  [${n} answers, ${Math.round((100 * result.succeeded) / n)}% 2xx, p99 ${Math.round(percentile(result.latenciesMs, 0.99))} ms]`;
+  return `  ${result.verdict.ok ? '✔' : '✖'} ${result.probe.label}: ${result.verdict.reasons.join('; ')}${figures}`;
+}
+
+/** The line a terminal shows while a probe runs. */
+export function formatProbeProgress(probe: TrafficProbe, done: number): string {
+  const width = 20;
+  const filled = Math.min(width, Math.round((width * done) / probe.count));
+  return `  … ${probe.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${probe.count}`;
 }
 
 export function formatWatch(report: WatchReport): string {
@@ -95,6 +106,7 @@ async function runScriptedCommand(scripted: ScriptedScenario, values: { config?:
   const ports = fixedPorts(offset);
   const configDir = resolve(values.config ?? 'config');
   const json = values.json === true;
+  const live = !json && process.stdout.isTTY === true;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
@@ -110,9 +122,11 @@ async function runScriptedCommand(scripted: ScriptedScenario, values: { config?:
       if (json) console.log(JSON.stringify({ step: { index: index + 1, of: scripted.steps.length, title: step.title } }));
       else console.log(`\nstep ${index + 1}/${scripted.steps.length}: ${step.title}${step.explain ? `\n  ${step.explain}` : ''}`);
     },
+    ...(live ? { onProgress: (probe: TrafficProbe, done: number) => process.stdout.write(`\r\x1b[K${formatProbeProgress(probe, done)}`) } : {}),
     onProbe: (result: ProbeResult) => {
+      if (live) process.stdout.write('\r\x1b[K');
       dashboard.check({ name: result.probe.label, ok: result.verdict.ok, detail: result.verdict.reasons.join('; ') });
-      console.log(json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons } }) : formatProbe(result));
+      console.log(json ? JSON.stringify({ probe: { step: result.step, label: result.probe.label, counts: result.counts, ok: result.verdict.ok, reasons: result.verdict.reasons, answers: result.latenciesMs.length, succeeded: result.succeeded, ...(result.latenciesMs.length > 0 ? { p99Ms: Math.round(percentile(result.latenciesMs, 0.99)) } : {}) } }) : formatProbe(result));
     },
     onWatch: (report: WatchReport, step: ScriptedStep) => {
       dashboard.check({ name: report.title, ...(report.verdict ? { ok: report.verdict.ok } : {}), detail: [...report.lines, ...(report.verdict?.reasons ?? [])].join('; ') });

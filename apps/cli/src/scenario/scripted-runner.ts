@@ -18,6 +18,8 @@ export interface ScriptedRunOptions {
   onStep: (step: ScriptedStep, index: number) => void;
   onProbe: (result: ProbeResult) => void;
   onWatch?: (report: WatchReport, step: ScriptedStep) => void;
+  /** Told after each answer of a probe, for a progress display. */
+  onProgress?: (probe: TrafficProbe, done: number) => void;
   signal?: AbortSignal;
 }
 
@@ -26,6 +28,8 @@ export interface ProbeResult {
   probe: TrafficProbe;
   counts: Record<string, number>;
   latenciesMs: number[];
+  /** Answers that were an HTTP success (2xx), whatever the probe expected. */
+  succeeded: number;
   verdict: ProbeVerdict;
 }
 
@@ -59,38 +63,44 @@ async function waitForPush(controlPlane: string, before: SyncRow[]): Promise<voi
 }
 
 /** One request of the probe: what came back (see @skiff/scenarios' outcomes) and how long it took. */
-async function sendOnce(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads): Promise<{ outcome: string; ms: number }> {
+async function sendOnce(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads): Promise<{ outcome: string; ok: boolean; ms: number }> {
   const started = performance.now();
   const target = probe.target ?? { kind: 'page' };
   let outcome: string;
+  let ok = false;
   if (target.kind === 'page') {
     outcome = await productOutcome(trafficUrl, probe.headers);
+    ok = !/^(HTTP |no HTTP answer|timeout|not JSON)/.test(outcome);
   } else {
     try {
       const answer = target.kind === 'from' ? await workloads.callFrom(target.workload, target.url, probe.headers) : await workloads.callPlaintext(target.workload, target.path, probe.headers);
       const version = answer.headers['x-skiff-version'];
       outcome = callOutcome(answer.status, typeof version === 'string' ? version : undefined);
+      ok = answer.status >= 200 && answer.status < 300;
     } catch (error) {
       outcome = failedCallOutcome(error);
     }
   }
-  return { outcome, ms: performance.now() - started };
+  return { outcome, ok, ms: performance.now() - started };
 }
 
-async function runProbe(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads): Promise<{ counts: Record<string, number>; latenciesMs: number[] }> {
+async function runProbe(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads, onProgress?: (done: number) => void): Promise<{ counts: Record<string, number>; latenciesMs: number[]; succeeded: number }> {
   const counts: Record<string, number> = {};
   const latenciesMs: number[] = [];
+  let succeeded = 0;
   let next = 0;
   const worker = async () => {
     while (next < probe.count) {
       next++;
-      const { outcome, ms } = await sendOnce(probe, trafficUrl, workloads);
+      const { outcome, ok, ms } = await sendOnce(probe, trafficUrl, workloads);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
       latenciesMs.push(ms);
+      if (ok) succeeded++;
+      onProgress?.(latenciesMs.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(probe.concurrency ?? 1, probe.count) }, worker));
-  return { counts, latenciesMs };
+  return { counts, latenciesMs, succeeded };
 }
 
 export async function runScripted(scenario: ScriptedScenario, options: ScriptedRunOptions): Promise<ScriptedResult> {
@@ -121,8 +131,8 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
       }
       const watcher = await StepWatcher.start(step.watch ?? [], workloads);
       for (const probe of step.probes) {
-        const { counts, latenciesMs } = await runProbe(probe, options.trafficUrl, workloads);
-        const result = { step: step.title, probe, counts, latenciesMs, verdict: judgeProbe(probe, counts, latenciesMs) };
+        const { counts, latenciesMs, succeeded } = await runProbe(probe, options.trafficUrl, workloads, (done) => options.onProgress?.(probe, done));
+        const result = { step: step.title, probe, counts, latenciesMs, succeeded, verdict: judgeProbe(probe, counts, latenciesMs) };
         results.push(result);
         options.onProbe(result);
       }
