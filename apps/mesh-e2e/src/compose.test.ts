@@ -1,6 +1,7 @@
 // The workshop path on a real Docker engine: `docker compose up` brings the mesh up from the
 // repository's compose.yaml (images built from host-built bundles on a local base image, as
-// this machine cannot pull), traffic through the gateway splits 90/10, a change to the mounted
+// this machine cannot pull) and its config, every workshop lab's compose form is walked as a
+// learner would, traffic through the gateway splits 90/10, a change to the mounted
 // config moves it to 100% v2, a plaintext client is refused by a sidecar under STRICT mTLS, and
 // `down` leaves no container, network or volume behind. Then the same with transparent
 // interception (compose.transparent.yaml): unmodified apps, iptables rules from an init step.
@@ -10,13 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@skiff/launcher';
 import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } from '@skiff/testing';
-import { meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
+import { destinationRuleYaml, meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
+import { labTests, readDir, type Behaviour, type LabTarget } from './lab-walker.js';
 
 const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings'];
 
@@ -70,6 +72,7 @@ class ComposeMesh {
   configDir = '';
   gateway = '';
   dashboard = '';
+  controlPlane = '';
 
   constructor(private readonly files: string[]) {}
 
@@ -101,6 +104,7 @@ class ComposeMesh {
       this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
       this.gateway = `http://127.0.0.1:${gatewayPort}`;
       this.dashboard = `http://127.0.0.1:${dashboardPort}`;
+      this.controlPlane = `http://127.0.0.1:${monitoringPort}`;
       const up = this.compose('up', '-d');
       if (up.status === 0) break;
       if (attempt >= 3 || !/address already in use/.test(up.stderr + up.stdout)) must('docker-compose up', up);
@@ -118,6 +122,40 @@ class ComposeMesh {
       500,
     );
     console.log(`compose mesh (${this.files.join(' + ')}) up in ${((Date.now() - started) / 1000).toFixed(1)} s (bundles, images, containers)`);
+  }
+
+  /** A command in a service's container, as `docker compose exec` runs it (no TTY). */
+  exec(service: string, ...command: string[]): string {
+    return must(`docker-compose exec ${service}`, this.compose('exec', '-T', service, ...command));
+  }
+
+  /** The workshop labs' target: their compose forms, against this project's ports and config. */
+  labTarget(original: string): LabTarget {
+    const ports = new Map([
+      [8080, new URL(this.gateway).port],
+      [15014, new URL(this.controlPlane).port],
+      [20001, new URL(this.dashboard).port],
+    ]);
+    const composeCommand = `docker-compose -p ${this.project} ${this.files.map((f) => `-f '${join(repoRoot, f)}'`).join(' ')}`;
+    const behaviour = (service: string, body?: string) =>
+      JSON.parse(this.exec(service, 'node', '-e', `fetch('http://127.0.0.1:9080/admin/behaviour'${body ? `,{method:'POST',headers:{'content-type':'application/json'},body:'${body}'}` : ''}).then(r=>r.text()).then(console.log)`)) as Behaviour;
+    return {
+      mode: 'compose',
+      mesh: this,
+      originalConfig: original,
+      translate: (script) =>
+        script
+          .replace(/docker compose exec /g, `${composeCommand} exec -T `)
+          .replace(/localhost:(\d+)/g, (_, port: string) => `127.0.0.1:${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost:${port}, which compose does not publish; give that command a compose form`)}`)
+          .replace(/git checkout config\/([\w.-]+)/g, (_, file: string) => `cp '${join(original, file)}' '${join(this.configDir, file)}'`)
+          .replace(/npm run skiff -- simulate /g, `node --import tsx ${join(repoRoot, 'bin/skiff.mjs')} simulate --control-plane ${this.controlPlane} `)
+          .replace(/npm run (skiff|scenario) -- (\S+)/g, (_, script: string, command: string) => assert.fail(`"npm run ${script} -- ${command}" in a compose walk: mark its block local, or give it a compose form`))
+          .replace(/(^|[\s'"=])config\//gm, `$1${this.configDir}/`),
+      behaviour: async (workload) => behaviour(workload),
+      resetBehaviour: async (workload) => {
+        behaviour(workload, '{"failPercent":0,"extraLatencyMs":0}');
+      },
+    };
   }
 
   address(service: string): string {
@@ -145,8 +183,21 @@ class ComposeMesh {
 
 describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_000 }, () => {
   const mesh = new ComposeMesh(['compose.yaml']);
-  before(() => mesh.start(meshConfig(90, 10)));
-  after(() => mesh.stop());
+  // The repository's own config, as `docker compose up` mounts it: 90/10 in config/reviews.yaml.
+  const sample = readDir(join(repoRoot, 'config'));
+  let original = '';
+  before(async () => {
+    await mesh.start(sample);
+    original = mkdtempSync(join(tmpdir(), 'skiff-compose-lab-config-'));
+    cpSync(mesh.configDir, original, { recursive: true });
+  });
+  after(() => {
+    mesh.stop();
+    if (original) rmSync(original, { recursive: true, force: true });
+  });
+
+  // The workshop labs in compose mode, before the tests below change the config for good.
+  describe('the workshop labs, walked in compose mode', () => labTests(test, () => mesh.labTarget(original)));
 
   test('the gateway splits reviews 90/10, as the mounted config says', async () => {
     const n = 600;
@@ -164,7 +215,7 @@ describe('docker compose up on a real Docker engine', { skip, timeout: 20 * 60_0
   });
 
   test('changing the mounted config moves all traffic to v2', async () => {
-    mesh.writeConfig('reviews-vs.yaml', reviewsVirtualService(0, 100));
+    mesh.writeConfig('reviews.yaml', `${reviewsVirtualService(0, 100)}---\n${destinationRuleYaml}`);
     await waitFor('20 answers in a row from v2', async () => ((await countVersions(`${mesh.gateway}/api/product/1`, 20))['v2'] === 20 ? true : undefined), 30_000, 200);
     const counts = await countVersions(`${mesh.gateway}/api/product/1`, 200);
     assert.deepEqual(counts, { v2: 200 });

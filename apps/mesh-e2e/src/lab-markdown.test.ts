@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileHasErrors, formatIssues, parseConfigFile } from '@skiff/api';
 import { repoRoot } from '@skiff/testing';
-import { parseLab, unmetExpectations } from './lab-markdown.js';
+import { labActions, parseLab, unmetExpectations } from './lab-markdown.js';
 
 test('a lab reads as files to save, commands to run (compose ones marked) and what they print', () => {
   const lab = ['# Lab', '```yaml file=config/a.yaml', 'kind: X', '```', 'text', '```sh', 'curl a', '```', '- item', '  ```text expect', '  200', '  ```', '```sh compose', 'docker x', '```', '```text expect-regex', '^2\\d\\d$', '```', '```yaml', 'not: a file', '```'].join('\n');
   assert.deepEqual(parseLab(lab), [
     { kind: 'file', path: 'config/a.yaml', text: 'kind: X\n', line: 2 },
-    { kind: 'sh', script: 'curl a\n', compose: false, line: 6 },
+    { kind: 'sh', script: 'curl a\n', compose: false, localOnly: false, line: 6 },
     { kind: 'expect', lines: ['200'], regex: false, line: 10 },
-    { kind: 'sh', script: 'docker x\n', compose: true, line: 13 },
+    { kind: 'sh', script: 'docker x\n', compose: true, localOnly: false, line: 13 },
     { kind: 'expect', lines: ['^2\\d\\d$'], regex: true, line: 16 },
   ]);
   assert.throws(() => parseLab('```sh\ncurl'), /line 1: a fenced block is never closed/);
@@ -41,4 +41,12 @@ test('every lab has a check, and every file it saves is valid Istio config', () 
       assert.equal(fileHasErrors(parsed.issues), false, `${lab}:${b.line}: ${formatIssues(parsed.issues)}`);
     }
   }
+});
+
+test('each mode follows its own commands: compose forms replace the block before them, local-only blocks drop out of compose', () => {
+  const lab = ['```sh', 'curl local', '```', '```text expect', 'A', '```', '```sh compose', 'docker x', '```', '```sh local', 'npm run canary', '```', '```text expect', 'B', '```', '```yaml file=config/a.yaml', 'k: v', '```', '```sh', 'curl gw', '```', '```text expect', 'C', '```'].join('\n');
+  const blocks = parseLab(lab);
+  const show = (mode: 'local' | 'compose') => labActions(blocks, mode).map((a) => (a.kind === 'run' ? `run ${a.script.trim()}` : a.kind === 'expect' ? `expect ${a.block.lines.join()}` : `file ${a.path}`));
+  assert.deepEqual(show('local'), ['run curl local', 'expect A', 'run npm run canary', 'expect B', 'file config/a.yaml', 'run curl gw', 'expect C']);
+  assert.deepEqual(show('compose'), ['run docker x', 'expect A', 'file config/a.yaml', 'run curl gw', 'expect C']);
 });

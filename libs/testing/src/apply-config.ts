@@ -44,7 +44,10 @@ export interface ApplyConfigOptions {
  * when the resources changed. A file with validation errors is refused before it is written:
  * tests apply config they expect to work.
  */
-export async function applyConfig(mesh: TestMesh, files: Record<string, string | null>, options: ApplyConfigOptions = {}): Promise<AppliedConfig> {
+/** What applyConfig needs of a mesh: a local one (startTestMesh) or a compose one. */
+export type ConfigurableMesh = Pick<TestMesh, 'configDir' | 'controlPlane' | 'writeConfig'>;
+
+export async function applyConfig(mesh: ConfigurableMesh, files: Record<string, string | null>, options: ApplyConfigOptions = {}): Promise<AppliedConfig> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 15_000;
   const expected = new Map<string, unknown[] | null>();
@@ -110,7 +113,7 @@ export async function applyConfig(mesh: TestMesh, files: Record<string, string |
 }
 
 /** The version the control plane computes for a proxy from the config it holds now. */
-async function computedVersion(mesh: TestMesh, proxy: string): Promise<string> {
+async function computedVersion(mesh: ConfigurableMesh, proxy: string): Promise<string> {
   const res = await getJson<{ version: string }>(`${mesh.controlPlane}/debug/snapshot?proxy=${encodeURIComponent(proxy)}`);
   if (res.status !== 200) throw new Error(`/debug/snapshot?proxy=${proxy} answered ${res.status}`);
   return res.body.version;
