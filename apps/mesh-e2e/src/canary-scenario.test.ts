@@ -9,27 +9,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfigFile, type VirtualService } from '@skiff/api';
 import { prometheusMissing, repoRoot, startPrometheus, startTestMesh, type TestMesh } from '@skiff/testing';
+import { canarySpec } from './fixtures.js';
 
 // threshold and the p99 bound are parameters: a healthy canary's first interval on a busy CI
 // machine can be slow (cold connections and JIT), which Flagger's rules answer with a hold.
-const canary = (threshold: number, maxP99Ms: number, interval = '2s') => `apiVersion: skiff.dev/v1alpha1
-kind: Canary
-metadata:
-  name: reviews
-spec:
-  service: reviews
-  primary: v1
-  canary: v2
-  analysis:
-    interval: ${interval}
-    threshold: ${threshold}
-    stepWeights: [25, 50]
-    metrics:
-    - name: request-success-rate
-      thresholdRange: { min: 99 }
-    - name: request-duration
-      thresholdRange: { max: ${maxP99Ms} }
-`;
+const canary = (threshold: number, maxP99Ms: number, interval = '2s') => canarySpec({ threshold, maxP99Ms, interval, stepWeights: [25, 50] });
 
 interface Run {
   code: number;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { get, repoRoot, startTestMesh, type TestMesh } from '@skiff/testing';
-import { meshConfig, reviewsVirtualService } from './fixtures.js';
+import { canarySpec, meshConfig, reviewsVirtualService } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-results');
@@ -119,7 +119,7 @@ describe('the dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `${
     assert.equal(await panel.isHidden(), true, 'no scenario has run yet, so the panel is hidden');
 
     const file = join(mkdtempSync(join(tmpdir(), 'skiff-dashboard-canary-')), 'canary.yaml');
-    writeFileSync(file, CANARY);
+    writeFileSync(file, canarySpec({ threshold: 3, maxP99Ms: 2000, interval: '3s', stepWeights: [50] }));
     const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '20', '--json'];
     const run = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
@@ -145,21 +145,3 @@ describe('the dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `${
   });
 });
 
-const CANARY = `apiVersion: skiff.dev/v1alpha1
-kind: Canary
-metadata:
-  name: reviews
-spec:
-  service: reviews
-  primary: v1
-  canary: v2
-  analysis:
-    interval: 3s
-    threshold: 3
-    stepWeights: [50]
-    metrics:
-    - name: request-success-rate
-      thresholdRange: { min: 99 }
-    - name: request-duration
-      thresholdRange: { max: 2000 }
-`;

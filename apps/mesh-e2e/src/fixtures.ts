@@ -64,3 +64,25 @@ export interface Product {
   requestId?: string;
   reviews?: { version?: string; reviews?: Array<{ rating?: { stars?: number } }> };
 }
+
+/** A Canary for reviews v1 -> v2 (docs/canary.md) with the analysis a test needs. */
+export function canarySpec(analysis: { threshold: number; maxP99Ms: number; interval: string; stepWeights: number[] }): string {
+  return `apiVersion: skiff.dev/v1alpha1
+kind: Canary
+metadata:
+  name: reviews
+spec:
+  service: reviews
+  primary: v1
+  canary: v2
+  analysis:
+    interval: ${analysis.interval}
+    threshold: ${analysis.threshold}
+    stepWeights: [${analysis.stepWeights.join(', ')}]
+    metrics:
+    - name: request-success-rate
+      thresholdRange: { min: 99 }
+    - name: request-duration
+      thresholdRange: { max: ${analysis.maxP99Ms} }
+`;
+}

@@ -2,7 +2,7 @@
 // one real local mesh with mTLS, through the real CLI with --json: each must pass, the figures
 // behind its verdict must be what Istio's task says, and the mesh must be left as it was found.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -101,5 +101,32 @@ describe('skiff scenario run <fault|circuit-breaker|mirror|mtls|authz>', { timeo
     assert.deepEqual(probe(probes, 'ALLOW', 'frontend calls ratings').counts, { 'HTTP 403': 10 });
     assert.deepEqual(probe(probes, 'ALLOW', 'users (reviews v2 calls ratings)').counts, { v2: 10 });
     assert.deepEqual(probe(probes, 'add DENY', 'users (reviews v2 calls ratings)').counts, { 'v2, ratings 403': 10 });
+  });
+
+  test('Ctrl-C (SIGINT) during a step stops the run, puts config and behaviour back; exit 130', async () => {
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'fault', '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--json'];
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Stop it inside step 4, after reviews v2 was told to fail: the behaviour must come back too.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`step 4 never started: ${out} ${stderr}`)), 120_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('"index":4')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const result = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line).find((l) => l.result)?.result;
+    assert.deepEqual(result, { ok: false, verdict: 'interrupted' });
+    assert.deepEqual(snapshotConfig(), configBefore, 'the config directory is as it was');
+    assert.deepEqual(await appAdmin(mesh, 'reviews-v2').behaviour(), { failPercent: 0, extraLatencyMs: 0 }, 'v2 behaves again');
   });
 });

@@ -48,15 +48,7 @@ export async function strangerCa(): Promise<CertificateAuthority> {
   return loadCa(await createRootCa({ trustDomain: 'cluster.local', now: new Date() }));
 }
 
-export const peerAuthentication = (mode: string, namespace = 'istio-system') => `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata:
-  name: default
-  namespace: ${namespace}
-spec:
-  mtls:
-    mode: ${mode}
-`;
+export { peerAuthentication } from '@skiff/scenarios';
 
 export const ratingsPolicy = `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy

@@ -61,8 +61,8 @@ export async function applyConfig(mesh: ConfigurableMesh, files: Record<string, 
     expected.set(name, parsed.resources.map(withoutSource));
   }
 
-  const configz = () => getJson<ConfigzView>(`${mesh.controlPlane}/debug/configz`).then((r) => r.body);
-  const syncz = () => getJson<SynczEntry[]>(`${mesh.controlPlane}/debug/syncz`).then((r) => r.body);
+  const configz = () => getJson<ConfigzView>(`${mesh.controlPlane}/debug/configz`, {}, { newConnection: true }).then((r) => r.body);
+  const syncz = () => getJson<SynczEntry[]>(`${mesh.controlPlane}/debug/syncz`, {}, { newConnection: true }).then((r) => r.body);
   const before = await configz();
   const versionsBefore = new Map((await syncz()).map((s) => [s.proxy, s.acked]));
   const resourcesChanged = [...expected].some(([name, resources]) => !fileMatches(before, name, resources));
@@ -114,7 +114,7 @@ export async function applyConfig(mesh: ConfigurableMesh, files: Record<string, 
 
 /** The version the control plane computes for a proxy from the config it holds now. */
 async function computedVersion(mesh: ConfigurableMesh, proxy: string): Promise<string> {
-  const res = await getJson<{ version: string }>(`${mesh.controlPlane}/debug/snapshot?proxy=${encodeURIComponent(proxy)}`);
+  const res = await getJson<{ version: string }>(`${mesh.controlPlane}/debug/snapshot?proxy=${encodeURIComponent(proxy)}`, {}, { newConnection: true });
   if (res.status !== 200) throw new Error(`/debug/snapshot?proxy=${proxy} answered ${res.status}`);
   return res.body.version;
 }

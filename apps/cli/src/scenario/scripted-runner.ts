@@ -84,13 +84,13 @@ async function sendOnce(probe: TrafficProbe, trafficUrl: string, workloads: Mesh
   return { outcome, ok, ms: performance.now() - started };
 }
 
-async function runProbe(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads, onProgress?: (done: number) => void): Promise<{ counts: Record<string, number>; latenciesMs: number[]; succeeded: number }> {
+async function runProbe(probe: TrafficProbe, trafficUrl: string, workloads: MeshWorkloads, onProgress?: (done: number) => void, signal?: AbortSignal): Promise<{ counts: Record<string, number>; latenciesMs: number[]; succeeded: number }> {
   const counts: Record<string, number> = {};
   const latenciesMs: number[] = [];
   let succeeded = 0;
   let next = 0;
   const worker = async () => {
-    while (next < probe.count) {
+    while (next < probe.count && !signal?.aborted) {
       next++;
       const { outcome, ok, ms } = await sendOnce(probe, trafficUrl, workloads);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
@@ -131,10 +131,15 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
       }
       const watcher = await StepWatcher.start(step.watch ?? [], workloads);
       for (const probe of step.probes) {
-        const { counts, latenciesMs, succeeded } = await runProbe(probe, options.trafficUrl, workloads, (done) => options.onProgress?.(probe, done));
+        const { counts, latenciesMs, succeeded } = await runProbe(probe, options.trafficUrl, workloads, (done) => options.onProgress?.(probe, done), options.signal);
+        if (options.signal?.aborted) break; // a probe cut short proves nothing either way
         const result = { step: step.title, probe, counts, latenciesMs, succeeded, verdict: judgeProbe(probe, counts, latenciesMs) };
         results.push(result);
         options.onProbe(result);
+      }
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
       }
       for (const report of await watcher.finish()) {
         watches.push(report);
