@@ -5,6 +5,7 @@ import { simulate } from './commands/simulate.js';
 import { up } from './commands/up.js';
 import { analyze } from './commands/analyze.js';
 import { scenario } from './commands/scenario.js';
+import { inject } from './commands/inject.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,6 +17,7 @@ Commands:
   simulate    which route, cluster and endpoints a request would take, and why
   proxy-config  show a running proxy's routes, clusters, endpoints or listeners
   scenario    run a scenario (canary, ab, fault, circuit-breaker, mirror, mtls, authz) with a verdict
+  inject      add the sidecar to Kubernetes manifests, like istioctl kube-inject
 
 Run "skiff <command> --help" for a command's options.`;
 
@@ -25,6 +27,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   simulate: (argv) => simulate(argv),
   'proxy-config': (argv) => proxyConfig(argv),
   scenario: (argv) => scenario(argv),
+  inject: (argv) => inject(argv),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -1,0 +1,140 @@
+// Sidecar injection, as `istioctl kube-inject` does it: every pod template in a set of
+// Kubernetes manifests gets Skiff's sidecar container (and, for transparent interception, the
+// init container that installs the iptables rules). Pure: YAML text in, YAML text out, so the
+// CLI and a mutating webhook can share it. Comments and the order of documents are kept.
+import { isMap, isSeq, parseAllDocuments, YAMLMap, type Document } from 'yaml';
+
+export interface InjectOptions {
+  /** The control plane's discovery address, as pods dial it. */
+  controlPlane: string;
+  /** The sidecar image, e.g. skiff/proxy:0.1.0. */
+  proxyImage: string;
+  /** The init image (iptables) for transparent interception. */
+  initImage: string;
+  /** true: an init container redirects the pod's TCP (istio-init); false: apps use the sidecar as HTTP proxy. */
+  transparent: boolean;
+  /** The port the app listens on behind the sidecar (default 9080). */
+  appPort?: number;
+}
+
+export interface InjectResult {
+  yaml: string;
+  /** What was injected or left alone, per workload, e.g. "Deployment/reviews-v1: injected". */
+  report: string[];
+}
+
+/** Kinds whose pods come from a template at spec.template (Pod itself has its spec at spec). */
+const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
+export const STATUS_ANNOTATION = 'skiff.dev/status';
+export const INJECT_ANNOTATION = 'sidecar.istio.io/inject';
+/** istio-proxy's uid: the init container's rules let this user's traffic through, or it would loop. */
+export const PROXY_UID = 1337;
+export const TOKEN_PATH = '/var/run/secrets/tokens/skiff-token';
+
+/** The pod template's path in a resource of this kind, or undefined when it has no pods. */
+export function podPath(kind: string): string[] | undefined {
+  if (kind === 'Pod') return [];
+  if (kind === 'CronJob') return ['spec', 'jobTemplate', 'spec', 'template'];
+  return TEMPLATE_KINDS.has(kind) ? ['spec', 'template'] : undefined;
+}
+
+function sidecar(options: InjectOptions, service: string, version: string | undefined): Record<string, unknown> {
+  const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
+  return {
+    name: 'skiff-proxy',
+    image: options.proxyImage,
+    args: ['--bind', '0.0.0.0'],
+    env: [
+      { name: 'POD_NAME', ...fieldRef('metadata.name') },
+      { name: 'POD_NAMESPACE', ...fieldRef('metadata.namespace') },
+      { name: 'SKIFF_ADDRESS', ...fieldRef('status.podIP') },
+      { name: 'SKIFF_SERVICE_ACCOUNT', ...fieldRef('spec.serviceAccountName') },
+      { name: 'SKIFF_ID', value: '$(POD_NAME).$(POD_NAMESPACE)' },
+      { name: 'SKIFF_NAMESPACE', value: '$(POD_NAMESPACE)' },
+      { name: 'SKIFF_SERVICE', value: service },
+      ...(version ? [{ name: 'SKIFF_LABELS', value: `version=${version}` }] : []),
+      { name: 'SKIFF_APP_PORT', value: String(options.appPort ?? 9080) },
+      { name: 'SKIFF_CONTROL_PLANE', value: options.controlPlane },
+      { name: 'SKIFF_TOKEN_FILE', value: TOKEN_PATH },
+    ],
+    ports: [
+      { name: 'http-proxy-out', containerPort: 15001 },
+      { name: 'http-proxy-in', containerPort: 15006 },
+      { name: 'http-admin', containerPort: 15000 },
+      { name: 'http-envoy-prom', containerPort: 15090 },
+    ],
+    readinessProbe: { httpGet: { path: '/ready', port: 15000 }, periodSeconds: 2, failureThreshold: 30 },
+    resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [{ name: 'skiff-token', mountPath: '/var/run/secrets/tokens', readOnly: true }],
+  };
+}
+
+function initContainer(options: InjectOptions): Record<string, unknown> {
+  return {
+    name: 'skiff-init',
+    image: options.initImage,
+    env: [{ name: 'SKIFF_PROXY_UID', value: String(PROXY_UID) }],
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+    // Only what iptables needs, as istio-init: root in the pod's network namespace, NET_ADMIN and NET_RAW.
+    securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] } },
+  };
+}
+
+/** The projected service-account token the sidecar shows the CA (checked with a TokenReview). */
+const TOKEN_VOLUME = { name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: 'skiff', expirationSeconds: 3600 } }] } };
+
+function appendTo(map: YAMLMap, key: string, doc: Document, items: unknown[]): void {
+  const existing = map.get(key, true);
+  if (isSeq(existing)) for (const item of items) existing.add(doc.createNode(item));
+  else map.set(key, doc.createNode(items));
+}
+
+function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOptions): string {
+  const metadata = pod.get('metadata', true);
+  const labels = isMap(metadata) ? metadata.get('labels', true) : undefined;
+  const annotations = isMap(metadata) ? metadata.get('annotations', true) : undefined;
+  const label = (key: string) => (isMap(labels) ? labels.get(key) : undefined);
+  if (isMap(annotations) && String(annotations.get(INJECT_ANNOTATION)) === 'false') return `${name}: skipped (${INJECT_ANNOTATION}: "false")`;
+  if (isMap(annotations) && annotations.has(STATUS_ANNOTATION)) return `${name}: already injected`;
+  const spec = pod.get('spec', true);
+  if (!isMap(spec) || !isSeq(spec.get('containers', true))) throw new Error(`${name}: the pod has no spec.containers`);
+  if (spec.get('hostNetwork') === true) return `${name}: skipped (hostNetwork: the sidecar would take the node's ports)`;
+  const app = label('app');
+  if (typeof app !== 'string') throw new Error(`${name}: the pod template has no "app" label; the sidecar needs it to know which service it serves (add metadata.labels.app)`);
+  const version = label('version');
+  if (!options.transparent) {
+    // Explicit-proxy mode: the apps send their calls through the sidecar.
+    const containers = spec.get('containers', true);
+    for (const container of isSeq(containers) ? containers.items : []) {
+      if (isMap(container)) appendTo(container, 'env', doc, [{ name: 'SKIFF_OUTBOUND_PROXY', value: 'http://127.0.0.1:15001' }]);
+    }
+  }
+  appendTo(spec, 'containers', doc, [sidecar(options, app, typeof version === 'string' ? version : undefined)]);
+  if (options.transparent) appendTo(spec, 'initContainers', doc, [initContainer(options)]);
+  appendTo(spec, 'volumes', doc, [TOKEN_VOLUME]);
+  const status = JSON.stringify({ version: 1, mode: options.transparent ? 'transparent' : 'explicit', containers: ['skiff-proxy'], initContainers: options.transparent ? ['skiff-init'] : [] });
+  if (isMap(metadata)) {
+    if (isMap(annotations)) annotations.set(STATUS_ANNOTATION, status);
+    else metadata.set('annotations', doc.createNode({ [STATUS_ANNOTATION]: status }));
+  } else pod.set('metadata', doc.createNode({ annotations: { [STATUS_ANNOTATION]: status } }));
+  return `${name}: injected (${options.transparent ? 'sidecar + init container' : 'sidecar, explicit proxy'})`;
+}
+
+export function injectManifests(source: string, text: string, options: InjectOptions): InjectResult {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) throw new Error(`${source}: not YAML documents`);
+  const report: string[] = [];
+  for (const [index, doc] of docs.entries()) {
+    if (doc.errors.length > 0) throw new Error(`${source}: document ${index + 1}: ${doc.errors[0]?.message ?? 'YAML error'}`);
+    if (!isMap(doc.contents)) continue;
+    const kind = String(doc.get('kind') ?? '');
+    const name = `${kind}/${String(doc.getIn(['metadata', 'name']) ?? `#${index + 1}`)}`;
+    const path = podPath(kind);
+    if (path === undefined) continue;
+    const pod = path.length === 0 ? doc.contents : doc.getIn(path, true);
+    if (!isMap(pod)) throw new Error(`${source}: ${name} has no pod template at ${path.join('.')}`);
+    report.push(injectPod(doc, pod, name, options));
+  }
+  return { yaml: docs.map((d) => d.toString()).join(''), report };
+}
