@@ -243,7 +243,10 @@ describe('docker compose with transparent interception (iptables init step)', { 
     // Docker's DNS answers "reviews" with v1 or v2 at random; only the frontend sidecar's
     // routing (all to v2) can make every answer v2.
     const counts = await countVersions(`${mesh.gateway}/api/product/1`, 100);
-    assert.deepEqual(counts, { v2: 100 });
+    assert.equal(counts['v1'] ?? 0, 0, `no answer may come from v1: ${JSON.stringify(counts)}`);
+    // As in the split test above: under CI's load a page or two may time out (frontend's 3 s for
+    // reviews, printed with its body); a routing mistake shows as v1 answers, which fail above.
+    assert.ok((counts['v2'] ?? 0) >= 98, `answered by v2: ${counts['v2'] ?? 0} of 100: ${JSON.stringify(counts)}`);
   });
 
   test("a plaintext client dialing the app's own port reaches the sidecar instead, and STRICT refuses it", async () => {

@@ -56,6 +56,9 @@ describe('distributed tracing across the mesh', () => {
     );
   }
 
+  /** How late a child span's end may be stamped after its parent's, across processes. */
+  const END_SLACK_MS = 50;
+
   function assertPath(trace: TraceDetail, rootParent: string | undefined): void {
     const path = chain(trace.spans, rootParent);
     assert.deepEqual(
@@ -67,7 +70,10 @@ describe('distributed tracing across the mesh', () => {
     for (let i = 1; i < path.length; i++) {
       const [parent, child] = [path[i - 1] as TraceSpan, path[i] as TraceSpan];
       assert.ok(child.startTime >= parent.startTime - 1, `${child.service} ${child.kind} starts after its parent`);
-      assert.ok(child.startTime + child.durationMs <= parent.startTime + parent.durationMs + 5, `${child.service} ${child.kind} ends within its parent`);
+      // Each process stamps a span's end when its event loop gets there; on a loaded 2-core CI
+      // machine that lags by tens of ms, so across processes a child may seem to end a little late.
+      const lateMs = child.startTime + child.durationMs - (parent.startTime + parent.durationMs);
+      assert.ok(lateMs <= END_SLACK_MS, `${child.service} ${child.kind} ends within its parent (it ended ${lateMs.toFixed(1)} ms after it)`);
     }
     for (const s of path) assert.equal(s.attributes['http.status_code'], 200);
     assert.equal(path[2]?.attributes['istio.mtls'], true, 'the frontend -> reviews hop is mutual TLS');
