@@ -2,7 +2,7 @@
 // Kubernetes manifests gets Skiff's sidecar container (and, for transparent interception, the
 // init container that installs the iptables rules). Pure: YAML text in, YAML text out, so the
 // CLI and a mutating webhook can share it. Comments and the order of documents are kept.
-import { isMap, isSeq, parseAllDocuments, YAMLMap, type Document } from 'yaml';
+import { Document, isMap, isSeq, parseAllDocuments, YAMLMap } from 'yaml';
 
 export interface InjectOptions {
   /** The control plane's discovery address, as pods dial it. */
@@ -15,6 +15,17 @@ export interface InjectOptions {
   transparent: boolean;
   /** The port the app listens on behind the sidecar (default 9080). */
   appPort?: number;
+}
+
+/** What injectPod did to one pod: `report` reads e.g. "Deployment/reviews-v1: injected (...)". */
+export interface PodInjection {
+  injected: boolean;
+  report: string;
+}
+
+/** A pod that cannot take the sidecar as written; the message names the pod and what to change. */
+export class NotInjectable extends Error {
+  override readonly name = 'NotInjectable';
 }
 
 export interface InjectResult {
@@ -90,18 +101,19 @@ function appendTo(map: YAMLMap, key: string, doc: Document, items: unknown[]): v
   else map.set(key, doc.createNode(items));
 }
 
-function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOptions): string {
+function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOptions): PodInjection {
+  const skipped = (report: string): PodInjection => ({ injected: false, report });
   const metadata = pod.get('metadata', true);
   const labels = isMap(metadata) ? metadata.get('labels', true) : undefined;
   const annotations = isMap(metadata) ? metadata.get('annotations', true) : undefined;
   const label = (key: string) => (isMap(labels) ? labels.get(key) : undefined);
-  if (isMap(annotations) && String(annotations.get(INJECT_ANNOTATION)) === 'false') return `${name}: skipped (${INJECT_ANNOTATION}: "false")`;
-  if (isMap(annotations) && annotations.has(STATUS_ANNOTATION)) return `${name}: already injected`;
+  if (isMap(annotations) && String(annotations.get(INJECT_ANNOTATION)) === 'false') return skipped(`${name}: skipped (${INJECT_ANNOTATION}: "false")`);
+  if (isMap(annotations) && annotations.has(STATUS_ANNOTATION)) return skipped(`${name}: already injected`);
   const spec = pod.get('spec', true);
-  if (!isMap(spec) || !isSeq(spec.get('containers', true))) throw new Error(`${name}: the pod has no spec.containers`);
-  if (spec.get('hostNetwork') === true) return `${name}: skipped (hostNetwork: the sidecar would take the node's ports)`;
+  if (!isMap(spec) || !isSeq(spec.get('containers', true))) throw new NotInjectable(`${name}: the pod has no spec.containers`);
+  if (spec.get('hostNetwork') === true) return skipped(`${name}: skipped (hostNetwork: the sidecar would take the node's ports)`);
   const app = label('app');
-  if (typeof app !== 'string') throw new Error(`${name}: the pod template has no "app" label; the sidecar needs it to know which service it serves (add metadata.labels.app)`);
+  if (typeof app !== 'string') throw new NotInjectable(`${name}: the pod template has no "app" label; the sidecar needs it to know which service it serves (add metadata.labels.app)`);
   const version = label('version');
   if (!options.transparent) {
     // Explicit-proxy mode: the apps send their calls through the sidecar.
@@ -118,7 +130,19 @@ function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOpt
     if (isMap(annotations)) annotations.set(STATUS_ANNOTATION, status);
     else metadata.set('annotations', doc.createNode({ [STATUS_ANNOTATION]: status }));
   } else pod.set('metadata', doc.createNode({ annotations: { [STATUS_ANNOTATION]: status } }));
-  return `${name}: injected (${options.transparent ? 'sidecar + init container' : 'sidecar, explicit proxy'})`;
+  return { injected: true, report: `${name}: injected (${options.transparent ? 'sidecar + init container' : 'sidecar, explicit proxy'})` };
+}
+
+/**
+ * The same injection for a pod given as a plain object (as a mutating webhook receives it):
+ * returns an injected copy; the input is left untouched. Throws NotInjectable as injectManifests does.
+ */
+export function injectPodObject(pod: Record<string, unknown>, name: string, options: InjectOptions): PodInjection & { pod: Record<string, unknown> } {
+  // Going through a yaml Document keeps one implementation for the CLI and the webhook.
+  const doc = new Document(pod, { aliasDuplicateObjects: false });
+  if (!isMap(doc.contents)) throw new NotInjectable(`${name}: the pod is not an object`);
+  const result = injectPod(doc, doc.contents, name, options);
+  return { ...result, pod: doc.toJS() as Record<string, unknown> };
 }
 
 export function injectManifests(source: string, text: string, options: InjectOptions): InjectResult {
@@ -134,7 +158,7 @@ export function injectManifests(source: string, text: string, options: InjectOpt
     if (path === undefined) continue;
     const pod = path.length === 0 ? doc.contents : doc.getIn(path, true);
     if (!isMap(pod)) throw new Error(`${source}: ${name} has no pod template at ${path.join('.')}`);
-    report.push(injectPod(doc, pod, name, options));
+    report.push(injectPod(doc, pod, name, options).report);
   }
   return { yaml: docs.map((d) => d.toString()).join(''), report };
 }

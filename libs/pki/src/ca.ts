@@ -6,6 +6,7 @@ import { SigningRefused } from './errors.js';
 import { reviewCsr } from './csr-review.js';
 import { spiffeIdProblem } from './spiffe.js';
 import { certificateList, withNewline } from './pem.js';
+import { createServerLeaf, type ServerSignRequest, type SignedServerCertificate } from './server-cert.js';
 
 /** Allowance for clocks that run behind the CA's: certificates start a minute in the past. */
 export const CLOCK_SKEW_MS = 60_000;
@@ -49,6 +50,8 @@ export interface CertificateAuthority {
   readonly notBefore: Date;
   readonly notAfter: Date;
   sign(request: SignRequest): Promise<SignedCertificate>;
+  /** A server certificate for DNS names (the injection webhook's), not a workload identity. */
+  signServer(request: ServerSignRequest): Promise<SignedServerCertificate>;
 }
 
 /** A new self-signed ECDSA P-256 root CA. */
@@ -127,7 +130,7 @@ export function loadCa(params: { certPem: string; keyPem: string; parentsPem?: r
 
   // Importing the key and deriving the authority key id are async; do them once, on first use.
   // The extensions every leaf shares are built once too: ASN.1 encoding dominates signing time.
-  let prepared: Promise<{ signingKey: CryptoKey; sharedExtensions: x509.Extension[] }> | undefined;
+  let prepared: Promise<{ signingKey: CryptoKey; authorityKeyId: x509.Extension; sharedExtensions: x509.Extension[] }> | undefined;
   const prepare = () =>
     (prepared ??= (async () => {
       const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
@@ -142,11 +145,11 @@ export function loadCa(params: { certPem: string; keyPem: string; parentsPem?: r
         new x509.BasicConstraintsExtension(false, undefined, true),
         authorityKeyId,
       ];
-      return { signingKey, sharedExtensions };
+      return { signingKey, authorityKeyId, sharedExtensions };
     })());
 
-  async function sign(request: SignRequest): Promise<SignedCertificate> {
-    const { csrPem, allowedSpiffeIds, ttlMs, now } = request;
+  /** Refuses a bad ttl or a CA outside its validity; returns the leaf's notAfter, capped at the CA's. */
+  function validity(ttlMs: number, now: Date): Date {
     if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
       throw new SigningRefused(`ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
     }
@@ -156,6 +159,12 @@ export function loadCa(params: { certPem: string; keyPem: string; parentsPem?: r
     if (now.getTime() < caCert.notBefore.getTime()) {
       throw new SigningRefused(`the CA certificate is not valid until ${caCert.notBefore.toISOString()}; check the clock`);
     }
+    return new Date(Math.min(now.getTime() + ttlMs, caCert.notAfter.getTime()));
+  }
+
+  async function sign(request: SignRequest): Promise<SignedCertificate> {
+    const { csrPem, allowedSpiffeIds, ttlMs, now } = request;
+    const notAfter = validity(ttlMs, now);
     const csr = await reviewCsr(csrPem);
     if (!allowedSpiffeIds.includes(csr.spiffeId)) {
       const entitled = allowedSpiffeIds.length > 0 ? allowedSpiffeIds.join(' or ') : 'no identity';
@@ -163,7 +172,6 @@ export function loadCa(params: { certPem: string; keyPem: string; parentsPem?: r
     }
 
     const { signingKey, sharedExtensions } = await prepare();
-    const notAfter = new Date(Math.min(now.getTime() + ttlMs, caCert.notAfter.getTime()));
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerialHex(),
       // Subject left empty like Istio's; the SAN is then critical (RFC 5280 section 4.2.1.6).
@@ -183,5 +191,14 @@ export function loadCa(params: { certPem: string; keyPem: string; parentsPem?: r
     return { certPem, chainPem: [certPem, caPem, ...parents], notAfter: leaf.notAfter, spiffeId: csr.spiffeId };
   }
 
-  return { certPem: caPem, rootCertPem, notBefore: caCert.notBefore, notAfter: caCert.notAfter, sign };
+  async function signServer(request: ServerSignRequest): Promise<SignedServerCertificate> {
+    const notAfter = validity(request.ttlMs, request.now);
+    const { signingKey, authorityKeyId } = await prepare();
+    const notBefore = new Date(request.now.getTime() - CLOCK_SKEW_MS);
+    const leaf = await createServerLeaf({ request, issuer: caCert, signingKey, authorityKeyId, notBefore, notAfter });
+    const certPem = withNewline(leaf.toString('pem'));
+    return { certPem, chainPem: [certPem, caPem, ...parents], notAfter: leaf.notAfter, dnsNames: [...request.dnsNames] };
+  }
+
+  return { certPem: caPem, rootCertPem, notBefore: caCert.notBefore, notAfter: caCert.notAfter, sign, signServer };
 }

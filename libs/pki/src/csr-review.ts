@@ -24,7 +24,8 @@ function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
   }
 }
 
-function checkKeyStrength(publicKey: x509.PublicKey): void {
+/** Refuses keys weaker than P-256 / RSA-2048; `holder` names where the key came from in the reason. */
+export function checkKeyStrength(publicKey: x509.PublicKey, holder = 'the CSR'): void {
   // The parsed algorithm names the curve cheaply; only RSA needs a full key parse for its size.
   const algorithm = publicKey.algorithm as { name?: string; namedCurve?: string };
   if (algorithm.name === 'ECDSA' && ACCEPTED_CURVES.has(algorithm.namedCurve ?? '')) return;
@@ -32,7 +33,7 @@ function checkKeyStrength(publicKey: x509.PublicKey): void {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_BITS) return;
   const what = key.asymmetricKeyType === 'ec' ? `an EC key on ${details.namedCurve}` : `a ${details.modulusLength ?? '?'}-bit ${key.asymmetricKeyType} key`;
-  throw new SigningRefused(`the CSR carries ${what}; use ECDSA P-256 (generateKeyPair), P-384, or RSA of at least ${MIN_RSA_BITS} bits`);
+  throw new SigningRefused(`${holder} carries ${what}; use ECDSA P-256 (generateKeyPair), P-384, or RSA of at least ${MIN_RSA_BITS} bits`);
 }
 
 function requestedUris(csr: x509.Pkcs10CertificateRequest): string[] {
