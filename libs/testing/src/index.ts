@@ -7,3 +7,4 @@ export * from './sidecar-client.js';
 export * from './app-admin.js';
 export * from './jwt-issuer.js';
 export * from './prometheus.js';
+export * from './kube-api-standin.js';
