@@ -15,14 +15,16 @@ import { FileConfigSource, type ConfigSet } from './config/file-source.js';
 import { certificateServiceDefinition } from '@skiff/protocol';
 import { BootstrapTokens } from './ca/bootstrap-tokens.js';
 import { loadOrCreateCa } from './ca/ca-store.js';
-import { certificateServiceHandlers, type IssuedCertificate } from './ca/certificate-service.js';
+import { certificateServiceHandlers, type CredentialCheck, type IssuedCertificate } from './ca/certificate-service.js';
+import { createKubeMode } from './kube/kube-mode.js';
+import { startWebhook } from './webhook/webhook-setup.js';
 import { DiscoveryServer } from './discovery/discovery-server.js';
 import { WorkloadRegistry } from './discovery/registry.js';
 import type { ControlPlaneFlags } from './flags.js';
 import { createControlPlaneMetrics } from './metrics.js';
 
 export interface RunningControlPlane {
-  ports: { xds: number; monitoring: number; dashboard?: number };
+  ports: { xds: number; monitoring: number; dashboard?: number; webhook?: number };
   config(): ConfigSet;
   discovery: DiscoveryServer;
   close(): Promise<void>;
@@ -35,7 +37,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const late: { discovery?: DiscoveryServer; watch?: MeshWatch } = {};
   let configLoadedAt = new Date();
   const metrics = createControlPlaneMetrics(() => [...(late.discovery?.connections ?? [])].map((c) => c.workload));
-  const source = new FileConfigSource(resolve(flags.configDir), (set, changed) => {
+  const onConfigChange = (set: ConfigSet, changed: string[]) => {
     current = set;
     const fresh = set.issues.filter((i) => changed.some((f) => i.file.endsWith(f)));
     for (const issue of fresh) logger[issue.severity === 'error' ? 'error' : 'warn']({ issue }, formatIssue(issue));
@@ -46,10 +48,14 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     configLoadedAt = new Date();
     late.discovery?.schedulePush(0);
     late.watch?.publishConfig();
-  });
+  };
+  const kube = flags.kubernetes
+    ? createKubeMode(flags.kubernetes, { trustDomain: flags.trustDomain, logger, onChange: onConfigChange, onEndpoints: () => late.discovery?.schedulePush() })
+    : undefined;
+  const source = kube?.source ?? new FileConfigSource(resolve(flags.configDir), onConfigChange);
   current = await source.start();
   metrics.validationFailed(current.files.filter((f) => f.rejected).length);
-  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery });
+  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery, ...(kube ? { serving: kube.serving } : {}) });
   late.discovery = discovery;
   const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
   if (flags.issueTokens) {
@@ -58,8 +64,12 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     flags = { ...flags, tokens: written.tokensFile };
     logger.info({ dir: flags.issueTokens?.dir, workloads: Object.keys(written.tokenFiles) }, 'CA: bootstrap tokens written for the workloads');
   }
-  const tokens = new BootstrapTokens(flags.tokens, flags.trustDomain);
-  if (tokens.size === 0) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
+  const bootstrap = new BootstrapTokens(flags.tokens, flags.trustDomain);
+  // In Kubernetes, pods show their projected service-account token; bootstrap tokens still work for proxies outside the cluster.
+  const tokens: CredentialCheck = kube
+    ? { entitlements: async (token) => (bootstrap.entitlements(token).length > 0 ? bootstrap.entitlements(token) : kube.reviewer.entitlements(token)) }
+    : bootstrap;
+  if (bootstrap.size === 0 && !kube) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
   const issued: IssuedCertificate[] = [];
   discovery.addService(
     certificateServiceDefinition(),
@@ -77,6 +87,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       },
     }),
   );
+  const webhook = kube && flags.kubernetes?.webhookPort !== undefined ? await startWebhook(flags, ca, kube.kubeConfig, logger) : undefined;
   const traces = new TraceStore();
   const events = new EventStream<DashboardEvents>();
   const watch = new MeshWatch({ discovery, config: () => current, configLoadedAt: () => configLoadedAt, traces, events, logger });
@@ -101,7 +112,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
     });
     const address = monitoring.address();
-    const ports: RunningControlPlane['ports'] = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort };
+    const ports: RunningControlPlane['ports'] = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort, ...(webhook ? { webhook: webhook.port } : {}) };
     if (flags.dashboardPort !== undefined) {
       let assets: DashboardAssets | undefined;
       let assetsProblem: string | undefined;
@@ -123,6 +134,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       discovery: running,
       async close() {
         await source.stop();
+        await kube?.elector.stop();
+        await webhook?.close();
         registry.stop();
         await running.close();
         watch.stop();
@@ -134,6 +147,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     };
   } catch (error) {
     await source.stop();
+    await kube?.elector.stop();
+    await webhook?.close();
     await discovery.close();
     monitoring?.close();
     dashboard?.close();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@skiff/api';
 import { parseAccounts, type WorkloadAccount } from '@skiff/launcher';
@@ -18,6 +19,23 @@ The Skiff control plane: reads Istio YAML from a directory, validates it, watche
 each proxy its config over the discovery stream.
 
   --config <dir>            directory of Istio YAML files (default: ./config)
+  --config-source <source>  "file" (the --config directory) or "kubernetes": list and watch the
+                            Istio custom resources and EndpointSlices through the API server,
+                            write each resource's Accepted condition, check proxies' service-
+                            account tokens with TokenReviews, and serve the injection webhook
+                            (default: file)
+  --kubeconfig <file>       with kubernetes: the API server and credentials (default: the pod's
+                            service account in a cluster, else $KUBECONFIG or ~/.kube/config)
+  --lease <ns>/<name>       with kubernetes: the Lease for leader election; only the leader writes
+                            status (default: $POD_NAMESPACE or skiff-system, /skiff-control-plane)
+  --webhook-port <port>     with kubernetes: the injection webhook's HTTPS port (default: 15017,
+                            Istio's; "off" for none); its certificate comes from this CA, whose
+                            root it publishes as skiff-sidecar-injector's caBundle
+  --inject <mode>           with kubernetes: what the webhook injects, "explicit" or
+                            "transparent" (with the iptables init container) (default: explicit)
+  --proxy-image <image>     with kubernetes: the sidecar image the webhook injects
+                            (default: skiff/proxy:0.1.0)
+  --init-image <image>      with kubernetes: the init image (default: skiff/init:0.1.0)
   --xds-port <port>         discovery (gRPC) port (default: 15010)
   --monitoring-port <port>  readiness and debug views (default: 15014)
   --bind <host>             address to bind (default: 127.0.0.1)
@@ -46,8 +64,21 @@ each proxy its config over the discovery stream.
 
 Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_CONFIG=/etc/skiff.`;
 
+export interface KubernetesFlags {
+  kubeconfig?: string;
+  lease: { namespace: string; name: string };
+  /** Who this replica is in the Lease: the pod's name in a cluster. */
+  identity: string;
+  /** undefined: no webhook. */
+  webhookPort?: number;
+  /** What the webhook injects (the rest of InjectOptions comes from the Service's name). */
+  inject: { transparent: boolean; proxyImage: string; initImage: string };
+}
+
 export interface ControlPlaneFlags {
   configDir: string;
+  /** Set when the config comes from the Kubernetes API instead of --config. */
+  kubernetes?: KubernetesFlags;
   xdsPort: number;
   monitoringPort: number;
   bind: string;
@@ -93,11 +124,39 @@ function duration(name: string, value: string | undefined, fallback: number): nu
   }
 }
 
+function kubernetesFlags(source: string | undefined, k: Record<'kubeconfig' | 'lease' | 'webhook-port' | 'inject' | 'proxy-image' | 'init-image', string | undefined>): { kubernetes?: KubernetesFlags } {
+  if (source === undefined || source === 'file') {
+    const stray = Object.entries(k).find(([, value]) => value !== undefined);
+    if (stray) throw new Error(`--${stray[0]} needs --config-source kubernetes`);
+    return {};
+  }
+  if (source !== 'kubernetes') throw new Error(`--config-source must be "file" or "kubernetes", got "${source}"`);
+  const [namespace, name, ...rest] = (k.lease ?? `${process.env['POD_NAMESPACE'] || 'skiff-system'}/skiff-control-plane`).split('/');
+  if (!namespace || !name || rest.length > 0) throw new Error(`--lease must be <namespace>/<name>, e.g. skiff-system/skiff-control-plane, got "${k.lease ?? ''}"`);
+  if (k.inject !== undefined && k.inject !== 'explicit' && k.inject !== 'transparent') throw new Error(`--inject must be "explicit" or "transparent", got "${k.inject}"`);
+  return {
+    kubernetes: {
+      ...(k.kubeconfig ? { kubeconfig: k.kubeconfig } : {}),
+      lease: { namespace, name },
+      identity: process.env['POD_NAME'] || hostname(),
+      ...(k['webhook-port'] === 'off' ? {} : { webhookPort: int('webhook-port', k['webhook-port'], 15017) }),
+      inject: { transparent: k.inject === 'transparent', proxyImage: k['proxy-image'] ?? 'skiff/proxy:0.1.0', initImage: k['init-image'] ?? 'skiff/init:0.1.0' },
+    },
+  };
+}
+
 export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
       config: { type: 'string' },
+      'config-source': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      lease: { type: 'string' },
+      'webhook-port': { type: 'string' },
+      inject: { type: 'string' },
+      'proxy-image': { type: 'string' },
+      'init-image': { type: 'string' },
       'xds-port': { type: 'string' },
       'monitoring-port': { type: 'string' },
       bind: { type: 'string' },
@@ -123,6 +182,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
   const v = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
   return {
     configDir: v('config') ?? 'config',
+    ...kubernetesFlags(v('config-source'), { kubeconfig: v('kubeconfig'), lease: v('lease'), 'webhook-port': v('webhook-port'), inject: v('inject'), 'proxy-image': v('proxy-image'), 'init-image': v('init-image') }),
     xdsPort: int('xds-port', v('xds-port'), 15010),
     monitoringPort: int('monitoring-port', v('monitoring-port'), 15014),
     bind: v('bind') ?? '127.0.0.1',

@@ -3,11 +3,17 @@
 import { SigningRefused, type CertificateAuthority } from '@skiff/pki';
 import { grpc, type CertificateRequest, type CertificateResponse } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
-import type { BootstrapTokens } from './bootstrap-tokens.js';
+
+/** Who may get which identity: bootstrap tokens (local, compose) or TokenReview (Kubernetes). */
+export interface CredentialCheck {
+  entitlements(token: string): string[] | Promise<string[]>;
+  /** Reads the credentials again, for a token added since start. */
+  reload?(): void;
+}
 
 export interface CertificateServiceOptions {
   ca: CertificateAuthority;
-  tokens: BootstrapTokens;
+  tokens: CredentialCheck;
   logger: Logger;
   defaultTtlMs: number;
   maxTtlMs: number;
@@ -38,10 +44,10 @@ async function issue(options: CertificateServiceOptions, call: grpc.ServerUnaryC
   const auth = String(call.metadata.get('authorization')[0] ?? '');
   const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
   if (!token) throw { code: grpc.status.UNAUTHENTICATED, message: 'no bootstrap credential: send "authorization: Bearer <token>" (the proxy reads it from --token-file or SKIFF_BOOTSTRAP_TOKEN)' };
-  let allowed = options.tokens.entitlements(token);
-  if (allowed.length === 0) {
+  let allowed = await options.tokens.entitlements(token);
+  if (allowed.length === 0 && options.tokens.reload) {
     options.tokens.reload(); // a token added since start is honoured without a restart
-    allowed = options.tokens.entitlements(token);
+    allowed = await options.tokens.entitlements(token);
   }
   if (allowed.length === 0) throw { code: grpc.status.UNAUTHENTICATED, message: 'bootstrap credential not recognised by this control plane' };
   const requested = Number(call.request.validityDuration) * 1000;

@@ -36,6 +36,8 @@ export interface DiscoveryServerOptions {
   trustDomain: string;
   /** Pushes, ACK latency, NACKs and internal errors for /metrics. */
   metrics?: DiscoveryMetrics;
+  /** False for workloads that must get no traffic though their proxy is connected (Kubernetes: pod not ready). */
+  serving?: (workload: WorkloadInfo) => boolean;
 }
 
 export class DiscoveryServer {
@@ -91,7 +93,9 @@ export class DiscoveryServer {
 
   /** The config in force and the registry, prepared once for a round of pushes. */
   prepare(): PreparedConfig {
-    return prepareConfig(this.options.resources(), this.options.registry.list(), this.options.trustDomain);
+    const serving = this.options.serving;
+    const workloads = this.options.registry.list();
+    return prepareConfig(this.options.resources(), serving ? workloads.filter(serving) : workloads, this.options.trustDomain);
   }
 
   /** Sends the proxy its snapshot unless it already has it; true when something was sent. */

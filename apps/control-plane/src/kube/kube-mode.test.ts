@@ -1,0 +1,131 @@
+// The whole control plane in Kubernetes mode, against the API server stand-in: config from custom
+// resources, status written back, and certificates for pods' service-account tokens (TokenReview).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { certificateInfo, createCsr, generateKeyPair, splitPemCertificates } from '@skiff/pki';
+import { createCertificateClient, grpc } from '@skiff/protocol';
+import { createLogger } from '@skiff/telemetry';
+import { startKubeApiStandIn, waitFor, type KubeApiStandIn } from '@skiff/testing';
+import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
+import { parseControlPlaneFlags, type ControlPlaneFlags } from '../flags.js';
+
+const logger = createLogger('test', {}, { level: process.env['TEST_LOG'] ?? 'silent' });
+let api: KubeApiStandIn;
+let dir: string;
+let cp: RunningControlPlane;
+
+before(async () => {
+  api = await startKubeApiStandIn();
+  api.serviceAccountTokens.set('projected-token-of-reviews', { username: 'system:serviceaccount:default:reviews', audiences: ['skiff'] });
+  api.apply({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: 'reviews', namespace: 'default' },
+    spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+  });
+  api.apply({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'skiff-sidecar-injector' },
+    webhooks: [{ name: 'sidecar-injector.skiff.dev', clientConfig: { service: { name: 'skiff-control-plane', namespace: 'skiff-system', path: '/inject', port: 443 } }, admissionReviewVersions: ['v1'], sideEffects: 'None' }],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'skiff-kube-mode-'));
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  // A kubeconfig file as kubectl writes one: the control plane reads it like any other.
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters: [{ name: standin, cluster: { server: "${api.url}", insecure-skip-tls-verify: true } }] # the stand-in speaks plain HTTP
+users: [{ name: skiff, user: { token: "${api.token}" } }]
+contexts: [{ name: standin, context: { cluster: standin, user: skiff } }]
+current-context: standin
+`,
+  );
+  const flags = parseControlPlaneFlags(['--config-source', 'kubernetes', '--kubeconfig', kubeconfig, '--lease', 'skiff-system/skiff-control-plane', '--xds-port', '0', '--monitoring-port', '0', '--dashboard-port', 'off', '--webhook-port', '0', '--ca-dir', join(dir, 'ca'), '--warmup-ms', '0']);
+  cp = await startControlPlane(flags as ControlPlaneFlags, logger);
+});
+
+after(async () => {
+  await cp?.close();
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('config comes from the custom resources, and each gets an Accepted condition from the leader', async () => {
+  assert.deepEqual(
+    cp.config().resources.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`),
+    ['DestinationRule default/reviews'],
+  );
+  api.apply({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'default' }, spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }] }] } });
+  await waitFor('the VirtualService in force', () => cp.config().resources.some((r) => r.kind === 'VirtualService'));
+  const condition = () => ((api.get('VirtualService', 'default', 'reviews')?.['status'] as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ?? [])[0];
+  await waitFor('the status condition', () => condition()?.['status'] === 'True', 20_000);
+  const lease = api.get('Lease', 'skiff-system', 'skiff-control-plane')?.['spec'] as { holderIdentity?: string } | undefined;
+  assert.ok(lease?.holderIdentity, 'the control plane took the lease');
+});
+
+test("the CA signs a pod's CSR for the service account its projected token proves, and nothing else", async () => {
+  const client = createCertificateClient(`127.0.0.1:${cp.ports.xds}`);
+  const ask = async (spiffeId: string, token: string) => {
+    const csr = await createCsr({ spiffeId, keys: await generateKeyPair() });
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${token}`);
+    return new Promise<string[]>((resolve, reject) =>
+      client.CreateCertificate({ csr, validityDuration: 3600 }, metadata, { deadline: Date.now() + 10_000 }, (error, response) => (error ? reject(error) : resolve(response?.certChain ?? []))),
+    );
+  };
+  try {
+    const chain = await ask('spiffe://cluster.local/ns/default/sa/reviews', 'projected-token-of-reviews');
+    const [leaf] = splitPemCertificates(chain[0] ?? '');
+    assert.equal(certificateInfo(leaf ?? '').spiffeId, 'spiffe://cluster.local/ns/default/sa/reviews');
+    await assert.rejects(ask('spiffe://cluster.local/ns/default/sa/ratings', 'projected-token-of-reviews'), (e: { code?: number }) => e.code === grpc.status.PERMISSION_DENIED, "another account's identity is refused");
+    await assert.rejects(ask('spiffe://cluster.local/ns/default/sa/reviews', 'not-a-real-token'), (e: { code?: number }) => e.code === grpc.status.UNAUTHENTICATED);
+    assert.ok(api.requests.some((r) => r.startsWith('POST /apis/authentication.k8s.io/v1/tokenreviews')), 'asked the API server');
+  } finally {
+    client.close();
+  }
+});
+
+test('the webhook serves injection with a certificate the published caBundle verifies', async () => {
+  const published = () => (api.get('MutatingWebhookConfiguration', undefined, 'skiff-sidecar-injector')?.['webhooks'] as Array<{ clientConfig: { caBundle?: string } }>)[0]?.clientConfig.caBundle;
+  await waitFor('the caBundle', () => published());
+  const ca = Buffer.from(published() ?? '', 'base64').toString('utf8');
+  const review = {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'e911857d-c318-11e8-bbad-025000000001',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      operation: 'CREATE',
+      namespace: 'default',
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'reviews-v2-', labels: { app: 'reviews', version: 'v2' } }, spec: { serviceAccountName: 'reviews', containers: [{ name: 'reviews', image: 'skiff/reviews:dev' }] } },
+    },
+  };
+  // As the API server calls it: through the Service's name, trusting only the caBundle.
+  const answer = await new Promise<{ response?: { uid?: string; allowed?: boolean; patchType?: string; patch?: string } }>((resolve, reject) => {
+    const body = JSON.stringify(review);
+    const req = httpsRequest(
+      { host: '127.0.0.1', port: cp.ports.webhook, path: '/inject', method: 'POST', ca, servername: 'skiff-control-plane.skiff-system.svc', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text) as never) : reject(new Error(`${res.statusCode}: ${text}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(answer.response?.uid, review.request.uid);
+  assert.equal(answer.response?.allowed, true);
+  assert.equal(answer.response?.patchType, 'JSONPatch');
+  const patch = JSON.parse(Buffer.from(answer.response?.patch ?? '', 'base64').toString('utf8')) as Array<{ op: string; path: string; value?: { name?: string; env?: Array<{ name: string; value?: string }> } }>;
+  const sidecar = patch.find((p) => p.path === '/spec/containers/1')?.value;
+  assert.equal(sidecar?.name, 'skiff-proxy');
+  assert.equal(sidecar?.env?.find((e) => e.name === 'SKIFF_CONTROL_PLANE')?.value, `skiff-control-plane.skiff-system:15010`);
+});
