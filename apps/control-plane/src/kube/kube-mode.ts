@@ -21,8 +21,12 @@ export interface KubeMode {
 
 export function loadKubeConfig(flags: KubernetesFlags): KubeConfig {
   const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromDefault(); // in a pod: its service account and KUBERNETES_SERVICE_HOST
+  try {
+    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new Error(`cannot read the kubeconfig ${flags.kubeconfig ?? '(default)'}: ${(error as Error).message}; pass --kubeconfig <file> or run in a pod with a service account`);
+  } // in a pod: its service account and KUBERNETES_SERVICE_HOST
   if (!kc.getCurrentCluster()) throw new Error(`no Kubernetes cluster configured${flags.kubeconfig ? ` in ${flags.kubeconfig}` : ''}: run in a pod, set KUBECONFIG, or pass --kubeconfig`);
   return kc;
 }
