@@ -16,6 +16,7 @@ import { certificateServiceDefinition } from '@skiff/protocol';
 import { BootstrapTokens } from './ca/bootstrap-tokens.js';
 import { loadOrCreateCa } from './ca/ca-store.js';
 import { certificateServiceHandlers, type CredentialCheck, type IssuedCertificate } from './ca/certificate-service.js';
+import { loadOrCreateCaSecret } from './kube/ca-secret.js';
 import { createKubeMode } from './kube/kube-mode.js';
 import { startWebhook } from './webhook/webhook-setup.js';
 import { DiscoveryServer } from './discovery/discovery-server.js';
@@ -57,7 +58,11 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   metrics.validationFailed(current.files.filter((f) => f.rejected).length);
   const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery, ...(kube ? { serving: kube.serving } : {}) });
   late.discovery = discovery;
-  const ca = await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
+  const caSecret = flags.kubernetes?.caSecret;
+  const ca =
+    kube && caSecret && flags.kubernetes
+      ? await loadOrCreateCaSecret(kube.kubeConfig, { namespace: flags.kubernetes.lease.namespace, name: caSecret, trustDomain: flags.trustDomain, logger })
+      : await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
   if (flags.issueTokens) {
     const written = writeBootstrapTokens(resolve(flags.issueTokens.dir), flags.issueTokens.accounts, { groupReadable: true });
     if (flags.tokens && resolve(flags.tokens) !== written.tokensFile) logger.warn({ tokens: flags.tokens }, '--tokens is replaced by the tokens --issue-tokens wrote');

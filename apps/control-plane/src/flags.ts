@@ -31,6 +31,8 @@ each proxy its config over the discovery stream.
   --webhook-port <port>     with kubernetes: the injection webhook's HTTPS port (default: 15017,
                             Istio's; "off" for none); its certificate comes from this CA, whose
                             root it publishes as skiff-sidecar-injector's caBundle
+  --ca-secret <name>        with kubernetes: keep the CA root in this Secret in the control
+                            plane's namespace, created by the first replica (instead of --ca-dir)
   --inject <mode>           with kubernetes: what the webhook injects, "explicit" or
                             "transparent" (with the iptables init container) (default: explicit)
   --proxy-image <image>     with kubernetes: the sidecar image the webhook injects
@@ -71,6 +73,8 @@ export interface KubernetesFlags {
   identity: string;
   /** undefined: no webhook. */
   webhookPort?: number;
+  /** The Secret (in the Lease's namespace) that holds the CA root; undefined: --ca-dir as elsewhere. */
+  caSecret?: string;
   /** What the webhook injects (the rest of InjectOptions comes from the Service's name). */
   inject: { transparent: boolean; proxyImage: string; initImage: string };
 }
@@ -124,7 +128,7 @@ function duration(name: string, value: string | undefined, fallback: number): nu
   }
 }
 
-function kubernetesFlags(source: string | undefined, k: Record<'kubeconfig' | 'lease' | 'webhook-port' | 'inject' | 'proxy-image' | 'init-image', string | undefined>): { kubernetes?: KubernetesFlags } {
+function kubernetesFlags(source: string | undefined, k: Record<'kubeconfig' | 'lease' | 'webhook-port' | 'inject' | 'proxy-image' | 'init-image' | 'ca-secret', string | undefined>): { kubernetes?: KubernetesFlags } {
   if (source === undefined || source === 'file') {
     const stray = Object.entries(k).find(([, value]) => value !== undefined);
     if (stray) throw new Error(`--${stray[0]} needs --config-source kubernetes`);
@@ -139,6 +143,7 @@ function kubernetesFlags(source: string | undefined, k: Record<'kubeconfig' | 'l
       ...(k.kubeconfig ? { kubeconfig: k.kubeconfig } : {}),
       lease: { namespace, name },
       identity: process.env['POD_NAME'] || hostname(),
+      ...(k['ca-secret'] ? { caSecret: k['ca-secret'] } : {}),
       ...(k['webhook-port'] === 'off' ? {} : { webhookPort: int('webhook-port', k['webhook-port'], 15017) }),
       inject: { transparent: k.inject === 'transparent', proxyImage: k['proxy-image'] ?? 'skiff/proxy:0.1.0', initImage: k['init-image'] ?? 'skiff/init:0.1.0' },
     },
@@ -155,6 +160,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       lease: { type: 'string' },
       'webhook-port': { type: 'string' },
       inject: { type: 'string' },
+      'ca-secret': { type: 'string' },
       'proxy-image': { type: 'string' },
       'init-image': { type: 'string' },
       'xds-port': { type: 'string' },
@@ -182,7 +188,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
   const v = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
   return {
     configDir: v('config') ?? 'config',
-    ...kubernetesFlags(v('config-source'), { kubeconfig: v('kubeconfig'), lease: v('lease'), 'webhook-port': v('webhook-port'), inject: v('inject'), 'proxy-image': v('proxy-image'), 'init-image': v('init-image') }),
+    ...kubernetesFlags(v('config-source'), { kubeconfig: v('kubeconfig'), lease: v('lease'), 'webhook-port': v('webhook-port'), inject: v('inject'), 'proxy-image': v('proxy-image'), 'init-image': v('init-image'), 'ca-secret': v('ca-secret') }),
     xdsPort: int('xds-port', v('xds-port'), 15010),
     monitoringPort: int('monitoring-port', v('monitoring-port'), 15014),
     bind: v('bind') ?? '127.0.0.1',

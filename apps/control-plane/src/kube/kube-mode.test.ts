@@ -46,7 +46,7 @@ contexts: [{ name: standin, context: { cluster: standin, user: skiff } }]
 current-context: standin
 `,
   );
-  const flags = parseControlPlaneFlags(['--config-source', 'kubernetes', '--kubeconfig', kubeconfig, '--lease', 'skiff-system/skiff-control-plane', '--xds-port', '0', '--monitoring-port', '0', '--dashboard-port', 'off', '--webhook-port', '0', '--ca-dir', join(dir, 'ca'), '--warmup-ms', '0']);
+  const flags = parseControlPlaneFlags(['--config-source', 'kubernetes', '--kubeconfig', kubeconfig, '--lease', 'skiff-system/skiff-control-plane', '--xds-port', '0', '--monitoring-port', '0', '--dashboard-port', 'off', '--webhook-port', '0', '--ca-secret', 'skiff-ca', '--warmup-ms', '0']);
   cp = await startControlPlane(flags as ControlPlaneFlags, logger);
 });
 
@@ -95,6 +95,8 @@ test('the webhook serves injection with a certificate the published caBundle ver
   const published = () => (api.get('MutatingWebhookConfiguration', undefined, 'skiff-sidecar-injector')?.['webhooks'] as Array<{ clientConfig: { caBundle?: string } }>)[0]?.clientConfig.caBundle;
   await waitFor('the caBundle', () => published());
   const ca = Buffer.from(published() ?? '', 'base64').toString('utf8');
+  const secret = api.get('Secret', 'skiff-system', 'skiff-ca')?.['data'] as Record<string, string> | undefined;
+  assert.equal(ca, Buffer.from(secret?.['ca-cert.pem'] ?? '', 'base64').toString('utf8'), 'the caBundle is the root kept in the Secret');
   const review = {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
