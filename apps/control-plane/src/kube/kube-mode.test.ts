@@ -1,11 +1,12 @@
 // The whole control plane in Kubernetes mode, against the API server stand-in: config from custom
 // resources, status written back, and certificates for pods' service-account tokens (TokenReview).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { certificateInfo, createCsr, generateKeyPair, splitPemCertificates } from '@skiff/pki';
 import { createCertificateClient, grpc } from '@skiff/protocol';
 import { createLogger } from '@skiff/telemetry';
@@ -131,3 +132,50 @@ test('the webhook serves injection with a certificate the published caBundle ver
   assert.equal(sidecar?.name, 'skiff-proxy');
   assert.equal(sidecar?.env?.find((e) => e.name === 'SKIFF_CONTROL_PLANE')?.value, `skiff-control-plane.skiff-system:15010`);
 });
+
+test("every request the control plane made is one k8s/base/rbac.yaml grants (least privilege is also enough privilege)", () => {
+  const documents = parseAllDocuments(readFileSync(new URL('../../../../k8s/base/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: RbacRule[] });
+  const clusterRules = documents.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []);
+  const namespaceRules = documents.filter((d) => d.kind === 'Role').flatMap((d) => d.rules ?? []); // bound in skiff-system
+  const made = new Set(api.requests.map(asRbacRequest).filter((r) => r !== undefined).map((r) => JSON.stringify(r)));
+  assert.ok(made.size >= 10, `the control plane made a realistic set of requests (${made.size})`);
+  const refused = [...made].map((r) => JSON.parse(r) as RbacRequest).filter((r) => !granted(clusterRules, r) && !(r.namespace === 'skiff-system' && granted(namespaceRules, r)));
+  assert.deepEqual(refused, [], 'requests the RBAC would refuse');
+});
+
+interface RbacRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+interface RbacRequest {
+  group: string;
+  resource: string;
+  verb: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** "GET /apis/g/v/namespaces/ns/plural/name/status?..." as Kubernetes' authorizer sees it. */
+function asRbacRequest(line: string): RbacRequest | undefined {
+  const [method = '', target = ''] = line.split(' ');
+  const url = new URL(target, 'http://x');
+  const parts = url.pathname.split('/').filter(Boolean);
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  const group = parts[0] === 'api' ? '' : (parts[1] ?? '');
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 2) {
+    namespace = rest[1];
+    rest.splice(0, 2);
+  }
+  const [plural, name, sub] = rest;
+  if (!plural) return undefined;
+  const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+  const verb = method === 'GET' ? (name ? 'get' : url.searchParams.get('watch') === 'true' ? 'watch' : 'list') : (verbs[method] ?? method);
+  return { group, resource: sub ? `${plural}/${sub}` : plural, verb, ...(namespace ? { namespace } : {}), ...(name && verb !== 'create' ? { name } : {}) };
+}
+
+function granted(rules: RbacRule[], r: RbacRequest): boolean {
+  return rules.some((rule) => rule.apiGroups.includes(r.group) && rule.resources.includes(r.resource) && rule.verbs.includes(r.verb) && (!rule.resourceNames || (r.name !== undefined && rule.resourceNames.includes(r.name))));
+}
