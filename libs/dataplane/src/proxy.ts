@@ -32,7 +32,7 @@ export interface ProxyOptions {
   /** Gateway only: where `tls.credentialName: foo` finds foo/tls.crt, tls.key, ca.crt (default .skiff/credentials). */
   credentialsDir?: string;
   /** Workload identity and mTLS: a bootstrap token for the control plane's CA. */
-  identity?: { token: string; trustDomain: string; certTtlMs?: number };
+  identity?: { token: string | (() => string); trustDomain: string; certTtlMs?: number };
   /** Told about every request when it ends: metrics, access log, traces. */
   observer?: RequestObserver;
   /** A span per request on each side (OpenTelemetry); none when tracing is off. */

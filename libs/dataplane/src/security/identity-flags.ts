@@ -3,22 +3,34 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from '@skiff/api';
 
 export interface IdentityFlags {
-  token: string;
+  /** The credential to show the CA now. A file is read again each time: in Kubernetes it holds a
+   *  projected service-account token that the kubelet replaces before it expires (hourly). */
+  token: () => string;
   trustDomain: string;
   certTtlMs?: number;
 }
 
 export function identityFromFlags(values: { tokenFile?: string; trustDomain?: string; certTtl?: string }): IdentityFlags | undefined {
-  let token = process.env.SKIFF_BOOTSTRAP_TOKEN;
   const file = values.tokenFile ?? process.env.SKIFF_TOKEN_FILE;
-  if (file) {
+  const fromFile = () => {
     try {
-      token = readFileSync(file, 'utf8').trim();
+      return readFileSync(file as string, 'utf8').trim();
     } catch (error) {
       throw new Error(`--token-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; the file holds this workload's bootstrap token`);
     }
-  }
-  if (!token) return undefined;
+  };
+  const first = file ? fromFile() : process.env.SKIFF_BOOTSTRAP_TOKEN;
+  if (!first) return undefined;
+  let last = first;
+  const token = () => {
+    if (!file) return first;
+    try {
+      last = fromFile() || last;
+    } catch {
+      // Mid-rotation or briefly missing: the last token read may still be valid.
+    }
+    return last;
+  };
   const ttl = values.certTtl ?? process.env.SKIFF_CERT_TTL;
   let certTtlMs: number | undefined;
   if (ttl) {

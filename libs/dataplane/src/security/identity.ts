@@ -33,7 +33,8 @@ export interface IdentityOptions {
   trustDomain: string;
   namespace: string;
   serviceAccount: string;
-  token: string;
+  /** A string, or a function read at each request (a token file that is rotated underneath). */
+  token: string | (() => string);
   /** Lifetime to ask for; the CA may grant less. 0: the CA's default. */
   ttlMs?: number;
   logger: Logger;
@@ -132,7 +133,8 @@ export class WorkloadIdentity {
 
   #request(csr: string): Promise<string[]> {
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${this.options.token}`);
+    const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
+    metadata.set('authorization', `Bearer ${token}`);
     return new Promise((resolve, reject) => {
       this.#client?.CreateCertificate({ csr, validityDuration: Math.round((this.options.ttlMs ?? 0) / 1000) }, metadata, { deadline: Date.now() + 10_000 }, (error, response) => {
         if (error) reject(new Error(`${grpc.status[error.code] ?? error.code}: ${error.details || error.message}`));
