@@ -4,7 +4,7 @@
 // injected is admitted as it is, with a warning for whoever created it.
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { ADMISSION_API_VERSION, parsePodCreate, type AdmissionResponse, type AdmissionReview } from './admission-review.js';
-import { INJECT_ANNOTATION, injectPodObject, NotInjectable, type InjectOptions } from './inject.js';
+import { injectPodObject, NotInjectable, type InjectOptions } from './inject.js';
 
 /** Namespaces istiod never injects, whatever their labels: the cluster's own machinery. */
 export const IGNORED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
@@ -25,19 +25,12 @@ function answer(uid: string, extra: Omit<AdmissionResponse, 'uid' | 'allowed'> =
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response: { uid, allowed: true, ...extra } };
 }
 
-const labelOf = (pod: Record<string, unknown>, key: string): unknown => {
-  const metadata = pod['metadata'] as { labels?: Record<string, unknown> } | undefined;
-  return metadata?.labels?.[key];
-};
-
 /** Decides on one AdmissionReview; throws BadAdmissionReview when it is not a Pod CREATE in admission.k8s.io/v1. */
 export function admitPod(review: unknown, options: InjectOptions): AdmissionDecision {
   const { uid, namespace, podName, pod } = parsePodCreate(review);
   const base = { namespace, podName, injected: false, patch: [] };
   const skip = (reason: string): AdmissionDecision => ({ ...base, review: answer(uid), reason });
   if (IGNORED_NAMESPACES.has(namespace)) return skip(`skipped (namespace ${namespace} is never injected)`);
-  // inject.ts honours the annotation; istiod also honours the label, which takes precedence.
-  if (labelOf(pod, INJECT_ANNOTATION) === 'false') return skip(`skipped (label ${INJECT_ANNOTATION}: "false")`);
   const name = `Pod ${namespace}/${podName}`;
   let result: ReturnType<typeof injectPodObject>;
   try {

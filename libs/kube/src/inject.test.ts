@@ -112,6 +112,8 @@ test('injecting twice changes nothing; opted-out and host-network pods are left 
   assert.deepEqual(twice.report, ['Deployment/reviews-v2: already injected']);
   const optedOut = REVIEWS.replace('      labels: { app: reviews, version: v2 }\n    spec:', '      labels: { app: reviews, version: v2 }\n      annotations: { sidecar.istio.io/inject: "false" }\n    spec:');
   assert.deepEqual(injectManifests('r.yaml', optedOut, options).report, ['Deployment/reviews-v2: skipped (sidecar.istio.io/inject: "false")']);
+  const optedOutByLabel = REVIEWS.replace('      labels: { app: reviews, version: v2 }\n    spec:', '      labels: { app: reviews, version: v2, sidecar.istio.io/inject: "false" }\n    spec:');
+  assert.deepEqual(injectManifests('r.yaml', optedOutByLabel, options).report, ['Deployment/reviews-v2: skipped (label sidecar.istio.io/inject: "false")'], 'the label, as istiod honours it');
   const host = REVIEWS.replace('      serviceAccountName: reviews', '      hostNetwork: true');
   assert.match(injectManifests('r.yaml', host, options).report[0] ?? '', /skipped \(hostNetwork/);
 });

@@ -107,6 +107,8 @@ function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOpt
   const labels = isMap(metadata) ? metadata.get('labels', true) : undefined;
   const annotations = isMap(metadata) ? metadata.get('annotations', true) : undefined;
   const label = (key: string) => (isMap(labels) ? labels.get(key) : undefined);
+  // Istio honours the label (which takes precedence) and the older annotation.
+  if (String(label(INJECT_ANNOTATION)) === 'false') return skipped(`${name}: skipped (label ${INJECT_ANNOTATION}: "false")`);
   if (isMap(annotations) && String(annotations.get(INJECT_ANNOTATION)) === 'false') return skipped(`${name}: skipped (${INJECT_ANNOTATION}: "false")`);
   if (isMap(annotations) && annotations.has(STATUS_ANNOTATION)) return skipped(`${name}: already injected`);
   const spec = pod.get('spec', true);
