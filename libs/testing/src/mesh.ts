@@ -19,6 +19,8 @@ export interface TestMeshOptions {
   env?: Record<string, string>;
   /** Extra environment per sample app, by workload name (frontend, reviews-v1, reviews-v2, ratings), e.g. FAIL_PERCENT. */
   appEnv?: Record<string, Record<string, string>>;
+  /** Called with the CA state and tokens before any process starts (e.g. to teach an API server stand-in the tokens). */
+  onState?: (state: MeshState) => void;
 }
 
 export interface TestMesh {
@@ -63,6 +65,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
   }
   const ports = await ephemeralPorts(freePorts);
   const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
+  if (state) options.onState?.(state);
   const plan = meshPlan({
     state,
     root: repoRoot,
