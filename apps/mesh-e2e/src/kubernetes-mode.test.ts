@@ -28,16 +28,7 @@ describe('local mesh with its config from the Kubernetes API (stand-in)', () => 
     for (const text of Object.values(meshConfig(100, 0))) applyYaml(text);
     dir = mkdtempSync(join(tmpdir(), 'skiff-kube-e2e-'));
     const kubeconfig = join(dir, 'kubeconfig.yaml');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{ name: standin, cluster: { server: "${api.url}", insecure-skip-tls-verify: true } }] # the stand-in speaks plain HTTP
-users: [{ name: skiff, user: { token: "${api.token}" } }]
-contexts: [{ name: standin, context: { cluster: standin, user: skiff } }]
-current-context: standin
-`,
-    );
+    writeFileSync(kubeconfig, api.kubeconfig); // as kubectl writes one: https, the cluster's CA, a bearer token
     const noBootstrapTokens = join(dir, 'no-tokens.json');
     writeFileSync(noBootstrapTokens, '{"tokens":[]}');
     mesh = await startTestMesh({

@@ -7,8 +7,10 @@
 // Expired) when the version asked for has been compacted away, timeoutSeconds, the status
 // subresource with JSON merge patch, Leases with optimistic concurrency (409 Conflict), and
 // TokenReviews. Tests drive it: apply and delete objects, compact history, drop connections.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createRootCa, issueServingMaterial, loadCa } from '@skiff/pki';
 
 export interface StandInResource {
   group: string; // '' for the core group
@@ -38,8 +40,12 @@ export interface TokenReviewAnswer {
 }
 
 export interface KubeApiStandIn {
-  /** http://127.0.0.1:<port> */
+  /** https://127.0.0.1:<port>, serving a certificate for kubernetes.default.svc (see kubeconfig). */
   readonly url: string;
+  /** The root its certificate chains to (a cluster's certificate-authority-data). */
+  readonly caPem: string;
+  /** A kubeconfig for it, as kubectl writes one: server, CA, server name and bearer token. */
+  readonly kubeconfig: string;
   /** The bearer token clients must send (anything else gets 401). */
   readonly token: string;
   /** Creates or replaces an object; a changed spec bumps metadata.generation as the real server does. Returns the stored object. */
@@ -77,6 +83,9 @@ function res(group: string, pluralKind: string): StandInResource {
   const [plural = '', kind = ''] = pluralKind.split(':');
   return { group, version: 'v1', plural, kind, namespaced: true };
 }
+
+/** The name a pod reaches the API server by; the stand-in's certificate is for it. */
+const API_SERVER_NAME = 'kubernetes.default.svc';
 
 const apiVersionOf = (r: StandInResource) => (r.group ? `${r.group}/${r.version}` : r.version);
 const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
@@ -136,7 +145,10 @@ export async function startKubeApiStandIn(options: { resources?: StandInResource
     w.res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
-  const server: Server = createServer((req, res) => {
+  // HTTPS like a real API server, so clients take the TLS path they take in a cluster.
+  const ca = loadCa(await createRootCa({ trustDomain: 'cluster.local', commonName: 'stand-in kubernetes CA', now: new Date() }));
+  const serving = await issueServingMaterial(ca, { dnsNames: [API_SERVER_NAME], ttlMs: 86_400_000, now: new Date() });
+  const server: Server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) json(res, 500, status(500, 'InternalError', String(error)));
       else res.destroy();
@@ -262,8 +274,22 @@ export async function startKubeApiStandIn(options: { resources?: StandInResource
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  const url = `https://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    caPem: serving.caBundlePem,
+    kubeconfig: `apiVersion: v1
+kind: Config
+clusters:
+  - name: standin
+    cluster:
+      server: ${url}
+      certificate-authority-data: ${Buffer.from(serving.caBundlePem).toString('base64')}
+      tls-server-name: ${API_SERVER_NAME}
+users: [{ name: skiff, user: { token: ${token} } }]
+contexts: [{ name: standin, context: { cluster: standin, user: skiff } }]
+current-context: standin
+`,
     token,
     serviceAccountTokens,
     requests,

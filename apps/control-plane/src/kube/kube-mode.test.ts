@@ -36,17 +36,7 @@ before(async () => {
   });
   dir = mkdtempSync(join(tmpdir(), 'skiff-kube-mode-'));
   const kubeconfig = join(dir, 'kubeconfig.yaml');
-  // A kubeconfig file as kubectl writes one: the control plane reads it like any other.
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{ name: standin, cluster: { server: "${api.url}", insecure-skip-tls-verify: true } }] # the stand-in speaks plain HTTP
-users: [{ name: skiff, user: { token: "${api.token}" } }]
-contexts: [{ name: standin, context: { cluster: standin, user: skiff } }]
-current-context: standin
-`,
-  );
+  writeFileSync(kubeconfig, api.kubeconfig); // as kubectl writes one: https, the cluster's CA, a bearer token
   const flags = parseControlPlaneFlags(['--config-source', 'kubernetes', '--kubeconfig', kubeconfig, '--lease', 'skiff-system/skiff-control-plane', '--xds-port', '0', '--monitoring-port', '0', '--dashboard-port', 'off', '--webhook-port', '0', '--ca-secret', 'skiff-ca', '--warmup-ms', '0']);
   cp = await startControlPlane(flags as ControlPlaneFlags, logger);
 });

@@ -1,14 +1,9 @@
-// For tests: a kubeconfig that points client-node at the API server stand-in (libs/testing).
+// For tests: client-node pointed at the API server stand-in (libs/testing) through its kubeconfig.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeApiStandIn } from '@skiff/testing';
 
 export function standInKubeConfig(api: KubeApiStandIn): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'standin', server: api.url, skipTLSVerify: true }],
-    users: [{ name: 'skiff', token: api.token }],
-    contexts: [{ name: 'standin', cluster: 'standin', user: 'skiff' }],
-    currentContext: 'standin',
-  });
+  kc.loadFromString(api.kubeconfig);
   return kc;
 }
