@@ -3,7 +3,8 @@
 // status; and the EndpointSlices, so that pods Kubernetes reports as not ready leave the mesh.
 // It hands the control plane the same ConfigSet the file source does.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { formatIssue } from '@skiff/api';
+import { formatIssue, MESH_KINDS } from '@skiff/api';
+import { MESH_RESOURCES } from '@skiff/kube';
 import type { Logger } from '@skiff/telemetry';
 import type { ConfigSet } from '../config/file-source.js';
 import { notReadyAddresses, type EndpointSlice } from './endpoint-slices.js';
@@ -11,21 +12,8 @@ import { acceptedCondition, conditionDiffers, currentCondition, nextVerdict, sou
 import { Reflector, type WatchedResource } from './reflector.js';
 import type { Backoff, KubeObject } from './reflector-state.js';
 
-const istio = (group: string, kinds: Array<[kind: string, plural: string]>): WatchedResource[] => kinds.map(([kind, plural]) => ({ group, version: 'v1', kind, plural }));
-
-/** The kinds Skiff reads, at Istio's storage version (the API server converts older versions). */
-export const ISTIO_RESOURCES: WatchedResource[] = [
-  ...istio('networking.istio.io', [
-    ['VirtualService', 'virtualservices'],
-    ['DestinationRule', 'destinationrules'],
-    ['Gateway', 'gateways'],
-  ]),
-  ...istio('security.istio.io', [
-    ['PeerAuthentication', 'peerauthentications'],
-    ['AuthorizationPolicy', 'authorizationpolicies'],
-    ['RequestAuthentication', 'requestauthentications'],
-  ]),
-];
+/** The kinds Skiff reads, named as the CRDs name them (libs/kube), at the storage version v1 (the API server converts older ones). */
+export const ISTIO_RESOURCES: WatchedResource[] = MESH_KINDS.map((kind) => ({ group: MESH_RESOURCES[kind].group, version: 'v1', plural: MESH_RESOURCES[kind].plural, kind }));
 export const ENDPOINT_SLICES: WatchedResource = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice' };
 
 export interface KubeConfigSourceOptions {
