@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createLogger } from '@skiff/telemetry';
-import { startKubeApiStandIn, type KubeApiStandIn } from '@skiff/testing';
-import { standInKubeConfig } from '../kube/standin-kubeconfig.js';
+import { useKubeApiStandIn } from '../kube/standin-kubeconfig.js';
 import { identityFromReview, TokenReviewer } from './token-review.js';
 
 test('identityFromReview: only an authenticated service account with our audience', () => {
@@ -14,24 +13,19 @@ test('identityFromReview: only an authenticated service account with our audienc
 });
 
 const logger = createLogger('test', {}, { level: 'silent' });
-let api: KubeApiStandIn;
-before(async () => {
-  api = await startKubeApiStandIn();
+const standIn = useKubeApiStandIn((api) => {
   api.serviceAccountTokens.set('token-of-reviews', { username: 'system:serviceaccount:default:reviews', audiences: ['skiff'] });
   api.serviceAccountTokens.set('token-for-the-api', { username: 'system:serviceaccount:default:ratings', audiences: ['https://kubernetes.default.svc'] });
 });
-after(async () => {
-  await api.close();
-});
 
 test('TokenReviewer asks the API server, with our audience, and caches a yes', async () => {
-  const reviewer = new TokenReviewer(standInKubeConfig(api), 'cluster.local', logger);
-  const reviews = () => api.requests.filter((r) => r.startsWith('POST /apis/authentication.k8s.io/v1/tokenreviews')).length;
+  const reviewer = new TokenReviewer(standIn.kubeConfig(), 'cluster.local', logger);
+  const reviews = () => standIn.api.requests.filter((r) => r.startsWith('POST /apis/authentication.k8s.io/v1/tokenreviews')).length;
   assert.deepEqual(await reviewer.entitlements('token-of-reviews'), ['spiffe://cluster.local/ns/default/sa/reviews']);
   assert.deepEqual(await reviewer.entitlements('token-of-reviews'), ['spiffe://cluster.local/ns/default/sa/reviews']);
   assert.equal(reviews(), 1, 'the second answer came from the cache');
   assert.deepEqual(await reviewer.entitlements('token-for-the-api'), [], 'a token for another audience gets nothing');
   assert.deepEqual(await reviewer.entitlements('made-up'), []);
-  api.failNext('/tokenreviews', 403);
+  standIn.api.failNext('/tokenreviews', 403);
   assert.deepEqual(await reviewer.entitlements('another-made-up'), [], 'an API error refuses, it does not throw');
 });

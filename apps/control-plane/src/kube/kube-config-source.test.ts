@@ -1,13 +1,13 @@
 // The Kubernetes config source against the API server stand-in (libs/testing), which follows the
 // documented list/watch protocol: every scenario here is one a real cluster produces.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createLogger } from '@skiff/telemetry';
-import { startKubeApiStandIn, waitFor, type KubeApiStandIn } from '@skiff/testing';
+import { waitFor } from '@skiff/testing';
 import type { ConfigSet } from '../config/file-source.js';
 import { KubeConfigSource } from './kube-config-source.js';
 import { Backoff } from './reflector-state.js';
-import { standInKubeConfig } from './standin-kubeconfig.js';
+import { useKubeApiStandIn } from './standin-kubeconfig.js';
 
 const logger = createLogger('test', {}, { level: 'silent' });
 
@@ -45,10 +45,10 @@ interface Harness {
   latest: () => ConfigSet;
 }
 
-function harness(api: KubeApiStandIn, leader = true): Harness {
+function harness(leader = true): Harness {
   const changes: Harness['changes'] = [];
   const source = new KubeConfigSource({
-    kubeConfig: standInKubeConfig(api),
+    kubeConfig: standIn.kubeConfig(),
     logger,
     isLeader: () => leader,
     onChange: (set, changed) => changes.push({ set, changed }),
@@ -59,34 +59,28 @@ function harness(api: KubeApiStandIn, leader = true): Harness {
   return { source, changes, latest: () => changes.at(-1)?.set ?? source.current() };
 }
 
-let api: KubeApiStandIn;
-before(async () => {
-  api = await startKubeApiStandIn();
-});
-after(async () => {
-  await api.close();
-});
+const standIn = useKubeApiStandIn();
 
-const listsOf = (plural: string) => api.requests.filter((r) => r.startsWith(`GET /apis/networking.istio.io/v1/${plural}`) && !r.includes('watch=true')).length;
+const listsOf = (plural: string) => standIn.api.requests.filter((r) => r.startsWith(`GET /apis/networking.istio.io/v1/${plural}`) && !r.includes('watch=true')).length;
 const cleanup = (...names: Array<[string, string]>) => {
-  for (const [kind, name] of names) if (api.get(kind, 'default', name)) api.delete(kind, 'default', name);
+  for (const [kind, name] of names) if (standIn.api.get(kind, 'default', name)) standIn.api.delete(kind, 'default', name);
 };
 
 test('lists what exists, then follows adds, updates and deletes through the watch', async () => {
-  api.apply(reviewsVs([90, 10]));
-  const h = harness(api);
+  standIn.api.apply(reviewsVs([90, 10]));
+  const h = harness();
   const initial = await h.source.start();
   try {
     assert.deepEqual(weightsOf(initial), [90, 10]);
     assert.equal(initial.issues.length, 0);
-    api.apply(reviewsDr);
+    standIn.api.apply(reviewsDr);
     await waitFor('the DestinationRule to arrive by watch', () => h.latest().resources.some((r) => r.kind === 'DestinationRule'));
     assert.deepEqual(h.changes.at(-1)?.changed, ['k8s://default/destinationrules/reviews']);
-    api.apply(reviewsVs([50, 50]));
+    standIn.api.apply(reviewsVs([50, 50]));
     await waitFor('the 50/50 update', () => weightsOf(h.latest())?.[1] === 50);
-    api.delete('DestinationRule', 'default', 'reviews');
+    standIn.api.delete('DestinationRule', 'default', 'reviews');
     await waitFor('the delete', () => !h.latest().resources.some((r) => r.kind === 'DestinationRule'));
-    const watchUrl = api.requests.find((r) => r.includes('/virtualservices?') && r.includes('watch=true'));
+    const watchUrl = standIn.api.requests.find((r) => r.includes('/virtualservices?') && r.includes('watch=true'));
     assert.match(watchUrl ?? '', /allowWatchBookmarks=true/, 'asks for bookmarks');
     assert.match(watchUrl ?? '', /resourceVersion=\d+/, 'watches from the version of its list');
   } finally {
@@ -96,19 +90,19 @@ test('lists what exists, then follows adds, updates and deletes through the watc
 });
 
 test('a bad update keeps the last good version in force and says why in the status; a fix clears it', async () => {
-  const requestsBefore = api.requests.length;
-  api.apply(reviewsVs([90, 10]));
-  const h = harness(api);
+  const requestsBefore = standIn.api.requests.length;
+  standIn.api.apply(reviewsVs([90, 10]));
+  const h = harness();
   await h.source.start();
   try {
-    await waitFor('the first status', () => (api.get('VirtualService', 'default', 'reviews')?.['status'] as { conditions?: unknown[] } | undefined)?.conditions?.length === 1);
-    const accepted = () => (api.get('VirtualService', 'default', 'reviews')?.['status'] as { conditions: Array<Record<string, unknown>> }).conditions[0];
+    await waitFor('the first status', () => (standIn.api.get('VirtualService', 'default', 'reviews')?.['status'] as { conditions?: unknown[] } | undefined)?.conditions?.length === 1);
+    const accepted = () => (standIn.api.get('VirtualService', 'default', 'reviews')?.['status'] as { conditions: Array<Record<string, unknown>> }).conditions[0];
     assert.equal(accepted()?.['status'], 'True');
     assert.equal(accepted()?.['observedGeneration'], 1);
 
     const bad = reviewsVs([90, 10]);
     (bad.spec.http[0]?.route[1] as { weight: unknown }).weight = 'ten';
-    api.apply(bad);
+    standIn.api.apply(bad);
     await waitFor('the Invalid condition', () => accepted()?.['status'] === 'False');
     assert.equal(accepted()?.['reason'], 'Invalid');
     assert.equal(accepted()?.['observedGeneration'], 2);
@@ -118,11 +112,11 @@ test('a bad update keeps the last good version in force and says why in the stat
     assert.equal(h.latest().files.find((f) => f.file === 'k8s://default/virtualservices/reviews')?.rejected, true);
     assert.ok(h.latest().issues.some((i) => i.severity === 'error' && i.file === 'k8s://default/virtualservices/reviews'));
 
-    api.apply(reviewsVs([20, 80]));
+    standIn.api.apply(reviewsVs([20, 80]));
     await waitFor('the fix', () => accepted()?.['status'] === 'True' && weightsOf(h.latest())?.[1] === 80);
     assert.equal(accepted()?.['observedGeneration'], 3);
     await h.source.settled();
-    const patches = api.requests.slice(requestsBefore).filter((r) => r.startsWith('PATCH') && r.includes('/virtualservices/reviews/status')).length;
+    const patches = standIn.api.requests.slice(requestsBefore).filter((r) => r.startsWith('PATCH') && r.includes('/virtualservices/reviews/status')).length;
     assert.equal(patches, 3, 'one status write per verdict, none for the status updates it caused');
   } finally {
     await h.source.stop();
@@ -131,13 +125,13 @@ test('a bad update keeps the last good version in force and says why in the stat
 });
 
 test('a follower writes no status', async () => {
-  api.apply(reviewsVs([90, 10]));
-  const before = api.requests.filter((r) => r.startsWith('PATCH')).length;
-  const h = harness(api, false);
+  standIn.api.apply(reviewsVs([90, 10]));
+  const before = standIn.api.requests.filter((r) => r.startsWith('PATCH')).length;
+  const h = harness(false);
   await h.source.start();
   try {
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(api.requests.filter((r) => r.startsWith('PATCH')).length, before);
+    assert.equal(standIn.api.requests.filter((r) => r.startsWith('PATCH')).length, before);
   } finally {
     await h.source.stop();
     cleanup(['VirtualService', 'reviews']);
@@ -146,60 +140,60 @@ test('a follower writes no status', async () => {
 
 for (const expiredAsHttpStatus of [false, true]) {
   test(`after a dropped connection and compacted history (410 Gone ${expiredAsHttpStatus ? 'as HTTP status' : 'as an ERROR event'}) it lists again and catches up, deletes included`, async () => {
-    api.expiredAsHttpStatus = expiredAsHttpStatus;
-    api.bookmarkIntervalMs = 60_000; // no bookmarks: the watch's version is left behind
-    api.apply(reviewsVs([90, 10]));
-    api.apply(reviewsDr);
-    const h = harness(api);
+    standIn.api.expiredAsHttpStatus = expiredAsHttpStatus;
+    standIn.api.bookmarkIntervalMs = 60_000; // no bookmarks: the watch's version is left behind
+    standIn.api.apply(reviewsVs([90, 10]));
+    standIn.api.apply(reviewsDr);
+    const h = harness();
     await h.source.start();
     try {
       const listsBefore = listsOf('virtualservices');
-      api.dropConnections();
+      standIn.api.dropConnections();
       // While it is away: changes happen and the server forgets the history.
-      api.apply(reviewsVs([0, 100]));
-      api.delete('DestinationRule', 'default', 'reviews');
-      api.compact();
+      standIn.api.apply(reviewsVs([0, 100]));
+      standIn.api.delete('DestinationRule', 'default', 'reviews');
+      standIn.api.compact();
       await waitFor('catching up after 410', () => weightsOf(h.latest())?.[1] === 100 && !h.latest().resources.some((r) => r.kind === 'DestinationRule'));
       assert.ok(listsOf('virtualservices') > listsBefore, 'relisted after 410');
     } finally {
       await h.source.stop();
-      api.expiredAsHttpStatus = false;
-      api.bookmarkIntervalMs = 200;
+      standIn.api.expiredAsHttpStatus = false;
+      standIn.api.bookmarkIntervalMs = 200;
       cleanup(['VirtualService', 'reviews'], ['DestinationRule', 'reviews']);
     }
   });
 }
 
 test('bookmarks keep its version current, so a reconnect after compaction needs no relist', async () => {
-  api.bookmarkIntervalMs = 50;
-  api.apply(reviewsVs([90, 10]));
-  const h = harness(api);
+  standIn.api.bookmarkIntervalMs = 50;
+  standIn.api.apply(reviewsVs([90, 10]));
+  const h = harness();
   await h.source.start();
   try {
     // Other kinds change: the VirtualService watch sees nothing but bookmarks carrying the version on.
-    api.apply(reviewsDr);
-    api.apply({ ...reviewsDr, spec: { ...reviewsDr.spec, subsets: reviewsDr.spec.subsets.slice(0, 1) } });
+    standIn.api.apply(reviewsDr);
+    standIn.api.apply({ ...reviewsDr, spec: { ...reviewsDr.spec, subsets: reviewsDr.spec.subsets.slice(0, 1) } });
     await new Promise((r) => setTimeout(r, 300)); // a few bookmarks
-    api.compact();
+    standIn.api.compact();
     const listsBefore = listsOf('virtualservices');
-    const watchesBefore = api.requests.filter((r) => r.includes('/virtualservices?') && r.includes('watch=true')).length;
-    api.dropConnections();
-    api.apply(reviewsVs([30, 70]));
+    const watchesBefore = standIn.api.requests.filter((r) => r.includes('/virtualservices?') && r.includes('watch=true')).length;
+    standIn.api.dropConnections();
+    standIn.api.apply(reviewsVs([30, 70]));
     await waitFor('the update after reconnecting', () => weightsOf(h.latest())?.[1] === 70);
-    assert.ok(api.requests.filter((r) => r.includes('/virtualservices?') && r.includes('watch=true')).length > watchesBefore, 'watched again');
+    assert.ok(standIn.api.requests.filter((r) => r.includes('/virtualservices?') && r.includes('watch=true')).length > watchesBefore, 'watched again');
     assert.equal(listsOf('virtualservices'), listsBefore, 'resumed from the bookmark, no relist');
   } finally {
     await h.source.stop();
-    api.bookmarkIntervalMs = 200;
+    standIn.api.bookmarkIntervalMs = 200;
     cleanup(['VirtualService', 'reviews'], ['DestinationRule', 'reviews']);
   }
 });
 
 test('waits out API server errors with backoff and starts once the lists succeed', async () => {
-  api.apply(reviewsVs([90, 10]));
-  api.failNext('/virtualservices', 500, 2);
-  api.failNext('/endpointslices', 503, 1);
-  const h = harness(api);
+  standIn.api.apply(reviewsVs([90, 10]));
+  standIn.api.failNext('/virtualservices', 500, 2);
+  standIn.api.failNext('/endpointslices', 503, 1);
+  const h = harness();
   const initial = await h.source.start();
   try {
     assert.deepEqual(weightsOf(initial), [90, 10]);
@@ -222,20 +216,20 @@ test('EndpointSlices: an address listed as not ready is not serving until it is 
     ],
     ports: [{ name: 'http', port: 9080, protocol: 'TCP' }],
   });
-  api.apply(slice(false));
+  standIn.api.apply(slice(false));
   let endpointChanges = 0;
-  const source = new KubeConfigSource({ kubeConfig: standInKubeConfig(api), logger, isLeader: () => false, onChange: () => undefined, onEndpoints: () => (endpointChanges += 1), backoff: () => new Backoff(20, 200) });
+  const source = new KubeConfigSource({ kubeConfig: standIn.kubeConfig(), logger, isLeader: () => false, onChange: () => undefined, onEndpoints: () => (endpointChanges += 1), backoff: () => new Backoff(20, 200) });
   await source.start();
   try {
     assert.equal(source.serving('10.0.0.7'), false);
     assert.equal(source.serving('10.0.0.8'), true);
     assert.equal(source.serving('10.9.9.9'), true, 'addresses Kubernetes does not list are left to the registry');
     const seen = endpointChanges;
-    api.apply(slice(true));
+    standIn.api.apply(slice(true));
     await waitFor('the pod to become ready', () => source.serving('10.0.0.7'));
     assert.ok(endpointChanges > seen);
   } finally {
     await source.stop();
-    api.delete('EndpointSlice', 'default', 'reviews-abc');
+    standIn.api.delete('EndpointSlice', 'default', 'reviews-abc');
   }
 });
