@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, type MeshState, Supervisor, type MeshPlan } from '@skiff/launcher';
+import { ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, SAMPLE_WORKLOADS, type MeshState, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -85,6 +85,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     if (state) rmSync(state.dir, { recursive: true, force: true });
     throw error;
   }
+  await awaitEndpointsEverywhere(plan.urls.admin);
   return {
     plan,
     state,
@@ -105,4 +106,30 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
       if (state) rmSync(state.dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A proxy is ready once it holds a config, which may predate the last workloads' registration
+ * (seen on a loaded CI machine: the gateway's first page found no frontend cluster). Waits, up
+ * to 15 s, until every proxy has every sample service's endpoints; then the tests judge.
+ */
+async function awaitEndpointsEverywhere(admin: Record<string, string>): Promise<void> {
+  const expected = new Map<string, number>();
+  for (const w of SAMPLE_WORKLOADS) expected.set(w.service, (expected.get(w.service) ?? 0) + 1);
+  const complete = async (url: string) => {
+    try {
+      const clusters = (await (await fetch(`${url}/clusters`, { signal: AbortSignal.timeout(2000) })).json()) as Array<{ name: string; endpoints: unknown[] }>;
+      return [...expected].every(([service, count]) => clusters.some((c) => c.name === `outbound|9080||${service}.default.svc.cluster.local` && c.endpoints.length >= count));
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 15_000;
+  let pending = Object.values(admin);
+  while (pending.length > 0 && Date.now() < deadline) {
+    const done = await Promise.all(pending.map(complete));
+    pending = pending.filter((_, i) => !done[i]);
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (pending.length > 0) process.stderr.write(`startTestMesh: after 15 s these proxies still lack some sample endpoints: ${pending.join(', ')}\n`);
 }
