@@ -53,10 +53,6 @@ export class KubeConfigSource {
     this.#api = options.kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  get reflectors(): readonly Reflector[] {
-    return this.#reflectors;
-  }
-
   /** Lists every kind once (waiting, with a log line, while the API server can't be reached), then watches. */
   async start(): Promise<ConfigSet> {
     const { logger } = this.#options;

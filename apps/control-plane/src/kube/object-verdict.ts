@@ -2,7 +2,7 @@
 // user so. Pure. Like a config file, an object is accepted or rejected as a whole, and a rejected
 // update keeps the object's last good version in force (a bad `kubectl apply` never takes down
 // routes that worked).
-import { formatIssue, validateResource, type Loaded, type ValidationIssue } from '@skiff/api';
+import { validateResource, type Loaded, type ValidationIssue } from '@skiff/api';
 import type { KubeObject } from './reflector-state.js';
 
 export interface ObjectVerdict {
@@ -63,5 +63,3 @@ export function currentCondition(object: KubeObject): Partial<Condition> | undef
 export function conditionDiffers(a: Partial<Condition> | undefined, b: Condition): boolean {
   return !a || a.status !== b.status || a.reason !== b.reason || a.message !== b.message || a.observedGeneration !== b.observedGeneration;
 }
-
-export const formatVerdict = (v: ObjectVerdict) => v.issues.map(formatIssue).join('\n');

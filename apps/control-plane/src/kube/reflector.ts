@@ -47,8 +47,6 @@ export class Reflector {
   #controller: AbortController | undefined;
   #wake: (() => void) | undefined;
   #synced: { promise: Promise<void>; resolve: () => void };
-  /** Lists done, and watches opened, for /debug views and tests. */
-  readonly counts = { lists: 0, watches: 0 };
 
   constructor(options: ReflectorOptions) {
     this.#options = options;
@@ -103,7 +101,6 @@ export class Reflector {
 
   async #list(): Promise<void> {
     const { group, version, plural, kind } = this.#options.resource;
-    this.counts.lists += 1;
     const list = (await this.#api.listClusterCustomObject({ group, version, plural })) as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
     // Lists of built-in kinds leave apiVersion and kind off their items.
     const items = (list.items ?? []).map((o) => ({ ...o, apiVersion: o.apiVersion ?? `${group}/${version}`, kind: o.kind ?? kind }));
@@ -136,7 +133,6 @@ export class Reflector {
         if (type === 'ERROR') this.#options.logger.info({ resource: this.name, status: object }, `kubernetes: ${this.name}: the watch ended with an error event`);
         if (this.state.event(type as WatchEventType, object)) this.#options.onChange(this.state.list());
       };
-      this.counts.watches += 1;
       this.#watch
         .watch(`/apis/${group}/${version}/${plural}`, { resourceVersion: this.state.resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, done)
         .then((controller) => {
