@@ -60,8 +60,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   late.discovery = discovery;
   const caSecret = flags.kubernetes?.caSecret;
   const ca =
-    kube && caSecret && flags.kubernetes
-      ? await loadOrCreateCaSecret(kube.kubeConfig, { namespace: flags.kubernetes.lease.namespace, name: caSecret, trustDomain: flags.trustDomain, logger })
+    kube && caSecret
+      ? await loadOrCreateCaSecret(kube.kubeConfig, { namespace: kube.namespace, name: caSecret, trustDomain: flags.trustDomain, logger })
       : await loadOrCreateCa({ trustDomain: flags.trustDomain, dir: resolve(flags.caDir), certFile: flags.caCert, keyFile: flags.caKey, logger });
   if (flags.issueTokens) {
     const written = writeBootstrapTokens(resolve(flags.issueTokens.dir), flags.issueTokens.accounts, { groupReadable: true });
@@ -72,7 +72,12 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const bootstrap = new BootstrapTokens(flags.tokens, flags.trustDomain);
   // In Kubernetes, pods show their projected service-account token; bootstrap tokens still work for proxies outside the cluster.
   const tokens: CredentialCheck = kube
-    ? { entitlements: async (token) => (bootstrap.entitlements(token).length > 0 ? bootstrap.entitlements(token) : kube.reviewer.entitlements(token)) }
+    ? {
+        entitlements: async (token) => {
+          const fromFile = bootstrap.entitlements(token);
+          return fromFile.length > 0 ? fromFile : kube.reviewer.entitlements(token);
+        },
+      }
     : bootstrap;
   if (bootstrap.size === 0 && !kube) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
   const issued: IssuedCertificate[] = [];

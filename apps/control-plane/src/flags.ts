@@ -68,12 +68,14 @@ Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_CONFIG=
 
 export interface KubernetesFlags {
   kubeconfig?: string;
+  /** The control plane's own namespace ($POD_NAMESPACE): its Service, CA Secret and default Lease. */
+  namespace: string;
   lease: { namespace: string; name: string };
   /** Who this replica is in the Lease: the pod's name in a cluster. */
   identity: string;
   /** undefined: no webhook. */
   webhookPort?: number;
-  /** The Secret (in the Lease's namespace) that holds the CA root; undefined: --ca-dir as elsewhere. */
+  /** The Secret (in `namespace`) that holds the CA root; undefined: --ca-dir as elsewhere. */
   caSecret?: string;
   /** What the webhook injects (the rest of InjectOptions comes from the Service's name). */
   inject: { transparent: boolean; proxyImage: string; initImage: string };
@@ -135,12 +137,14 @@ function kubernetesFlags(source: string | undefined, k: Record<'kubeconfig' | 'l
     return {};
   }
   if (source !== 'kubernetes') throw new Error(`--config-source must be "file" or "kubernetes", got "${source}"`);
-  const [namespace, name, ...rest] = (k.lease ?? `${process.env['POD_NAMESPACE'] || 'skiff-system'}/skiff-control-plane`).split('/');
+  const ownNamespace = process.env['POD_NAMESPACE'] || 'skiff-system';
+  const [namespace, name, ...rest] = (k.lease ?? `${ownNamespace}/skiff-control-plane`).split('/');
   if (!namespace || !name || rest.length > 0) throw new Error(`--lease must be <namespace>/<name>, e.g. skiff-system/skiff-control-plane, got "${k.lease ?? ''}"`);
   if (k.inject !== undefined && k.inject !== 'explicit' && k.inject !== 'transparent') throw new Error(`--inject must be "explicit" or "transparent", got "${k.inject}"`);
   return {
     kubernetes: {
       ...(k.kubeconfig ? { kubeconfig: k.kubeconfig } : {}),
+      namespace: ownNamespace,
       lease: { namespace, name },
       identity: process.env['POD_NAME'] || hostname(),
       ...(k['ca-secret'] ? { caSecret: k['ca-secret'] } : {}),

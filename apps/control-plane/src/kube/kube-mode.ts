@@ -12,6 +12,8 @@ import { LeaderElector } from './leader-elector.js';
 
 export interface KubeMode {
   kubeConfig: KubeConfig;
+  /** The control plane's own namespace (its Service, its CA Secret). */
+  namespace: string;
   source: KubeConfigSource;
   elector: LeaderElector;
   reviewer: TokenReviewer;
@@ -54,6 +56,7 @@ export function createKubeMode(
   elector.start();
   return {
     kubeConfig,
+    namespace: flags.namespace,
     source,
     elector,
     reviewer: new TokenReviewer(kubeConfig, options.trustDomain, logger),

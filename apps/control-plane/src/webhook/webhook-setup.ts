@@ -13,7 +13,7 @@ const XDS_SERVICE_PORT = 15010;
 export async function startWebhook(flags: ControlPlaneFlags, ca: CertificateAuthority, kubeConfig: KubeConfig, logger: Logger): Promise<InjectionWebhook> {
   const k = flags.kubernetes;
   if (!k || k.webhookPort === undefined) throw new Error('startWebhook needs --config-source kubernetes and a --webhook-port');
-  const namespace = process.env['POD_NAMESPACE'] || WEBHOOK_DEFAULTS.namespace;
+  const { namespace } = k;
   const material = await issueWebhookCertificate(ca, { namespace });
   const webhook = await startInjectionWebhook({
     host: flags.bind,
