@@ -92,8 +92,11 @@ function initContainer(options: InjectOptions): Record<string, unknown> {
   };
 }
 
+/** The audience of the token the sidecar shows the CA; the CA's TokenReview asks for it. */
+export const TOKEN_AUDIENCE = 'skiff';
+
 /** The projected service-account token the sidecar shows the CA (checked with a TokenReview). */
-const TOKEN_VOLUME = { name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: 'skiff', expirationSeconds: 3600 } }] } };
+const TOKEN_VOLUME = { name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: TOKEN_AUDIENCE, expirationSeconds: 3600 } }] } };
 
 function appendTo(map: YAMLMap, key: string, doc: Document, items: unknown[]): void {
   const existing = map.get(key, true);

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterName, DEFAULT_NAMESPACE, serviceFqdn } from '@skiff/api';
 import { ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, SAMPLE_WORKLOADS, type MeshState, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -119,7 +120,7 @@ async function awaitEndpointsEverywhere(admin: Record<string, string>): Promise<
   const complete = async (url: string) => {
     try {
       const clusters = (await (await fetch(`${url}/clusters`, { signal: AbortSignal.timeout(2000) })).json()) as Array<{ name: string; endpoints: unknown[] }>;
-      return [...expected].every(([service, count]) => clusters.some((c) => c.name === `outbound|9080||${service}.default.svc.cluster.local` && c.endpoints.length >= count));
+      return [...expected].every(([service, count]) => clusters.some((c) => c.name === clusterName('outbound', 9080, undefined, serviceFqdn(service, DEFAULT_NAMESPACE)) && c.endpoints.length >= count));
     } catch {
       return false;
     }

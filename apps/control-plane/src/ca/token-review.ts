@@ -3,10 +3,9 @@
 // checks istio-token. The identity the CA then signs is the token's own service account.
 import { createHash } from 'node:crypto';
 import { AuthenticationV1Api, type KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
+import { TOKEN_AUDIENCE } from '@skiff/kube';
 import { spiffeId } from '@skiff/pki';
 import type { Logger } from '@skiff/telemetry';
-
-export const TOKEN_AUDIENCE = 'skiff';
 
 /** Pure: what a TokenReview's status entitles the token's holder to, or why nothing. */
 export function identityFromReview(status: V1TokenReviewStatus | undefined, audience: string): { namespace: string; serviceAccount: string } | { problem: string } {
