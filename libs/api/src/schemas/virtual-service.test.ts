@@ -179,7 +179,7 @@ describe('VirtualService: errors', () => {
       'error spec.hosts: must not be empty',
       'error spec.http[0].timeout: expected a duration such as "1.5s", "100ms", "2m" or "1h" (a string with a unit)',
       'error spec.http[0].rout: unknown field; did you mean "route"?',
-      'error spec.http[1].match[0].uri.regex: regex "(": invalid regex: Unterminated group',
+      'error spec.http[1].match[0].uri.regex: regex "(": invalid regex: missing closing ): `(` (RE2 syntax: https://github.com/google/re2/wiki/Syntax)',
       'error spec.http[1].route[1].weight: weights sum to 140, must sum to 100',
     ]);
   });

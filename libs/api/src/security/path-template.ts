@@ -1,6 +1,7 @@
 // AuthorizationPolicy path templates (Istio 1.22+, Envoy's URI templates): "{*}" matches one
 // path segment, "{**}" one or more, and no operator may follow "{**}". A path without either
 // operator is a plain Istio string match (exact, "prefix*", "*suffix" or "*").
+import { RE2JS } from 're2js';
 
 export const PATH_MATCH_ONE_SEGMENT = '{*}';
 export const PATH_MATCH_SEGMENTS = '{**}';
@@ -32,12 +33,16 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The template as an anchored regular expression over the path (without query). */
-export function compilePathTemplate(path: string): RegExp {
+/**
+ * The template as a test of the whole path (without query). It runs on RE2 like every pattern
+ * that meets request data (see regex.ts), so no path can make it backtrack.
+ */
+export function compilePathTemplate(path: string): { test(path: string): boolean } {
   const parts = path.split('/').map((segment) => {
     if (segment === PATH_MATCH_ONE_SEGMENT) return '[^/]+';
     if (segment === PATH_MATCH_SEGMENTS) return '[^/]+(?:/[^/]+)*';
     return escapeRegex(segment);
   });
-  return new RegExp(`^${parts.join('/')}$`);
+  const re = RE2JS.compile(parts.join('/'));
+  return { test: (value) => re.matches(value) };
 }
