@@ -17,13 +17,15 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const outdir = join('dist', dir);
+// Worker threads (src/**/<name>.worker.ts) are entry points of their own: <name>.worker.js beside
+// main.js, where the code that starts them looks (see apps/control-plane/src/config/config-parser.ts).
+const workers = readdirSync(join(dir, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.worker.ts'));
 mkdirSync(outdir, { recursive: true });
 // Chunk names carry a content hash: drop the previous build's files, or they pile up in images.
 for (const name of readdirSync(outdir)) if (/\.js(\.map)?$/.test(name)) rmSync(join(outdir, name));
 await build({
-  entryPoints: [entry],
+  entryPoints: [{ in: entry, out: 'main' }, ...workers.map((f) => ({ in: join(dir, 'src', f), out: f.split('/').pop().replace(/\.ts$/, '') }))],
   outdir,
-  entryNames: 'main',
   // A dynamic import() becomes its own file, read only if the code path runs.
   splitting: true,
   bundle: true,

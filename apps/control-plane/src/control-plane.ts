@@ -11,6 +11,7 @@ import { MeshWatch } from './dashboard/mesh-watch.js';
 import { createTraceForwarder } from './dashboard/trace-forwarder.js';
 import { startMonitoringServer } from './admin/monitoring-server.js';
 import { ScenarioBoard } from './dashboard/scenario-board.js';
+import { ConfigAnalysis } from './config/analysis.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
 import { certificateServiceDefinition } from '@skiff/protocol';
 import { BootstrapTokens } from './ca/bootstrap-tokens.js';
@@ -37,6 +38,10 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   // The discovery server needs the loaded config, and the file source needs to tell it about changes.
   const late: { discovery?: DiscoveryServer; watch?: MeshWatch } = {};
   let configLoadedAt = new Date();
+  const analysis = new ConfigAnalysis(logger);
+  const warmupUntil = Date.now() + flags.warmupMs;
+  // Checks against the registry wait for the warm-up: right after a start it is still filling.
+  const analyse = () => analysis.update(current, Date.now() >= warmupUntil ? registry.list() : undefined);
   const metrics = createControlPlaneMetrics(() => [...(late.discovery?.connections ?? [])].map((c) => c.workload));
   const onConfigChange = (set: ConfigSet, changed: string[]) => {
     current = set;
@@ -47,16 +52,25 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     metrics.validationFailed(rejected.length);
     logger.info({ changed, resources: set.resources.length }, 'config changed');
     configLoadedAt = new Date();
+    analyse();
     late.discovery?.schedulePush(0);
     late.watch?.publishConfig();
   };
   const kube = flags.kubernetes
     ? createKubeMode(flags.kubernetes, { trustDomain: flags.trustDomain, logger, onChange: onConfigChange, onEndpoints: () => late.discovery?.schedulePush() })
     : undefined;
-  const source = kube?.source ?? new FileConfigSource(resolve(flags.configDir), onConfigChange);
+  const source = kube?.source ?? new FileConfigSource(resolve(flags.configDir), onConfigChange, { limits: flags.configLimits, logger });
   current = await source.start();
   metrics.validationFailed(current.files.filter((f) => f.rejected).length);
-  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil: Date.now() + flags.warmupMs, trustDomain: flags.trustDomain, metrics: metrics.discovery, ...(kube ? { serving: kube.serving } : {}) });
+  analyse();
+  let analysisTimer: NodeJS.Timeout | undefined;
+  const analyseSoon = () => {
+    clearTimeout(analysisTimer);
+    analysisTimer = setTimeout(analyse, 250).unref();
+  };
+  registry.onChange(analyseSoon);
+  setTimeout(analyse, Math.max(0, flags.warmupMs)).unref();
+  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil, trustDomain: flags.trustDomain, metrics: metrics.discovery, ...(kube ? { serving: kube.serving } : {}) });
   late.discovery = discovery;
   const caSecret = flags.kubernetes?.caSecret;
   const ca =
@@ -100,7 +114,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const webhook = kube && flags.kubernetes?.webhookPort !== undefined ? await startWebhook(flags, ca, kube.kubeConfig, logger) : undefined;
   const traces = new TraceStore();
   const events = new EventStream<DashboardEvents>();
-  const watch = new MeshWatch({ discovery, config: () => current, configLoadedAt: () => configLoadedAt, traces, events, logger });
+  const watch = new MeshWatch({ discovery, config: () => current, analysis: () => analysis.findings, configLoadedAt: () => configLoadedAt, traces, events, logger });
   late.watch = watch;
   const scenarios = new ScenarioBoard(events);
   let monitoring: Server | undefined;
@@ -111,6 +125,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       host: flags.bind,
       port: flags.monitoringPort,
       config: () => current,
+      analysis: () => analysis.findings,
       configDir: flags.configDir,
       registry,
       discovery,
@@ -147,6 +162,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
         await kube?.elector.stop();
         await webhook?.close();
         registry.stop();
+        clearTimeout(analysisTimer);
         await running.close();
         watch.stop();
         events.close();

@@ -38,6 +38,11 @@ each proxy its config over the discovery stream.
   --proxy-image <image>     with kubernetes: the sidecar image the webhook injects
                             (default: skiff/proxy:0.1.0)
   --init-image <image>      with kubernetes: the init image (default: skiff/init:0.1.0)
+  --max-config-file-size <size>  largest config file read, e.g. 4MiB, 512KiB (default: 4MiB); a
+                            larger one is refused, naming the file, and its last good version stays
+  --max-config-dir-size <size>   largest total of the config files in force (default: 32MiB)
+  --config-settle <duration>     a changed file is read once it has not changed for this long,
+                            so a file still being written is never applied half-written (default: 500ms)
   --xds-port <port>         discovery (gRPC) port (default: 15010)
   --monitoring-port <port>  readiness and debug views (default: 15014)
   --bind <host>             address to bind (default: 127.0.0.1)
@@ -83,6 +88,8 @@ export interface KubernetesFlags {
 
 export interface ControlPlaneFlags {
   configDir: string;
+  /** Limits on the --config directory (see config/file-source.ts). */
+  configLimits?: { maxFileBytes: number; maxDirBytes: number; settleMs: number };
   /** Set when the config comes from the Kubernetes API instead of --config. */
   kubernetes?: KubernetesFlags;
   xdsPort: number;
@@ -119,6 +126,17 @@ function httpUrl(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** "4MiB", "512KiB", "1GiB", "2000000" (bytes); MB/KB are read as MiB/KiB. */
+export function parseSize(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
+  if (!m) throw new Error(`--${name} must be a size such as 4MiB, 512KiB or 1048576 (bytes), got "${value}"`);
+  const unit = (m[2] ?? 'b').toLowerCase()[0] as 'b' | 'k' | 'm' | 'g';
+  const bytes = Math.round(Number(m[1]) * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit]);
+  if (bytes < 1024) throw new Error(`--${name} must be at least 1KiB, got "${value}"`);
+  return bytes;
+}
+
 function duration(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   try {
@@ -127,6 +145,17 @@ function duration(name: string, value: string | undefined, fallback: number): nu
     return ms;
   } catch (error) {
     throw new Error(`--${name}: ${error instanceof Error ? error.message : String(error)} (e.g. 24h, 30m, 90s)`);
+  }
+}
+
+function settle(value: string | undefined): number {
+  if (value === undefined) return 500;
+  try {
+    const ms = parseDuration(value);
+    if (ms > 60_000) throw new Error('must be at most 60s');
+    return ms;
+  } catch (error) {
+    throw new Error(`--config-settle: ${error instanceof Error ? error.message : String(error)} (e.g. 500ms, 1s)`);
   }
 }
 
@@ -159,6 +188,9 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     args: argv,
     options: {
       config: { type: 'string' },
+      'max-config-file-size': { type: 'string' },
+      'max-config-dir-size': { type: 'string' },
+      'config-settle': { type: 'string' },
       'config-source': { type: 'string' },
       kubeconfig: { type: 'string' },
       lease: { type: 'string' },
@@ -192,6 +224,11 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
   const v = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
   return {
     configDir: v('config') ?? 'config',
+    configLimits: {
+      maxFileBytes: parseSize('max-config-file-size', v('max-config-file-size'), 4 * 1024 * 1024),
+      maxDirBytes: parseSize('max-config-dir-size', v('max-config-dir-size'), 32 * 1024 * 1024),
+      settleMs: settle(v('config-settle')),
+    },
     ...kubernetesFlags(v('config-source'), { kubeconfig: v('kubeconfig'), lease: v('lease'), 'webhook-port': v('webhook-port'), inject: v('inject'), 'proxy-image': v('proxy-image'), 'init-image': v('init-image'), 'ca-secret': v('ca-secret') }),
     xdsPort: int('xds-port', v('xds-port'), 15010),
     monitoringPort: int('monitoring-port', v('monitoring-port'), 15014),

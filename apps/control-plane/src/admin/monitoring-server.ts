@@ -1,8 +1,8 @@
 // The control plane's monitoring port (istiod's 15014): readiness, and debug views of the
 // config in force, the validation messages, the registry and each proxy's sync state.
 import { createServer, type Server } from 'node:http';
-import { formatIssue } from '@skiff/api';
-import type { ConfigSet } from '../config/file-source.js';
+import { formatIssue, type ValidationIssue } from '@skiff/api';
+import type { ConfigSet } from '../config/config-set.js';
 import type { DiscoveryServer } from '../discovery/discovery-server.js';
 import type { WorkloadRegistry } from '../discovery/registry.js';
 import { computeSnapshot } from '../discovery/snapshot-source.js';
@@ -15,6 +15,8 @@ export interface MonitoringOptions {
   host: string;
   port: number;
   config: () => ConfigSet;
+  /** Findings across files and against the registry (config/analysis.ts). */
+  analysis?: () => readonly ValidationIssue[];
   configDir: string;
   registry: WorkloadRegistry;
   discovery: DiscoveryServer;
@@ -59,6 +61,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
           configDir: options.configDir,
           files: config.files,
           issues: config.issues.map((i) => ({ ...i, text: formatIssue(i) })),
+          analysis: (options.analysis?.() ?? []).map((i) => ({ ...i, text: formatIssue(i) })),
           resources: config.resources,
         });
       case '/debug/registryz':

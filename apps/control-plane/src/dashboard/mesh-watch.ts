@@ -1,15 +1,17 @@
 // Keeps the dashboard's picture of the mesh current: every few seconds it scrapes each connected
 // proxy's admin port (/stats/prometheus for the graph, /certs for its identity), rebuilds the
 // graph over the recent window, and publishes whatever changed to the dashboard's event stream.
-import { formatIssue } from '@skiff/api';
+import { formatIssue, type ValidationIssue } from '@skiff/api';
 import { buildMeshGraph, GRAPH_METRICS, MetricsWindow, parsePrometheusText, type ConfigView, type DashboardEvents, type KnownWorkload, type Logger, type MeshGraph, type ProxyView, type TraceStore, type TraceSummary } from '@skiff/telemetry';
-import type { ConfigSet } from '../config/file-source.js';
+import type { ConfigSet } from '../config/config-set.js';
 import type { DiscoveryServer } from '../discovery/discovery-server.js';
 import type { EventStream } from './event-stream.js';
 
 export interface MeshWatchOptions {
   discovery: DiscoveryServer;
   config: () => ConfigSet;
+  /** Findings across files and against the registry, shown with the validation messages. */
+  analysis?: () => readonly ValidationIssue[];
   configLoadedAt: () => Date;
   traces: TraceStore;
   events: EventStream<DashboardEvents>;
@@ -85,7 +87,7 @@ export class MeshWatch {
       loadedAt: this.options.configLoadedAt().toISOString(),
       resources: config.resources.map((r) => ({ kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, file: r.source.file })),
       files: config.files.map((f) => ({ file: f.file, rejected: f.rejected })),
-      issues: config.issues.map((i) => ({ severity: i.severity, text: formatIssue(i), file: i.file })),
+      issues: [...config.issues, ...(this.options.analysis?.() ?? [])].map((i) => ({ severity: i.severity, text: formatIssue(i), file: i.file })),
     };
   }
 

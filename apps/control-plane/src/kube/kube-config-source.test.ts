@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '@skiff/telemetry';
 import { waitFor } from '@skiff/testing';
-import type { ConfigSet } from '../config/file-source.js';
+import type { ConfigSet } from '../config/config-set.js';
 import { KubeConfigSource } from './kube-config-source.js';
 import { Backoff } from './reflector-state.js';
 import { useKubeApiStandIn } from './standin-kubeconfig.js';

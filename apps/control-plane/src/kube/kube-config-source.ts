@@ -6,7 +6,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { formatIssue, MESH_KINDS } from '@skiff/api';
 import { MESH_RESOURCES } from '@skiff/kube';
 import type { Logger } from '@skiff/telemetry';
-import type { ConfigSet } from '../config/file-source.js';
+import type { ConfigSet } from '../config/config-set.js';
 import { notReadyAddresses, type EndpointSlice } from './endpoint-slices.js';
 import { acceptedCondition, conditionDiffers, currentCondition, nextVerdict, sourceOf, type ObjectVerdict } from './object-verdict.js';
 import { Reflector, type WatchedResource } from './reflector.js';

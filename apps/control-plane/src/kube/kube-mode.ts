@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { WorkloadInfo } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { TokenReviewer } from '../ca/token-review.js';
-import type { ConfigSet } from '../config/file-source.js';
+import type { ConfigSet } from '../config/config-set.js';
 import type { KubernetesFlags } from '../flags.js';
 import { KubeConfigSource } from './kube-config-source.js';
 import { LeaderElector } from './leader-elector.js';

@@ -1,0 +1,17 @@
+// The config parser's thread: YAML parsing and validation run here, off the control plane's
+// event loop, so discovery pushes and the monitoring port keep answering while a large file is
+// parsed, and the memory a parse needed is returned when the thread is recycled.
+import { parentPort } from 'node:worker_threads';
+import { parseConfigFile } from '@skiff/api';
+import type { ParseReply, ParseRequest } from './config-parser.js';
+
+parentPort?.on('message', (request: ParseRequest) => {
+  let reply: ParseReply;
+  try {
+    const parsed = parseConfigFile(request.file, request.text);
+    reply = { id: request.id, ok: true, resources: parsed.resources, issues: parsed.issues };
+  } catch (error) {
+    reply = { id: request.id, ok: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort?.postMessage(reply);
+});
