@@ -1,11 +1,12 @@
 // Control-plane scale: N simulated proxies hold discovery streams (real gRPC, the proxies'
 // protocol: node on connect, ACK each push), a config file changes, and we time until every
 // one of them has received and ACKed the new version; then the control plane's memory.
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@skiff/launcher';
-import { createDiscoveryClient, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream } from '@skiff/protocol';
+import { createCsr, generateKeyPair, splitPemCertificates, spiffeId } from '@skiff/pki';
+import { createCertificateClient, createDiscoveryClient, grpc, MutableCertificateProvider, mutualTlsChannelCredentials, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream, type DiscoveryTransport } from '@skiff/protocol';
 import { memoryMiB } from './process-stats.js';
 import { spawnReady } from './spawn-ready.js';
 
@@ -50,6 +51,29 @@ function connect(client: AggregatedDiscoveryClient, i: number): SimulatedProxy {
   return proxy;
 }
 
+/**
+ * The simulated proxies' identity, as a real one gets it: a bootstrap token, a CSR to the CA over
+ * TLS, then mutual TLS on the discovery stream (the control plane serves nothing else).
+ */
+async function simulatedIdentity(xds: number, tokensFile: string, rootCertFile: string): Promise<DiscoveryTransport> {
+  const token = 'bench-simulated-proxies-token';
+  writeFileSync(tokensFile, JSON.stringify({ tokens: [{ token, namespace: 'default', serviceAccount: 'sim', services: ['reviews', 'frontend'] }] }));
+  const roots = new MutableCertificateProvider();
+  roots.setRoots(readFileSync(rootCertFile, 'utf8'));
+  const ca = createCertificateClient(`127.0.0.1:${xds}`, { credentials: mutualTlsChannelCredentials(roots, null), serverName: 'skiff-control-plane' });
+  const keys = await generateKeyPair();
+  const csr = await createCsr({ spiffeId: spiffeId('cluster.local', 'default', 'sim'), keys });
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  const chain = await new Promise<string[]>((resolve, reject) =>
+    ca.CreateCertificate({ csr, validityDuration: 3600 }, metadata, { deadline: Date.now() + 10_000 }, (error, response) => (error ? reject(error) : resolve((response?.certChain ?? []).flatMap(splitPemCertificates)))),
+  );
+  ca.close();
+  const identity = new MutableCertificateProvider();
+  identity.setIdentity(chain.slice(0, -1).join(''), keys.privateKeyPem);
+  return { credentials: mutualTlsChannelCredentials(roots, identity), serverName: 'skiff-control-plane' };
+}
+
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -67,9 +91,12 @@ export async function runControlPlaneScale(root: string, counts: readonly number
     writeFileSync(join(config, 'reviews.yaml'), vs(10));
     const [xds, monitoring] = (await freePorts(2)) as [number, number];
     progress(`control plane with ${n} simulated proxies…`);
-    const cp = await spawnReady('control plane', process.execPath, [join(root, 'dist/apps/control-plane/main.js'), '--config', config, '--xds-port', String(xds), '--monitoring-port', String(monitoring), '--dashboard-port', 'off', '--ca-dir', join(dir, 'ca'), '--warmup-ms', '0'], `http://127.0.0.1:${monitoring}/ready`, { cwd: root });
+    const tokensFile = join(dir, 'tokens.json');
+    writeFileSync(tokensFile, JSON.stringify({ tokens: [] }));
+    const cp = await spawnReady('control plane', process.execPath, [join(root, 'dist/apps/control-plane/main.js'), '--config', config, '--xds-port', String(xds), '--monitoring-port', String(monitoring), '--dashboard-port', 'off', '--ca-dir', join(dir, 'ca'), '--tokens', tokensFile, '--registry-file', 'off', '--warmup-ms', '0'], `http://127.0.0.1:${monitoring}/ready`, { cwd: root });
+    const transport = await simulatedIdentity(xds, tokensFile, join(dir, 'ca', 'root-cert.pem'));
     // A few channels, as many proxies on one machine would share nothing but the server.
-    const clients = Array.from({ length: Math.max(1, Math.ceil(n / 100)) }, () => createDiscoveryClient(`127.0.0.1:${xds}`));
+    const clients = Array.from({ length: Math.max(1, Math.ceil(n / 100)) }, () => createDiscoveryClient(`127.0.0.1:${xds}`, transport));
     const proxies = Array.from({ length: n }, (_, i) => connect(clients[i % clients.length] as AggregatedDiscoveryClient, i));
     try {
       await until(`${n} proxies to get their first config`, () => proxies.every((p) => p.version !== ''), 120_000);

@@ -1,6 +1,7 @@
 // Wires the control plane: file source, registry, discovery server, monitoring server.
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { formatIssue } from '@skiff/api';
 import { writeBootstrapTokens } from '@skiff/launcher';
 import { TraceStore, type DashboardEvents, type Logger } from '@skiff/telemetry';
@@ -22,11 +23,13 @@ import { createKubeMode } from './kube/kube-mode.js';
 import { startWebhook } from './webhook/webhook-setup.js';
 import { DiscoveryServer } from './discovery/discovery-server.js';
 import { WorkloadRegistry } from './discovery/registry.js';
+import { loadSavedRegistry, saveRegistryOnChange } from './discovery/registry-store.js';
+import { ServingCertificate } from './discovery/serving-certificate.js';
 import type { ControlPlaneFlags } from './flags.js';
 import { createControlPlaneMetrics } from './metrics.js';
 
 export interface RunningControlPlane {
-  ports: { xds: number; monitoring: number; dashboard?: number; webhook?: number };
+  ports: { xds: number; plaintextXds?: number; monitoring: number; dashboard?: number; webhook?: number };
   config(): ConfigSet;
   discovery: DiscoveryServer;
   close(): Promise<void>;
@@ -70,8 +73,6 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   };
   registry.onChange(analyseSoon);
   setTimeout(analyse, Math.max(0, flags.warmupMs)).unref();
-  const discovery = new DiscoveryServer({ registry, logger, resources: () => current.resources, warmupUntil, trustDomain: flags.trustDomain, metrics: metrics.discovery, ...(kube ? { serving: kube.serving } : {}) });
-  late.discovery = discovery;
   const caSecret = flags.kubernetes?.caSecret;
   const ca =
     kube && caSecret
@@ -93,7 +94,27 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
         },
       }
     : bootstrap;
-  if (bootstrap.size === 0 && !kube) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so the mesh runs without mTLS');
+  if (bootstrap.size === 0 && !kube) logger.warn('CA: no bootstrap tokens (--tokens); proxies cannot get certificates, so only the plaintext discovery port (--plaintext-xds-port), if open, serves them');
+  if (flags.issueTokens) {
+    // Compose: the sidecars verify the discovery port against this root, from the tokens volume.
+    writeFileSync(join(resolve(flags.issueTokens.dir), 'root-cert.pem'), ca.rootCertPem, { mode: 0o644 });
+  }
+  if (flags.registryFile) registry.restore(loadSavedRegistry(resolve(flags.registryFile), logger), flags.restoreWindowMs);
+  const stopSaving = flags.registryFile ? saveRegistryOnChange(registry, resolve(flags.registryFile), logger) : () => undefined;
+  const serving = await ServingCertificate.start({ ca, namespace: kube?.namespace ?? 'skiff-system', extraNames: flags.discoverySans, logger });
+  const discovery = new DiscoveryServer({
+    registry,
+    logger,
+    resources: () => current.resources,
+    warmupUntil,
+    trustDomain: flags.trustDomain,
+    tls: serving.provider,
+    // In Kubernetes endpoints come from EndpointSlices, not from what a proxy announces.
+    entitlements: kube ? () => 'any' : (namespace, serviceAccount) => bootstrap.servicesFor(namespace, serviceAccount),
+    metrics: metrics.discovery,
+    ...(kube ? { serving: kube.serving } : {}),
+  });
+  late.discovery = discovery;
   const issued: IssuedCertificate[] = [];
   discovery.addService(
     certificateServiceDefinition(),
@@ -121,6 +142,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   let dashboard: Server | undefined;
   try {
     const xds = await discovery.listen(`${flags.bind}:${flags.xdsPort}`);
+    const plaintextXds = flags.plaintextXdsPort !== undefined ? await discovery.listenPlaintext(`${flags.bind}:${flags.plaintextXdsPort}`) : undefined;
     monitoring = await startMonitoringServer({
       host: flags.bind,
       port: flags.monitoringPort,
@@ -137,7 +159,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },
     });
     const address = monitoring.address();
-    const ports: RunningControlPlane['ports'] = { xds, monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort, ...(webhook ? { webhook: webhook.port } : {}) };
+    const ports: RunningControlPlane['ports'] = { xds, ...(plaintextXds !== undefined ? { plaintextXds } : {}), monitoring: typeof address === 'object' && address ? address.port : flags.monitoringPort, ...(webhook ? { webhook: webhook.port } : {}) };
     if (flags.dashboardPort !== undefined) {
       let assets: DashboardAssets | undefined;
       let assetsProblem: string | undefined;
@@ -162,6 +184,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
         await kube?.elector.stop();
         await webhook?.close();
         registry.stop();
+        stopSaving();
+        serving.stop();
         clearTimeout(analysisTimer);
         await running.close();
         watch.stop();
@@ -172,6 +196,9 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       },
     };
   } catch (error) {
+    registry.stop();
+    stopSaving();
+    serving.stop();
     await source.stop();
     await kube?.elector.stop();
     await webhook?.close();

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@skiff/api';
 import { parseAccounts, type WorkloadAccount } from '@skiff/launcher';
@@ -43,12 +44,24 @@ each proxy its config over the discovery stream.
   --max-config-dir-size <size>   largest total of the config files in force (default: 32MiB)
   --config-settle <duration>     a changed file is read once it has not changed for this long,
                             so a file still being written is never applied half-written (default: 500ms)
-  --xds-port <port>         discovery (gRPC) port (default: 15010)
+  --xds-port <port>         discovery and CA (gRPC over mutual TLS; Istio's 15012) (default: 15012).
+                            A proxy's stream is served only for the identity its certificate
+                            proves, and it may announce only the services that identity may serve
+  --plaintext-xds-port <port>  ALSO serve discovery in plaintext on this port (Istio's 15010), for
+                            debugging only: nothing is verified there, and every connection is
+                            logged as a warning (default: off)
+  --discovery-san <names>   more DNS names for the discovery port's certificate, comma-separated
+                            (it always has skiff-control-plane, which proxies verify by default)
+  --registry-file <file>    keep the registry of endpoints here, so a restarted control plane
+                            pushes the endpoints it knew until their proxies reconnect ("off":
+                            none) (default: registry.json beside --ca-dir; off in kubernetes mode,
+                            where endpoints come from EndpointSlices)
+  --restore-window <dur>    how long restored endpoints wait for their proxies (default: 30s)
   --monitoring-port <port>  readiness and debug views (default: 15014)
   --bind <host>             address to bind (default: 127.0.0.1)
   --warmup-ms <ms>          after a start, wait this long for proxies to reconnect before
                             pushing to proxies that already hold config (default: 3000)
-  --grace-ms <ms>           keep a disconnected proxy's endpoints this long (default: 10000)
+  --grace-ms <ms>           keep a disconnected proxy's endpoints this long (default: 1000)
   --trust-domain <domain>   SPIFFE trust domain of workload identities (default: cluster.local)
   --ca-dir <dir>            where the CA keeps its root (created, key mode 0600) (default: .skiff/ca)
   --ca-cert <file>          use this root certificate instead (with --ca-key)
@@ -93,6 +106,12 @@ export interface ControlPlaneFlags {
   /** Set when the config comes from the Kubernetes API instead of --config. */
   kubernetes?: KubernetesFlags;
   xdsPort: number;
+  /** Plaintext discovery for debugging (--plaintext-xds-port); undefined: none. */
+  plaintextXdsPort?: number;
+  discoverySans: string[];
+  /** undefined: no registry kept on disk. */
+  registryFile?: string;
+  restoreWindowMs: number;
   monitoringPort: number;
   bind: string;
   warmupMs: number;
@@ -148,6 +167,11 @@ function duration(name: string, value: string | undefined, fallback: number): nu
   }
 }
 
+function registryFile(value: string | undefined, caDir: string, kubernetes: boolean): { registryFile?: string } {
+  if (value === 'off' || (value === undefined && kubernetes)) return {};
+  return { registryFile: value ?? join(dirname(caDir.replace(/\/+$/, '')), 'registry.json') };
+}
+
 function settle(value: string | undefined): number {
   if (value === undefined) return 500;
   try {
@@ -200,6 +224,10 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       'proxy-image': { type: 'string' },
       'init-image': { type: 'string' },
       'xds-port': { type: 'string' },
+      'plaintext-xds-port': { type: 'string' },
+      'discovery-san': { type: 'string' },
+      'registry-file': { type: 'string' },
+      'restore-window': { type: 'string' },
       'monitoring-port': { type: 'string' },
       bind: { type: 'string' },
       'warmup-ms': { type: 'string' },
@@ -230,11 +258,15 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       settleMs: settle(v('config-settle')),
     },
     ...kubernetesFlags(v('config-source'), { kubeconfig: v('kubeconfig'), lease: v('lease'), 'webhook-port': v('webhook-port'), inject: v('inject'), 'proxy-image': v('proxy-image'), 'init-image': v('init-image'), 'ca-secret': v('ca-secret') }),
-    xdsPort: int('xds-port', v('xds-port'), 15010),
+    xdsPort: int('xds-port', v('xds-port'), 15012),
+    ...(v('plaintext-xds-port') !== undefined && v('plaintext-xds-port') !== 'off' ? { plaintextXdsPort: int('plaintext-xds-port', v('plaintext-xds-port'), 15010) } : {}),
+    discoverySans: (v('discovery-san') ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+    ...registryFile(v('registry-file'), v('ca-dir') ?? '.skiff/ca', v('config-source') === 'kubernetes'),
+    restoreWindowMs: duration('restore-window', v('restore-window'), 30_000),
     monitoringPort: int('monitoring-port', v('monitoring-port'), 15014),
     bind: v('bind') ?? '127.0.0.1',
     warmupMs: int('warmup-ms', v('warmup-ms'), 3000),
-    graceMs: int('grace-ms', v('grace-ms'), 10_000),
+    graceMs: int('grace-ms', v('grace-ms'), 1_000),
     trustDomain: v('trust-domain') ?? 'cluster.local',
     caDir: v('ca-dir') ?? '.skiff/ca',
     caCert: v('ca-cert'),

@@ -13,6 +13,8 @@ export interface DiscoveryMetrics {
   rejected(): void;
   /** A snapshot could not be computed for a proxy. */
   internalError(): void;
+  /** A discovery stream was refused (no or wrong certificate, an announcement beyond its identity). */
+  refused(reason: 'unauthenticated' | 'identity' | 'address' | 'invalid'): void;
 }
 
 export interface ControlPlaneMetrics {
@@ -48,6 +50,8 @@ export function createControlPlaneMetrics(connectedProxies: () => Iterable<{ kin
   const pushes = new Counter({ name: 'pilot_xds_pushes', help: 'Pushes to proxies, by xDS type (one snapshot push counts once for each type it carries).', labelNames: ['type'], registers });
   const convergence = new Histogram({ name: 'pilot_proxy_convergence_time', help: 'Seconds from a push to the proxy\'s ACK.', buckets: [0.1, 0.5, 1, 3, 5, 10, 20, 30], registers });
   const rejects = new Counter({ name: 'pilot_total_xds_rejects', help: 'Pushes a proxy rejected (NACK).', registers });
+  const refusals = new Counter({ name: 'skiff_xds_refused_streams', help: 'Discovery streams refused, by reason: unauthenticated (no workload certificate), identity (the node announces more than its certificate proves), address (not where its connection comes from), invalid (a malformed node).', labelNames: ['reason'], registers });
+  for (const reason of ['unauthenticated', 'identity', 'address', 'invalid']) refusals.inc({ reason }, 0);
   const internalErrors = new Counter({ name: 'pilot_total_xds_internal_errors', help: 'Snapshots the control plane failed to compute.', registers });
   const csrs = new Counter({ name: 'citadel_server_csr_count', help: 'Certificate signing requests received by the CA.', registers });
   const issued = new Counter({ name: 'citadel_server_success_cert_issuance_count', help: 'Certificates the CA issued.', registers });
@@ -62,6 +66,7 @@ export function createControlPlaneMetrics(connectedProxies: () => Iterable<{ kin
       acked: (seconds) => convergence.observe(seconds),
       rejected: () => rejects.inc(),
       internalError: () => internalErrors.inc(),
+      refused: (reason) => refusals.inc({ reason }),
     },
     csrReceived: () => csrs.inc(),
     certificateIssued: () => issued.inc(),

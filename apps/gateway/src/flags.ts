@@ -1,7 +1,7 @@
 // Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { identityFromFlags, type IdentityFlags } from '@skiff/dataplane';
+import { discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, type DiscoveryFlags, type IdentityFlags } from '@skiff/dataplane';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 
@@ -19,7 +19,7 @@ VirtualService resources bound to it. Config comes from the control plane.
   --metrics-port <port>      Prometheus metrics at /stats/prometheus (default: 15090, Istio's)
   --access-log stdout|off    one JSON line per request on stdout (default: off, as in Istio;
                              SKIFF_ACCESS_LOG=1 also turns it on)
-  --control-plane <h:p>      discovery address (default: 127.0.0.1:15010)
+  --control-plane <h:p>      discovery address (default: 127.0.0.1:15012)
   --bind <host>              address listeners bind (default: 127.0.0.1)
   --address <host>           address the control plane reaches the admin port at (default: --bind)
   --credentials-dir <dir>    where tls.credentialName: foo finds foo/tls.crt, foo/tls.key and
@@ -28,6 +28,7 @@ VirtualService resources bound to it. Config comes from the control plane.
                             proxy gets a SPIFFE certificate and speaks mTLS to peers
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
+${DISCOVERY_HELP}
 ${TRACING_HELP}
   -h, --help                 this text`;
 
@@ -43,6 +44,7 @@ export interface GatewayFlags {
   /** Absolute: Gateway TLS `credentialName` directories live here. */
   credentialsDir: string;
   identity?: IdentityFlags;
+  discovery: DiscoveryFlags;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -72,6 +74,9 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       'credentials-dir': { type: 'string' },
       'token-file': { type: 'string' },
       'trust-domain': { type: 'string' },
+      'root-cert': { type: 'string' },
+      'control-plane-san': { type: 'string' },
+      'plaintext-discovery': { type: 'boolean' },
       'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -100,9 +105,10 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
     metricsPort: portNumber('--metrics-port', values['metrics-port'] ?? env('metrics-port') ?? '15090'),
     accessLog: parseAccessLogMode(values['access-log'] ?? env('access-log')),
     tracing: parseTracingFlags(values['trace-endpoint'] ?? env('trace-endpoint'), values['trace-sampling'] ?? env('trace-sampling')),
-    controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15010',
+    controlPlane: values['control-plane'] ?? env('control-plane') ?? '127.0.0.1:15012',
     bind,
     credentialsDir: resolve(values['credentials-dir'] ?? env('credentials-dir') ?? '.skiff/credentials'),
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
+    discovery: discoveryFromFlags({ rootCert: values['root-cert'], controlPlaneSan: values['control-plane-san'], plaintext: values['plaintext-discovery'] }),
   };
 }

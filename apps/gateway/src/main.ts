@@ -1,5 +1,5 @@
 // skiff-gateway: the ingress gateway process.
-import { startProxy } from '@skiff/dataplane';
+import { loadDiscoveryOptions, startProxy } from '@skiff/dataplane';
 import { childLifecycle } from '@skiff/launcher';
 import { createLogger, startProxyTelemetry } from '@skiff/telemetry';
 import { HELP, parseGatewayFlags } from './flags.js';
@@ -28,6 +28,7 @@ try {
     stats: telemetry.stats,
     node: flags.node,
     controlPlane: flags.controlPlane,
+    discovery: await loadDiscoveryOptions(flags.discovery, logger),
     logger,
     ...(flags.identity ? { identity: flags.identity } : {}),
     bindHost: flags.bind,

@@ -1,7 +1,8 @@
 // Command-line flags of the sidecar. Every flag also reads an environment variable
 // (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
 import { parseArgs } from 'node:util';
-import { identityFromFlags, type IdentityFlags } from '@skiff/dataplane';
+import { DEFAULT_PROBE, discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, parseAppProbe, type DiscoveryFlags, type IdentityFlags, type ProbeSettings } from '@skiff/dataplane';
+import { parseDuration } from '@skiff/api';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 
@@ -17,19 +18,26 @@ front of the app, and an admin port. Config comes from the control plane.
   --id <id>                 proxy id (default: <service>-<version>.<namespace>)
   --service-port <port>     port callers use for the service (default: 9080)
   --app-port <port>         where the local app listens (required)
+  --app-probe <probe>       how the sidecar checks its app: http:/<path> (healthy on 200-399),
+                            tcp (a connect) or none (default: tcp). An unhealthy app's endpoint
+                            is marked unhealthy in every proxy, so traffic goes to healthy ones
+  --app-probe-period <dur>  time between probes (default: 500ms)
+  --app-probe-timeout <dur> a probe that takes longer fails (default: 1s)
+  --app-probe-failures <n>  failures in a row that make the app unhealthy (default: 2)
   --outbound-port <port>    outbound listener (default: 15001)
   --inbound-port <port>     inbound listener (default: 15006)
   --admin-port <port>       admin: /ready /config_dump /stats/prometheus (default: 15000)
   --metrics-port <port>     Prometheus metrics at /stats/prometheus (default: 15090, Istio's)
   --access-log stdout|off   one JSON line per request on stdout (default: off, as in Istio;
                             SKIFF_ACCESS_LOG=1 also turns it on)
-  --control-plane <h:p>     discovery address (default: 127.0.0.1:15010)
+  --control-plane <h:p>     discovery address (default: 127.0.0.1:15012)
   --bind <host>             address listeners bind (default: 127.0.0.1)
   --address <host>          address peers use to reach the inbound listener (default: --bind)
   --token-file <file>       bootstrap token for the CA (or SKIFF_BOOTSTRAP_TOKEN); with it the
                             proxy gets a SPIFFE certificate and speaks mTLS to peers
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
+${DISCOVERY_HELP}
 ${TRACING_HELP}
   -h, --help                this text
 
@@ -38,6 +46,7 @@ Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_APP_POR
 export interface ProxyFlags {
   node: WorkloadInfo;
   appPort: number;
+  appProbe: ProbeSettings;
   outboundPort: number;
   inboundPort: number;
   adminPort: number;
@@ -47,6 +56,7 @@ export interface ProxyFlags {
   controlPlane: string;
   bind: string;
   identity?: IdentityFlags;
+  discovery: DiscoveryFlags;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -61,6 +71,30 @@ function port(name: string, value: string | undefined, fallback?: number): numbe
   return n;
 }
 
+function probeDuration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new Error(`--${name}: ${error instanceof Error ? error.message : String(error)} (e.g. 500ms, 2s)`);
+  }
+  if (ms < 10 || ms > 300_000) throw new Error(`--${name} must be between 10ms and 5m, got "${value}"`);
+  return ms;
+}
+
+function appProbe(spec: string | undefined, period: string | undefined, timeout: string | undefined, failures: string | undefined): ProbeSettings {
+  let probe;
+  try {
+    probe = parseAppProbe(spec ?? 'tcp');
+  } catch (error) {
+    throw new Error(`--app-probe: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const failureThreshold = failures === undefined ? DEFAULT_PROBE.failureThreshold : Number(failures);
+  if (!Number.isInteger(failureThreshold) || failureThreshold < 1 || failureThreshold > 100) throw new Error(`--app-probe-failures must be a whole number 1-100, got "${failures}"`);
+  return { ...DEFAULT_PROBE, probe, periodMs: probeDuration('app-probe-period', period, DEFAULT_PROBE.periodMs), timeoutMs: probeDuration('app-probe-timeout', timeout, DEFAULT_PROBE.timeoutMs), failureThreshold };
+}
+
 export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -72,6 +106,10 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       id: { type: 'string' },
       'service-port': { type: 'string' },
       'app-port': { type: 'string' },
+      'app-probe': { type: 'string' },
+      'app-probe-period': { type: 'string' },
+      'app-probe-timeout': { type: 'string' },
+      'app-probe-failures': { type: 'string' },
       'outbound-port': { type: 'string' },
       'inbound-port': { type: 'string' },
       'admin-port': { type: 'string' },
@@ -84,6 +122,9 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       address: { type: 'string' },
       'token-file': { type: 'string' },
       'trust-domain': { type: 'string' },
+      'root-cert': { type: 'string' },
+      'control-plane-san': { type: 'string' },
+      'plaintext-discovery': { type: 'boolean' },
       'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -117,14 +158,16 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       servicePort: port('service-port', v('service-port'), 9080),
     },
     appPort: port('app-port', v('app-port')),
+    appProbe: appProbe(v('app-probe'), v('app-probe-period'), v('app-probe-timeout'), v('app-probe-failures')),
     outboundPort: port('outbound-port', v('outbound-port'), 15001),
     inboundPort,
     adminPort: port('admin-port', v('admin-port'), 15000),
     metricsPort: port('metrics-port', v('metrics-port'), 15090),
     accessLog: parseAccessLogMode(v('access-log')),
     tracing: parseTracingFlags(v('trace-endpoint'), v('trace-sampling')),
-    controlPlane: v('control-plane') ?? '127.0.0.1:15010',
+    controlPlane: v('control-plane') ?? '127.0.0.1:15012',
     bind,
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
+    discovery: discoveryFromFlags({ rootCert: values['root-cert'], controlPlaneSan: values['control-plane-san'], plaintext: values['plaintext-discovery'] }),
   };
 }

@@ -1,5 +1,5 @@
 // skiff-proxy: the sidecar process. Thin: flags in, engine from @skiff/dataplane, clean exit.
-import { startProxy } from '@skiff/dataplane';
+import { loadDiscoveryOptions, startProxy } from '@skiff/dataplane';
 import { childLifecycle } from '@skiff/launcher';
 import { createLogger, startProxyTelemetry } from '@skiff/telemetry';
 import { HELP, parseProxyFlags } from './flags.js';
@@ -28,6 +28,7 @@ try {
     stats: telemetry.stats,
     node: flags.node,
     controlPlane: flags.controlPlane,
+    discovery: await loadDiscoveryOptions(flags.discovery, logger),
     logger,
     ...(flags.identity ? { identity: flags.identity } : {}),
     bindHost: flags.bind,
@@ -35,6 +36,7 @@ try {
     outboundPort: flags.outboundPort,
     inboundPort: flags.inboundPort,
     appPort: flags.appPort,
+    appProbe: flags.appProbe,
   });
   logger.info({ ports: { ...proxy.ports, metrics: telemetry.metricsPort }, controlPlane: flags.controlPlane }, 'proxy listening');
   childLifecycle({ close: () => proxy.close().then(() => telemetry.close()) });

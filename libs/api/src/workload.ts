@@ -16,6 +16,8 @@ export interface WorkloadInfo {
   servicePort: number;
   /** The proxy's admin port on `address`, when it announced one (metrics and certificates for the dashboard). */
   adminPort?: number;
+  /** false when the sidecar's probe of its app fails: its endpoint is marked unhealthy everywhere. */
+  healthy?: boolean;
 }
 
 export const DEFAULT_NAMESPACE = 'default';

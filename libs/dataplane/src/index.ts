@@ -6,3 +6,5 @@ export * from './core/request-target.js';
 export * from './core/hop-by-hop.js';
 export * from './core/errors.js';
 export { identityFromFlags, type IdentityFlags } from './security/identity-flags.js';
+export { discoveryFromFlags, loadDiscoveryOptions, DISCOVERY_HELP, DEFAULT_ROOT_CERT, type DiscoveryFlags } from './security/discovery-flags.js';
+export { parseAppProbe, DEFAULT_PROBE, type AppProbe, type ProbeSettings } from './inbound/app-health.js';

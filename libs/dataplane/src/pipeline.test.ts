@@ -65,6 +65,7 @@ describe('request pipeline', () => {
     proxy = await startProxy({
       node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 80 },
       controlPlane: `127.0.0.1:${port}`,
+      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
       logger: createLogger('test', {}, { level: 'silent' }),
       bindHost: '127.0.0.1',
       adminPort: 0,

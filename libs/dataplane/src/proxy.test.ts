@@ -68,6 +68,7 @@ describe('proxy engine', () => {
     proxy = await startProxy({
       node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 9080 },
       controlPlane: `127.0.0.1:${port}`,
+      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
       logger: createLogger('test', {}, { level: 'silent' }),
       bindHost: '127.0.0.1',
       adminPort: 0,

@@ -13,11 +13,23 @@ import { startInboundListener } from './inbound/inbound-listener.js';
 import { startOutboundListener } from './outbound/outbound-listener.js';
 import type { InboundStats } from './inbound/inbound-listener.js';
 import { WorkloadIdentity } from './security/identity.js';
+import { MutableCertificateProvider, mutualTlsChannelCredentials, type DiscoveryTransport } from '@skiff/protocol';
+import { AppHealthChecker, DEFAULT_PROBE, type ProbeSettings } from './inbound/app-health.js';
 import type { RequestEvent, RequestObserver } from './core/request-event.js';
+
+/**
+ * How the proxy reaches the control plane: mutual TLS, verifying the control plane's certificate
+ * (named `serverName`, default skiff-control-plane) against the mesh root, and presenting the
+ * workload certificate; or plaintext, for debugging against --plaintext-xds-port.
+ */
+export type DiscoveryOptions = { plaintext: true } | { plaintext?: false; rootCertPem: string; serverName?: string };
 
 export interface ProxyOptions {
   node: WorkloadInfo;
   controlPlane: string;
+  discovery: DiscoveryOptions;
+  /** Sidecars: how the app behind the inbound listener is probed (default: a TCP connect every 500 ms). */
+  appProbe?: Partial<ProbeSettings>;
   logger: Logger;
   /** Address the listeners bind (loopback in local mode). */
   bindHost: string;
@@ -51,6 +63,25 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** The credentials for the CA (no client certificate yet) and for discovery (the workload certificate). */
+function discoveryTransports(options: ProxyOptions): { ca: DiscoveryTransport; discovery: DiscoveryTransport; identity?: MutableCertificateProvider } {
+  const d = options.discovery;
+  if (d.plaintext) {
+    if (options.identity) throw new Error('plaintext discovery has no CA: a proxy with a bootstrap token gets its certificate over TLS; drop --plaintext-discovery, or the token');
+    return { ca: { plaintext: true }, discovery: { plaintext: true } };
+  }
+  if (!options.identity) throw new Error('discovery runs over mutual TLS with the workload certificate: give the proxy its bootstrap token (--token-file), or use --plaintext-discovery against a control plane with --plaintext-xds-port (debugging only)');
+  const roots = new MutableCertificateProvider();
+  roots.setRoots(d.rootCertPem);
+  const identity = new MutableCertificateProvider();
+  const serverName = d.serverName ?? 'skiff-control-plane';
+  return {
+    ca: { credentials: mutualTlsChannelCredentials(roots, null), serverName },
+    discovery: { credentials: mutualTlsChannelCredentials(roots, identity), serverName },
+    identity,
+  };
+}
+
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const holder = new SnapshotHolder();
   const upstreamPools = new UpstreamPools();
@@ -58,9 +89,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   holder.onSwap((snapshot) => upstreamPools.retainOnly(snapshot.origins));
   const servers: Record<string, Server> = {};
   const { logger, bindHost } = options;
+  const transports = discoveryTransports(options);
   const identity = options.identity
     ? new WorkloadIdentity({
         controlPlane: options.controlPlane,
+        transport: transports.ca,
         trustDomain: options.identity.trustDomain,
         namespace: options.node.namespace,
         serviceAccount: options.node.serviceAccount,
@@ -71,6 +104,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     : undefined;
   // New requests use pools with the new certificate; pools of the old one finish and close.
   identity?.onRotate((cert) => upstreamPools.retireTlsGenerationsBefore(cert.generation));
+  // New discovery connections present the rotated certificate too.
+  identity?.onRotate((cert) => transports.identity?.setIdentity(cert.tls.cert, cert.tls.key));
   const certificate = () => identity?.current;
   const self = { workload: options.node.id.split('.')[0] ?? options.node.id, namespace: options.node.namespace, app: options.node.labels['app'], version: options.node.labels['version'] };
   const observer = options.observer;
@@ -131,13 +166,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const ports = () => Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, boundPort(s)]));
   const node = { ...options.node };
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
-  const xds = new XdsClient({ controlPlane: options.controlPlane, node, holder, logger });
+  const xds = new XdsClient({ controlPlane: options.controlPlane, transport: transports.discovery, node, holder, logger });
   const startedAt = new Date();
   servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
   node.adminPort = boundPort(servers['admin']);
-  // The identity first: a proxy that serves before it has a certificate could only fail mTLS.
+  // The identity first: a proxy that serves before it has a certificate could only fail mTLS,
+  // and discovery itself needs the certificate.
   if (identity) await identity.start();
+  // Sidecars tell the control plane whether their app answers, so a dead app leaves the mesh.
+  const probe = { ...DEFAULT_PROBE, probe: { kind: 'tcp' as const }, ...options.appProbe };
+  const health =
+    options.inboundPort !== undefined && options.appPort !== undefined
+      ? new AppHealthChecker({ host: options.appHost ?? '127.0.0.1', port: options.appPort }, probe, (h) => {
+          logger[h.healthy ? 'info' : 'warn']({ message: h.message }, h.healthy ? 'the app is healthy' : 'the app is unhealthy; the control plane marks this endpoint unhealthy');
+          xds.setHealth(h);
+        })
+      : undefined;
   xds.start();
+  health?.start();
 
   return {
     holder,
@@ -145,6 +191,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     identity,
     ports: ports(),
     async close() {
+      health?.stop();
       xds.stop();
       identity?.stop();
       await Promise.all(Object.values(servers).map(closeServer));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
 import type { MeshState, WorkloadAccount } from './mesh-state.js';
 
-export const GATEWAY_ACCOUNT: WorkloadAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' };
+export const GATEWAY_ACCOUNT: WorkloadAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account', services: ['istio-ingressgateway'] };
 
 /** The identities of the local mesh's workloads (service account = service name, as in Bookinfo's spirit). */
 export function meshAccounts(namespace = 'default'): WorkloadAccount[] {
@@ -43,7 +43,10 @@ export interface WorkloadPorts {
 }
 
 export interface MeshPorts {
+  /** Discovery and CA over mutual TLS (Istio's 15012). */
   xds: number;
+  /** Plaintext discovery for a mesh without identities (tests only; Istio's 15010). */
+  xdsPlaintext?: number;
   monitoring: number;
   /** The dashboard (Kiali's 20001). */
   dashboard: number;
@@ -62,16 +65,16 @@ export function fixedPorts(offset = 0): MeshPorts {
     const k = (i + 1) * 100 + offset;
     workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15010 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
+  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Ports picked by the OS, for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 6 + SAMPLE_WORKLOADS.length * 5;
+  const n = 7 + SAMPLE_WORKLOADS.length * 5;
   const p = await freePorts(n);
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
   for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next(), metrics: next() };
   return ports;
 }
@@ -106,12 +109,24 @@ function tsEntry(root: string, app: string): string[] {
   return ['--import', 'tsx', join(root, 'apps', app, 'src', 'main.ts')];
 }
 
+/**
+ * How proxies reach the control plane: mutual TLS, verifying it against the mesh root in the
+ * state directory; without a state (a test mesh with no identities), the plaintext port.
+ */
+function discoveryArgs(options: MeshPlanOptions): string[] {
+  const { ports, state } = options;
+  if (state) return ['--control-plane', `${host}:${ports.xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
+  if (ports.xdsPlaintext === undefined) throw new Error('meshPlan: a mesh without identities (no state) needs ports.xdsPlaintext for plaintext discovery');
+  return ['--control-plane', `${host}:${ports.xdsPlaintext}`, '--plaintext-discovery'];
+}
+
 export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
-  const { root, ports } = options;
+  const { root, ports, state } = options;
+  const identity = state ? ['--ca-dir', state.caDir, '--tokens', state.tokensFile, '--registry-file', join(state.dir, 'registry.json')] : ['--plaintext-xds-port', String(ports.xdsPlaintext), '--registry-file', 'off'];
   return {
     name: 'control-plane',
     command: process.execPath,
-    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), '--dashboard-port', String(ports.dashboard), ...(options.state ? ['--ca-dir', options.state.caDir, '--tokens', options.state.tokensFile] : []), ...(options.controlPlaneArgs ?? [])],
+    args: [...tsEntry(root, 'control-plane'), '--config', options.configDir, '--xds-port', String(ports.xds), '--monitoring-port', String(ports.monitoring), '--dashboard-port', String(ports.dashboard), ...identity, ...(options.controlPlaneArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.monitoring}/ready` },
@@ -125,7 +140,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   if (unknownApps.length > 0) {
     throw new Error(`meshPlan: appEnv names unknown workload(s) ${unknownApps.join(', ')}; the sample workloads are ${SAMPLE_WORKLOADS.map((w) => w.name).join(', ')}`);
   }
-  const controlPlane = `${host}:${ports.xds}`;
+  const discovery = discoveryArgs(options);
   const apps: ProcessSpec[] = [];
   const sidecars: ProcessSpec[] = [];
   const admin: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayAdmin}` };
@@ -162,7 +177,8 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--outbound-port', String(p.outbound),
         '--inbound-port', String(p.inbound),
         '--admin-port', String(p.admin),
-        '--control-plane', controlPlane,
+        '--app-probe', 'http:/healthz',
+        ...discovery,
         ...telemetryArgs(p.metrics),
         ...(options.state?.tokenFiles[w.name] ? ['--token-file', options.state.tokenFiles[w.name] as string] : []),
       ],
@@ -174,7 +190,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), '--control-plane', controlPlane, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },

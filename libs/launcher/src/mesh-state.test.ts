@@ -23,8 +23,15 @@ describe('bootstrap tokens', () => {
   });
 
   test('an account spec that is not workload/namespace/serviceAccount is refused with the culprit named', () => {
-    assert.throws(() => parseAccounts('frontend/default'), /<workload>\/<namespace>\/<serviceAccount>, got "frontend\/default"/);
-    assert.throws(() => parseAccounts('a/b/c/d'), /got "a\/b\/c\/d"/);
+    assert.throws(() => parseAccounts('frontend/default'), /<workload>\/<namespace>\/<serviceAccount>\[\/<service>\+<service>\.\.\.\], got "frontend\/default"/);
+    assert.throws(() => parseAccounts('a/b/c/d/e'), /got "a\/b\/c\/d\/e"/);
+    assert.throws(() => parseAccounts('a/b/c/'), /got "a\/b\/c\/"/);
     assert.deepEqual(parseAccounts(''), []);
+  });
+  test('an account may name the services its identity serves, when they are not named like the service account', () => {
+    assert.deepEqual(parseAccounts('istio-ingressgateway/istio-system/istio-ingressgateway-service-account/istio-ingressgateway, legacy/default/shared/orders+billing'), [
+      { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account', services: ['istio-ingressgateway'] },
+      { name: 'legacy', namespace: 'default', serviceAccount: 'shared', services: ['orders', 'billing'] },
+    ]);
   });
 });

@@ -9,6 +9,8 @@ export interface WorkloadAccount {
   name: string;
   namespace: string;
   serviceAccount: string;
+  /** The services this identity may serve (announce endpoints of); default: the one named like the service account. */
+  services?: string[];
 }
 
 export interface MeshState {
@@ -38,7 +40,10 @@ export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAcc
   chmodSync(join(dir, 'tokens'), options.groupReadable ? 0o750 : 0o700);
   const tokensFile = join(dir, 'tokens.json');
   const previous = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: Array<{ token: string; namespace: string; serviceAccount: string; workload?: string }> }).tokens : [];
-  const tokens = accounts.map((a) => previous.find((t) => t.workload === a.name && t.namespace === a.namespace && t.serviceAccount === a.serviceAccount) ?? { workload: a.name, namespace: a.namespace, serviceAccount: a.serviceAccount, token: randomBytes(24).toString('base64url') });
+  const tokens = accounts.map((a) => {
+    const token = previous.find((t) => t.workload === a.name && t.namespace === a.namespace && t.serviceAccount === a.serviceAccount)?.token ?? randomBytes(24).toString('base64url');
+    return { workload: a.name, namespace: a.namespace, serviceAccount: a.serviceAccount, ...(a.services ? { services: a.services } : {}), token };
+  });
   writeFileSync(tokensFile, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 });
   const tokenFiles: Record<string, string> = {};
   for (const t of tokens) {
@@ -50,15 +55,19 @@ export function writeBootstrapTokens(dir: string, accounts: readonly WorkloadAcc
   return { tokensFile, tokenFiles };
 }
 
-/** "frontend/default/frontend,reviews-v1/default/reviews": workload/namespace/serviceAccount, comma-separated. */
+/**
+ * "frontend/default/frontend,reviews-v1/default/reviews": workload/namespace/serviceAccount,
+ * comma-separated, each optionally followed by /<service>+<service>... (the services that
+ * identity may serve, when they are not named like the service account).
+ */
 export function parseAccounts(spec: string): WorkloadAccount[] {
   return spec
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map((item) => {
-      const [name, namespace, serviceAccount, extra] = item.split('/');
-      if (!name || !namespace || !serviceAccount || extra !== undefined) throw new Error(`an account is <workload>/<namespace>/<serviceAccount>, got "${item}"`);
-      return { name, namespace, serviceAccount };
+      const [name, namespace, serviceAccount, services, extra] = item.split('/');
+      if (!name || !namespace || !serviceAccount || services === '' || extra !== undefined) throw new Error(`an account is <workload>/<namespace>/<serviceAccount>[/<service>+<service>...], got "${item}"`);
+      return { name, namespace, serviceAccount, ...(services ? { services: services.split('+') } : {}) };
     });
 }

@@ -19,11 +19,17 @@ export interface NodeMessage {
   adminPort?: number;
 }
 
+export interface WorkloadHealthMessage {
+  healthy: boolean;
+  message: string;
+}
+
 export interface DiscoveryRequest {
   node?: NodeMessage | null;
   versionInfo: string;
   responseNonce: string;
   errorDetail?: { message: string } | null;
+  health?: WorkloadHealthMessage | null;
 }
 
 export interface DiscoveryResponse {
@@ -86,13 +92,35 @@ export function discoveryServiceDefinition(): grpc.ServiceDefinition {
   return serviceConstructor().service;
 }
 
-export function createDiscoveryClient(target: string): AggregatedDiscoveryClient {
+/**
+ * How a proxy reaches the control plane: mutual TLS (the default and the only way in a real
+ * mesh), or plaintext for debugging against a control plane started with --plaintext-xds-port.
+ */
+export type DiscoveryTransport = { plaintext: true } | { plaintext?: false; credentials: grpc.ChannelCredentials; serverName: string };
+
+// The channel's own reconnect backoff (grpc-js: 1 s growing 1.6x to 120 s) would stretch a
+// reconnect after a control-plane restart to 11 s and more; the callers back off themselves, so
+// the channel's reconnects stay within the documented 2 s cap.
+const RECONNECT_OPTIONS = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2_000 };
+
+function channelCredentials(transport: DiscoveryTransport): { credentials: grpc.ChannelCredentials; options: Record<string, string | number> } {
+  if (transport.plaintext) return { credentials: grpc.credentials.createInsecure(), options: {} };
+  // The control plane's certificate is named by DNS (skiff-control-plane), whatever address is
+  // dialled (127.0.0.1 locally, a Service name in Kubernetes); workload certificates carry only
+  // SPIFFE IDs, so no workload can pose as the control plane.
+  return { credentials: transport.credentials, options: { 'grpc.ssl_target_name_override': transport.serverName } };
+}
+
+export function createDiscoveryClient(target: string, transport: DiscoveryTransport): AggregatedDiscoveryClient {
   const Client = serviceConstructor();
-  return new Client(target, grpc.credentials.createInsecure(), {
+  const { credentials, options } = channelCredentials(transport);
+  return new Client(target, credentials, {
     // Notice a dead control plane quickly, and stay quiet while it is up.
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    ...RECONNECT_OPTIONS,
+    ...options,
   }) as unknown as AggregatedDiscoveryClient;
 }
 
@@ -121,9 +149,11 @@ export function certificateServiceDefinition(): grpc.ServiceDefinition {
   return caServiceConstructor().service;
 }
 
-export function createCertificateClient(target: string): CertificateClient {
+/** The CA answers on the discovery port; a proxy with no certificate yet talks TLS to it with server authentication only. */
+export function createCertificateClient(target: string, transport: DiscoveryTransport): CertificateClient {
   const Client = caServiceConstructor();
-  return new Client(target, grpc.credentials.createInsecure()) as unknown as CertificateClient;
+  const { credentials, options } = channelCredentials(transport);
+  return new Client(target, credentials, { ...RECONNECT_OPTIONS, ...options }) as unknown as CertificateClient;
 }
 
 export { grpc };

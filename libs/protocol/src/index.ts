@@ -1,1 +1,2 @@
 export * from './discovery.js';
+export * from './certificate-provider.js';

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadProxyTracing, type ConfigView, type TraceDetail, type TraceSummary } from '@skiff/telemetry';
 import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
+import { parseControlPlaneFlags, type ControlPlaneFlags } from '../flags.js';
 
 const VS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -73,10 +74,8 @@ describe('the control plane dashboard port', () => {
     configDir = mkdtempSync(join(tmpdir(), 'skiff-dash-config-'));
     writeFileSync(join(configDir, 'reviews.yaml'), VS);
     const caDir = mkdtempSync(join(tmpdir(), 'skiff-dash-ca-'));
-    cp = await startControlPlane(
-      { configDir, xdsPort: 0, monitoringPort: 0, bind: '127.0.0.1', warmupMs: 0, graceMs: 1000, trustDomain: 'cluster.local', caDir, certTtlMs: 3_600_000, maxCertTtlMs: 3_600_000, dashboardPort: 0, traceForward: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces` },
-      pino({ level: 'silent' }),
-    );
+    const flags = parseControlPlaneFlags(['--config', configDir, '--xds-port', '0', '--monitoring-port', '0', '--warmup-ms', '0', '--ca-dir', caDir, '--registry-file', 'off', '--dashboard-port', '0', '--trace-forward', `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`]);
+    cp = await startControlPlane(flags as ControlPlaneFlags, pino({ level: 'silent' }));
     dashboard = `http://127.0.0.1:${cp.ports.dashboard}`;
     monitoring = `http://127.0.0.1:${cp.ports.monitoring}`;
   });

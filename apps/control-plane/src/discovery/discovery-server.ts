@@ -1,17 +1,26 @@
-// The control plane's side of the discovery stream. Each connected proxy gets its own snapshot;
-// pushes happen when that snapshot's content changes, and ACK/NACK are tracked per proxy so
-// `skiff` and the dashboard can show who runs which version.
+// The control plane's side of the discovery stream. It runs over mutual TLS: a stream is served
+// only for the identity its certificate proves (admission.ts), each stream's workload is its own
+// registry entry, and each proxy gets the snapshot of its own class, pushed when its content
+// changes. ACK/NACK are tracked per proxy so `skiff` and the dashboard can show who runs which
+// version. A plaintext port exists only behind --plaintext-xds-port, for debugging.
+import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Loaded, WorkloadInfo } from '@skiff/api';
-import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
+import { discoveryServiceDefinition, grpc, mutualTlsServerCredentials, type DiscoveryRequest, type MutableCertificateProvider, type ServerDiscoveryStream } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
-import { workloadFromNode } from './node.js';
+import { addressProblem, admitNode, identityOfPeer, peerAddress, type Entitlements, type StreamPeer } from './admission.js';
 import type { WorkloadRegistry } from './registry.js';
 import { computeSnapshot, prepareConfig } from './snapshot-source.js';
 import type { PreparedConfig } from '@skiff/configgen';
 import type { DiscoveryMetrics } from '../metrics.js';
 
 export interface ProxyConnection {
+  /** This stream's registry key. */
+  key: string;
   workload: WorkloadInfo;
+  /** The SPIFFE ID the proxy's certificate proved; undefined on the plaintext debugging port. */
+  identity?: string;
+  /** Where the connection comes from. */
+  peer: string;
   connectedAt: string;
   /** Version the proxy said it had when it connected (after a control-plane restart). */
   reportedVersion: string;
@@ -24,6 +33,8 @@ export interface ProxyConnection {
   pushes: number;
   nacks: number;
   lastNack?: { version: string; error: string; at: string };
+  /** The sidecar's probe of its app, as last reported. */
+  health?: { healthy: boolean; message: string; at: string };
   stream: ServerDiscoveryStream;
 }
 
@@ -34,38 +45,52 @@ export interface DiscoveryServerOptions {
   /** Until then, proxies that already hold a config are left alone while the registry fills. */
   warmupUntil: number;
   trustDomain: string;
+  /** Which services each identity may announce endpoints of. */
+  entitlements: Entitlements;
+  /** The serving certificate and the roots client certificates must chain to. */
+  tls: MutableCertificateProvider;
   /** Pushes, ACK latency, NACKs and internal errors for /metrics. */
   metrics?: DiscoveryMetrics;
   /** False for workloads that must get no traffic though their proxy is connected (Kubernetes: pod not ready). */
   serving?: (workload: WorkloadInfo) => boolean;
+  /** DNS for announced hostnames (tests replace it). */
+  lookup?: (host: string) => Promise<string[]>;
 }
+
+const defaultLookup = async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address);
 
 export class DiscoveryServer {
   readonly connections = new Set<ProxyConnection>();
   readonly #server = new grpc.Server();
+  #plaintextServer: grpc.Server | undefined;
   #nonce = 0;
+  #streams = 0;
   #pushTimer: NodeJS.Timeout | undefined;
   #warmupTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DiscoveryServerOptions) {
-    this.#server.addService(discoveryServiceDefinition(), { Stream: (stream: ServerDiscoveryStream) => this.#onStream(stream) });
+    this.#server.addService(discoveryServiceDefinition(), { Stream: (stream: ServerDiscoveryStream) => this.#onStream(stream, false) });
     options.registry.onChange(() => this.schedulePush());
     const warmupLeft = options.warmupUntil - Date.now();
     if (warmupLeft > 0) this.#warmupTimer = setTimeout(() => this.pushAll(), warmupLeft).unref();
   }
 
-  /** Other services sharing the discovery port (the CA). */
+  /** Other services sharing the (mutual TLS) discovery port: the CA. */
   addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): void {
     this.#server.addService(definition, handlers);
   }
 
+  /** The discovery port (Istio's 15012): mutual TLS. */
   listen(address: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
-        if (error) reject(new Error(`discovery server cannot bind ${address}: ${error.message}`));
-        else resolve(port);
-      });
-    });
+    return bind(this.#server, address, mutualTlsServerCredentials(this.options.tls), 'discovery server');
+  }
+
+  /** Istio's 15010: plaintext, for debugging only; every connection is logged as a warning. */
+  listenPlaintext(address: string): Promise<number> {
+    this.#plaintextServer = new grpc.Server();
+    this.#plaintextServer.addService(discoveryServiceDefinition(), { Stream: (stream: ServerDiscoveryStream) => this.#onStream(stream, true) });
+    this.options.logger.warn({ address }, 'discovery: a PLAINTEXT port is open (--plaintext-xds-port); any local process can read configs and announce endpoints through it. For debugging only');
+    return bind(this.#plaintextServer, address, grpc.ServerCredentials.createInsecure(), 'plaintext discovery server');
   }
 
   /** Coalesces bursts (many proxies starting at once) into one round of pushes. */
@@ -120,45 +145,47 @@ export class DiscoveryServer {
     return true;
   }
 
-  #onStream(stream: ServerDiscoveryStream): void {
+  #refuse(stream: ServerDiscoveryStream, code: grpc.status, reason: 'unauthenticated' | 'identity' | 'address' | 'invalid', message: string, peer: StreamPeer, node?: unknown): void {
+    this.options.metrics?.refused(reason);
+    const identity = peer.identity ? `spiffe://${peer.identity.trustDomain}/ns/${peer.identity.namespace}/sa/${peer.identity.serviceAccount}` : undefined;
+    this.options.logger.warn({ peer: peer.address, identity, node, reason: message }, `refused a discovery stream: ${message}`);
+    stream.destroy(Object.assign(new Error(message), { code }));
+  }
+
+  #onStream(stream: ServerDiscoveryStream, plaintext: boolean): void {
+    const authContext = plaintext ? undefined : stream.getAuthContext();
+    const peer: StreamPeer = { address: peerAddress(stream.getPeer()), plaintext, ...(plaintext ? {} : { identity: identityOfPeer(authContext) }) };
+    if (plaintext) this.options.logger.warn({ peer: peer.address }, 'discovery: a PLAINTEXT connection; nothing about this proxy is verified (--plaintext-xds-port is for debugging only)');
+    else if (!peer.identity) {
+      // Refused before it can say anything: no certificate, no config and no endpoint.
+      return this.#refuse(stream, grpc.status.UNAUTHENTICATED, 'unauthenticated', 'no workload certificate was presented: discovery runs over mutual TLS; give the proxy its bootstrap token (--token-file) and the mesh root (--root-cert)', peer);
+    }
     let connection: ProxyConnection | undefined;
-    stream.on('data', (request: DiscoveryRequest) => {
-      if (!connection) {
-        const workload = workloadFromNode(request.node);
-        if (typeof workload === 'string') {
-          this.options.logger.warn({ error: workload }, 'refused a discovery stream');
-          stream.destroy(Object.assign(new Error(workload), { code: grpc.status.INVALID_ARGUMENT }));
-          return;
-        }
-        connection = {
-          workload,
-          connectedAt: new Date().toISOString(),
-          reportedVersion: request.versionInfo,
-          // A proxy that already holds a version counts as having been sent it: if the content
-          // is unchanged, pushAll will not send it again.
-          sentVersion: request.versionInfo,
-          sentNonce: '',
-          ackedVersion: request.versionInfo,
-          pushes: 0,
-          nacks: 0,
-          stream,
-        };
-        this.connections.add(connection);
-        this.options.logger.info({ proxy: workload.id, version: request.versionInfo || '(none)' }, 'proxy connected');
-        this.options.registry.upsert(workload);
-        const warming = Date.now() < this.options.warmupUntil;
-        if (!warming || request.versionInfo === '') this.#pushTo(connection, this.prepare());
-        return;
-      }
-      this.#onAckOrNack(connection, request);
-    });
+    let admitting = false;
+    const early: DiscoveryRequest[] = [];
     const gone = () => {
+      clearTimeout(expiry);
       if (!connection || !this.connections.has(connection)) return;
       this.connections.delete(connection);
       this.options.logger.info({ proxy: connection.workload.id }, 'proxy disconnected');
-      const stillConnected = [...this.connections].some((c) => c.workload.id === connection?.workload.id);
-      if (!stillConnected) this.options.registry.disconnected(connection.workload.id);
+      this.options.registry.disconnected(connection.key);
     };
+    // A stream lives no longer than the certificate it was opened with: the proxy reconnects
+    // with the rotated one (and a revoked identity, once its certificate lapses, is gone).
+    const validTo = authContext?.sslPeerCertificate?.valid_to ? Date.parse(authContext.sslPeerCertificate.valid_to) : NaN;
+    const expiry = Number.isFinite(validTo)
+      ? setTimeout(() => stream.destroy(Object.assign(new Error('the workload certificate this stream was opened with has expired; reconnect with the current one'), { code: grpc.status.UNAVAILABLE })), Math.min(Math.max(0, validTo - Date.now()), 2 ** 31 - 1)).unref()
+      : undefined;
+    stream.on('data', (request: DiscoveryRequest) => {
+      if (connection) return this.#onRequest(connection, request);
+      if (admitting) return void early.push(request);
+      admitting = true;
+      void this.#admit(stream, request, peer).then((admitted) => {
+        if (!admitted) return;
+        connection = admitted;
+        for (const later of early) this.#onRequest(admitted, later);
+      });
+    });
     stream.on('end', () => {
       gone();
       stream.end();
@@ -166,6 +193,63 @@ export class DiscoveryServer {
     stream.on('error', gone);
     stream.on('cancelled', gone);
     stream.on('close', gone);
+  }
+
+  async #admit(stream: ServerDiscoveryStream, request: DiscoveryRequest, peer: StreamPeer): Promise<ProxyConnection | undefined> {
+    const admission = admitNode(request.node, peer, { trustDomain: this.options.trustDomain, entitlements: this.options.entitlements });
+    if (!admission.ok) {
+      const code = { invalid: grpc.status.INVALID_ARGUMENT, unauthenticated: grpc.status.UNAUTHENTICATED, identity: grpc.status.PERMISSION_DENIED }[admission.kind];
+      this.#refuse(stream, code, admission.kind, admission.reason, peer, request.node);
+      return undefined;
+    }
+    if (!peer.plaintext) {
+      const problem = await addressProblem(admission.workload.address, peer.address, this.options.lookup ?? defaultLookup);
+      if (problem) {
+        this.#refuse(stream, grpc.status.PERMISSION_DENIED, 'address', problem, peer, request.node);
+        return undefined;
+      }
+    }
+    if (stream.destroyed || stream.cancelled) return undefined;
+    const health = request.health ? { healthy: request.health.healthy, message: request.health.message, at: new Date().toISOString() } : undefined;
+    const connection: ProxyConnection = {
+      key: `stream-${++this.#streams}`,
+      workload: admission.workload,
+      ...(peer.identity ? { identity: `spiffe://${peer.identity.trustDomain}/ns/${peer.identity.namespace}/sa/${peer.identity.serviceAccount}` } : {}),
+      peer: peer.address,
+      connectedAt: new Date().toISOString(),
+      reportedVersion: request.versionInfo,
+      // A proxy that already holds a version counts as having been sent it: if the content
+      // is unchanged, pushAll will not send it again.
+      sentVersion: request.versionInfo,
+      sentNonce: '',
+      ackedVersion: request.versionInfo,
+      pushes: 0,
+      nacks: 0,
+      ...(health ? { health } : {}),
+      stream,
+    };
+    this.connections.add(connection);
+    this.options.logger.info({ proxy: connection.workload.id, identity: connection.identity ?? '(plaintext)', version: request.versionInfo || '(none)' }, 'proxy connected');
+    this.options.registry.register(connection.key, this.#registered(connection));
+    const warming = Date.now() < this.options.warmupUntil;
+    if (!warming || request.versionInfo === '') this.#pushTo(connection, this.prepare());
+    return connection;
+  }
+
+  /** The registry's view of a connection: its workload, and whether its app is healthy. */
+  #registered(connection: ProxyConnection): WorkloadInfo {
+    return connection.health?.healthy === false ? { ...connection.workload, healthy: false } : connection.workload;
+  }
+
+  #onRequest(connection: ProxyConnection, request: DiscoveryRequest): void {
+    if (request.health && request.health.healthy !== (connection.health?.healthy ?? true)) {
+      connection.health = { healthy: request.health.healthy, message: request.health.message, at: new Date().toISOString() };
+      this.options.logger[request.health.healthy ? 'info' : 'warn']({ proxy: connection.workload.id, message: request.health.message }, request.health.healthy ? 'app is healthy again; its endpoint is back' : 'app is unhealthy; its endpoint is marked unhealthy');
+      this.options.registry.register(connection.key, this.#registered(connection));
+    } else if (request.health) {
+      connection.health = { healthy: request.health.healthy, message: request.health.message, at: new Date().toISOString() };
+    }
+    if (request.responseNonce) this.#onAckOrNack(connection, request);
   }
 
   #onAckOrNack(connection: ProxyConnection, request: DiscoveryRequest): void {
@@ -189,7 +273,17 @@ export class DiscoveryServer {
     if (this.#pushTimer) clearTimeout(this.#pushTimer);
     if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
     for (const c of this.connections) c.stream.end();
-    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+    await Promise.all([this.#server, this.#plaintextServer].map((server) => (server ? new Promise<void>((resolve) => server.tryShutdown(() => resolve())) : undefined)));
     this.#server.forceShutdown();
+    this.#plaintextServer?.forceShutdown();
   }
+}
+
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, port) => {
+      if (error) reject(new Error(`${what} cannot bind ${address}: ${error.message}`));
+      else resolve(port);
+    });
+  });
 }

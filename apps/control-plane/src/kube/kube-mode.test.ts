@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { certificateInfo, createCsr, generateKeyPair, splitPemCertificates } from '@skiff/pki';
-import { createCertificateClient, grpc } from '@skiff/protocol';
+import { createCertificateClient, grpc, MutableCertificateProvider, mutualTlsChannelCredentials } from '@skiff/protocol';
 import { createLogger } from '@skiff/telemetry';
 import { startKubeApiStandIn, waitFor, type KubeApiStandIn } from '@skiff/testing';
 import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
@@ -61,7 +61,11 @@ test('config comes from the custom resources, and each gets an Accepted conditio
 });
 
 test("the CA signs a pod's CSR for the service account its projected token proves, and nothing else", async () => {
-  const client = createCertificateClient(`127.0.0.1:${cp.ports.xds}`);
+  // As a pod's sidecar does: TLS to the CA, verifying the control plane against the root kept in the Secret.
+  const secret = api.get('Secret', 'skiff-system', 'skiff-ca')?.['data'] as Record<string, string> | undefined;
+  const roots = new MutableCertificateProvider();
+  roots.setRoots(Buffer.from(secret?.['ca-cert.pem'] ?? '', 'base64').toString('utf8'));
+  const client = createCertificateClient(`127.0.0.1:${cp.ports.xds}`, { credentials: mutualTlsChannelCredentials(roots, null), serverName: 'skiff-control-plane' });
   const ask = async (spiffeId: string, token: string) => {
     const csr = await createCsr({ spiffeId, keys: await generateKeyPair() });
     const metadata = new grpc.Metadata();

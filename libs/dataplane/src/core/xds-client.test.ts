@@ -51,7 +51,7 @@ test('ACKs a valid snapshot and NACKs an invalid one, keeping the last good conf
     else if (req.responseNonce === '1') stream.write({ versionInfo: 'v-bad', nonce: '2', snapshotJson: JSON.stringify({ version: 'v-bad', routeConfigs: 'nope' }) });
   };
   const holder = new SnapshotHolder();
-  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, node, holder, logger: createLogger('test', {}, { level: 'silent' }) });
+  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, transport: { plaintext: true }, node, holder, logger: createLogger('test', {}, { level: 'silent' }) });
   client.start();
   try {
     await until(() => scripted.requests.length >= 3, 'ACK and NACK');
@@ -78,7 +78,7 @@ test('reconnects after the server goes away and reports the version it holds', a
     if (req.responseNonce === '') stream.write({ versionInfo: 'v1', nonce: 'a', snapshotJson: validSnapshot('v1') });
   };
   const holder = new SnapshotHolder();
-  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, node, holder, logger: createLogger('test', {}, { level: 'silent' }), maxBackoffMs: 200 });
+  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, transport: { plaintext: true }, node, holder, logger: createLogger('test', {}, { level: 'silent' }), maxBackoffMs: 200 });
   client.start();
   const second = new RequestScriptedServer();
   try {
@@ -106,7 +106,7 @@ test('reads a gzip-compressed snapshot (what the control plane sends), and NACKs
     else if (req.responseNonce === '1') stream.write({ versionInfo: 'v-broken', nonce: '2', snapshotGzip: Buffer.from('not gzip at all') });
   };
   const holder = new SnapshotHolder();
-  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, node, holder, logger: createLogger('test', {}, { level: 'silent' }) });
+  const client = new XdsClient({ controlPlane: `127.0.0.1:${port}`, transport: { plaintext: true }, node, holder, logger: createLogger('test', {}, { level: 'silent' }) });
   client.start();
   try {
     await until(() => scripted.requests.length >= 3, 'ACK and NACK');

@@ -1,8 +1,9 @@
-// The proxy's side of the discovery stream: announce the node, apply each pushed snapshot
-// atomically and ACK it, or NACK it and keep the last good one. When the control plane goes
+// The proxy's side of the discovery stream: announce the node (over mutual TLS, with the
+// workload certificate), apply each pushed snapshot atomically and ACK it, or NACK it and keep
+// the last good one, and report the app's health when it changes. When the control plane goes
 // away the proxy keeps serving what it has and reconnects with capped exponential backoff.
 import { parseSnapshot, type WorkloadInfo } from '@skiff/api';
-import { createDiscoveryClient, snapshotJsonOf, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream } from '@skiff/protocol';
+import { createDiscoveryClient, grpc, snapshotJsonOf, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream, type DiscoveryTransport, type WorkloadHealthMessage } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
 import { CompiledSnapshot } from './compiled-snapshot.js';
 import type { SnapshotHolder } from './snapshot-holder.js';
@@ -16,10 +17,13 @@ export interface XdsStatus {
   lastNack?: { version: string; error: string; at: string };
   reconnects: number;
   lastUpdate?: string;
+  /** Why the control plane ended the last stream, when it said (a refusal names what was wrong). */
+  lastError?: string;
 }
 
 export interface XdsClientOptions {
   controlPlane: string;
+  transport: DiscoveryTransport;
   node: WorkloadInfo;
   holder: SnapshotHolder;
   logger: Logger;
@@ -33,14 +37,21 @@ export class XdsClient {
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #health: WorkloadHealthMessage | undefined;
 
   constructor(private readonly options: XdsClientOptions) {
     this.status = { controlPlane: options.controlPlane, connected: false, version: '', acks: 0, nacks: 0, reconnects: 0 };
   }
 
   start(): void {
-    this.#client = createDiscoveryClient(this.options.controlPlane);
+    this.#client = createDiscoveryClient(this.options.controlPlane, this.options.transport);
     this.#connect();
+  }
+
+  /** The app's health as the sidecar's probe sees it; sent now and on every reconnect. */
+  setHealth(health: WorkloadHealthMessage): void {
+    this.#health = health;
+    this.#stream?.write({ versionInfo: this.status.version, responseNonce: '', health });
   }
 
   #connect(): void {
@@ -63,11 +74,12 @@ export class XdsClient {
       },
       versionInfo: this.status.version,
       responseNonce: '',
+      ...(this.#health ? { health: this.#health } : {}),
     });
+    const openedAt = Date.now();
     stream.on('data', (response: DiscoveryResponse) => {
       if (!this.status.connected) {
         this.status.connected = true;
-        this.#attempt = 0;
         this.options.logger.info({ controlPlane: this.options.controlPlane }, 'connected to control plane');
       }
       this.#apply(stream, response);
@@ -75,15 +87,20 @@ export class XdsClient {
     stream.on('metadata', () => {
       // Headers arrive as soon as the control plane accepts the stream, before any push.
       this.status.connected = true;
-      this.#attempt = 0;
     });
-    const onGone = (error?: Error) => {
+    const onGone = (error?: Error & { code?: number }) => {
       if (this.#stream !== stream) return;
       this.#stream = undefined;
       const wasConnected = this.status.connected;
       this.status.connected = false;
       if (this.#stopped) return;
-      if (wasConnected) this.options.logger.warn({ error: error?.message }, 'lost the control plane; serving the last config and reconnecting');
+      // A stream that lived a while resets the backoff; one refused at once does not, so a
+      // refused proxy retries every couple of seconds rather than in a tight loop.
+      if (Date.now() - openedAt > 5_000) this.#attempt = 0;
+      if (error?.message) this.status.lastError = error.message;
+      const refused = error?.code === grpc.status.PERMISSION_DENIED || error?.code === grpc.status.UNAUTHENTICATED || error?.code === grpc.status.INVALID_ARGUMENT;
+      if (refused) this.options.logger.error({ error: error?.message }, 'the control plane refused this proxy; fix what it names (the proxy keeps retrying)');
+      else if (wasConnected) this.options.logger.warn({ error: error?.message }, 'lost the control plane; serving the last config and reconnecting');
       this.#scheduleReconnect();
     };
     stream.on('error', (error: Error) => onGone(error));

@@ -110,6 +110,7 @@ describe('gateway TLS termination', () => {
     proxy = await startProxy({
       node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
       controlPlane: `127.0.0.1:${xdsPort}`,
+      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
       logger: pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, sink),
       bindHost: '127.0.0.1',
       adminPort: 0,

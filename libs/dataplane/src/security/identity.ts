@@ -3,7 +3,7 @@
 // certificate's life (as Istio's agent does), with a fresh key each time. Listeners and pools
 // read `current` per connection, so a rotation never interrupts a request in flight.
 import { certificateInfo, createCsr, generateKeyPair, spiffeId as makeSpiffeId, tlsMaterial, splitPemCertificates, type TlsMaterial } from '@skiff/pki';
-import { createCertificateClient, grpc, type CertificateClient } from '@skiff/protocol';
+import { createCertificateClient, grpc, type CertificateClient, type DiscoveryTransport } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
 
 export interface WorkloadCertificate {
@@ -30,6 +30,8 @@ export interface IdentityStatus {
 
 export interface IdentityOptions {
   controlPlane: string;
+  /** TLS that verifies the control plane (the proxy has no certificate of its own yet). */
+  transport: DiscoveryTransport;
   trustDomain: string;
   namespace: string;
   serviceAccount: string;
@@ -65,7 +67,7 @@ export class WorkloadIdentity {
 
   /** Resolves once the first certificate is in hand; retries with backoff until the CA answers. */
   async start(): Promise<WorkloadCertificate> {
-    this.#client = createCertificateClient(this.options.controlPlane);
+    this.#client = createCertificateClient(this.options.controlPlane, this.options.transport);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#renew();
