@@ -115,6 +115,8 @@ export const EndpointSchema = z.strictObject({
   identity: z.string().optional(),
   /** Istio's auto mTLS: "istio" when a sidecar fronts the endpoint (then callers use mTLS), else "disabled". */
   tlsMode: z.enum(['istio', 'disabled']).optional(),
+  /** false: the sidecar's probe finds its app unhealthy (Envoy's EDS health_status UNHEALTHY): never picked. */
+  healthy: z.literal(false).optional(),
 });
 
 export const ClusterSchema = z.strictObject({

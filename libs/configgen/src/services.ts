@@ -31,13 +31,18 @@ export function buildServiceRegistry(
   for (const [fqdn, entry] of byFqdn) {
     const sorted = [...entry.workloads].sort((a, b) => compareKeys([a.id, a.address, a.inboundPort], [b.id, b.address, b.inboundPort]));
     const endpoints = new Map<number, Endpoint[]>();
+    const seen = new Set<string>();
     for (const w of sorted) {
+      // Two streams for one instance (a proxy reconnecting before its old stream is gone) are one endpoint.
+      const where = `${w.servicePort} ${w.address} ${w.inboundPort}`;
+      if (seen.has(where)) continue;
+      seen.add(where);
       let list = endpoints.get(w.servicePort);
       if (!list) endpoints.set(w.servicePort, (list = []));
       // Every registered workload runs a sidecar, so callers use Istio mTLS to it (auto mTLS),
       // unless its PeerAuthentication is DISABLE: then, as istiod does, callers send plaintext.
       const tlsMode = options.tlsModeFor?.(w) ?? 'istio';
-      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode });
+      list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode, ...(w.healthy === false ? { healthy: false as const } : {}) });
     }
     const ports = [...endpoints.keys()].sort((a, b) => a - b);
     services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints });

@@ -8,3 +8,4 @@ export * from './app-admin.js';
 export * from './jwt-issuer.js';
 export * from './prometheus.js';
 export * from './kube-api-standin.js';
+export * from './discovery-outsider.js';

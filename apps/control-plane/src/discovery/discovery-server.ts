@@ -149,7 +149,7 @@ export class DiscoveryServer {
     this.options.metrics?.refused(reason);
     const identity = peer.identity ? `spiffe://${peer.identity.trustDomain}/ns/${peer.identity.namespace}/sa/${peer.identity.serviceAccount}` : undefined;
     this.options.logger.warn({ peer: peer.address, identity, node, reason: message }, `refused a discovery stream: ${message}`);
-    stream.destroy(Object.assign(new Error(message), { code }));
+    endWithStatus(stream, code, message);
   }
 
   #onStream(stream: ServerDiscoveryStream, plaintext: boolean): void {
@@ -174,7 +174,7 @@ export class DiscoveryServer {
     // with the rotated one (and a revoked identity, once its certificate lapses, is gone).
     const validTo = authContext?.sslPeerCertificate?.valid_to ? Date.parse(authContext.sslPeerCertificate.valid_to) : NaN;
     const expiry = Number.isFinite(validTo)
-      ? setTimeout(() => stream.destroy(Object.assign(new Error('the workload certificate this stream was opened with has expired; reconnect with the current one'), { code: grpc.status.UNAVAILABLE })), Math.min(Math.max(0, validTo - Date.now()), 2 ** 31 - 1)).unref()
+      ? setTimeout(() => endWithStatus(stream, grpc.status.UNAVAILABLE, 'the workload certificate this stream was opened with has expired; reconnect with the current one'), Math.min(Math.max(0, validTo - Date.now()), 2 ** 31 - 1)).unref()
       : undefined;
     stream.on('data', (request: DiscoveryRequest) => {
       if (connection) return this.#onRequest(connection, request);
@@ -277,6 +277,14 @@ export class DiscoveryServer {
     this.#server.forceShutdown();
     this.#plaintextServer?.forceShutdown();
   }
+}
+
+/**
+ * Ends a stream with a status the client sees. (grpc-js sends the status from the stream's own
+ * 'error' handler; destroy() would drop the stream before that status goes out.)
+ */
+function endWithStatus(stream: ServerDiscoveryStream, code: grpc.status, message: string): void {
+  stream.emit('error', Object.assign(new Error(message), { code }));
 }
 
 function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials, what: string): Promise<number> {

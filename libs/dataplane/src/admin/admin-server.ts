@@ -80,7 +80,7 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
               address: `${e.endpoint.address}:${e.endpoint.port}`,
               workload: e.endpoint.workload,
               labels: e.endpoint.labels,
-              health: c.detector?.isEjected(e) ? 'EJECTED' : 'HEALTHY',
+              health: !e.healthy ? 'UNHEALTHY' : c.detector?.isEjected(e) ? 'EJECTED' : 'HEALTHY',
               active: e.active,
             })),
           })),

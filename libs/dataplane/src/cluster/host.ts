@@ -13,6 +13,9 @@ export class Host {
   /** Requests in flight to this host (LEAST_REQUEST compares these). */
   active = 0;
 
+  /** False while the control plane marks the endpoint unhealthy (its app fails its probe): never picked. */
+  healthy: boolean;
+
   // Outlier detection (see outlier-detector.ts). Times are the detector clock's milliseconds.
   ejected = false;
   ejectedAt = 0;
@@ -28,6 +31,7 @@ export class Host {
   consecutiveGatewayErrors = 0;
 
   constructor(readonly endpoint: Endpoint) {
+    this.healthy = endpoint.healthy !== false;
     this.key = hostKey(endpoint.address, endpoint.port);
     this.origin = originOf(endpoint.address, endpoint.port);
   }
@@ -65,7 +69,9 @@ export function reconcileHosts(previous: readonly Host[], endpoints: readonly En
   for (const host of previous) byKey.set(host.key, host);
   return endpoints.map((endpoint) => {
     const old = byKey.get(hostKey(endpoint.address, endpoint.port));
-    return old && sameInstance(old.endpoint, endpoint) ? old : new Host(endpoint);
+    if (!old || !sameInstance(old.endpoint, endpoint)) return new Host(endpoint);
+    old.healthy = endpoint.healthy !== false; // health changes with a push; the instance is the same
+    return old;
   });
 }
 

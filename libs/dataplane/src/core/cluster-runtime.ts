@@ -34,6 +34,8 @@ export class ClusterRuntime {
   readonly detector: OutlierDetector | undefined;
   readonly poolOptions: PoolOptions;
   readonly #lb: LoadBalancer;
+  /** Set when some host's app is unhealthy: picks then skip those hosts (no allocation otherwise). */
+  readonly #someUnhealthy: boolean;
 
   constructor(
     readonly cluster: Cluster,
@@ -44,6 +46,7 @@ export class ClusterRuntime {
     this.policy = compileTrafficPolicy(cluster.trafficPolicy, `cluster ${cluster.name} trafficPolicy`);
     this.hosts = reconcileHosts(previous?.hosts ?? [], cluster.endpoints);
     this.#lb = createLoadBalancer(this.policy.loadBalancer, this.hosts, options.random ?? Math.random);
+    this.#someUnhealthy = this.hosts.some((h) => !h.healthy);
     this.detector = this.policy.outlierDetection ? new OutlierDetector(this.policy.outlierDetection, this.hosts, options.now ?? Date.now) : undefined;
     const limits = this.policy.connectionPool;
     const sameLimits = previous && JSON.stringify(previous.breaker.limits) === JSON.stringify(pickLimits(limits));
@@ -66,7 +69,9 @@ export class ClusterRuntime {
    * has not tried yet (Istio's previous-hosts retry predicate).
    */
   pickHost(hashKey: string | undefined, tried: readonly Host[]): Host | undefined {
-    const available: HostPredicate = this.detector?.availability() ?? everyHost;
+    const base: HostPredicate = this.detector?.availability() ?? everyHost;
+    // An unhealthy app is never picked (Envoy's EDS health); all unhealthy: no healthy upstream.
+    const available: HostPredicate = this.#someUnhealthy ? (h) => h.healthy && base(h) : base;
     if (tried.length > 0) {
       const fresh = this.#lb.pick({ hashKey }, (h) => available(h) && !tried.includes(h));
       if (fresh) return fresh;
