@@ -12,7 +12,9 @@ export { describeExit, type ExitStatus, type ProcessSpec, type Readiness } from 
 export { installSignalHandlers, type SignalHandlerOptions } from './signal-handlers.js';
 export { ProcessStartError, type StartFailure } from './start-error.js';
 export {
+  DEFAULT_RESTART_POLICY,
   Supervisor,
+  type RestartPolicy,
   type StartAllOptions,
   type StartPlan,
   type StopOptions,

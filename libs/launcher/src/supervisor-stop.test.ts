@@ -240,3 +240,52 @@ setTimeout(() => { console.error('something broke'); process.exit(7); }, 100);
     assert.deepEqual(plain, ['ready']);
   });
 });
+
+describe('Supervisor restartOnExit', () => {
+  // Exits with code 3 right after "ready" on its first RUNS_BEFORE_STABLE starts (counted in a file), then stays up.
+  const crashy = scripts.write(
+    'crashy.mjs',
+    `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const file = process.env.COUNT_FILE;
+const n = existsSync(file) ? Number(readFileSync(file, 'utf8')) + 1 : 1;
+writeFileSync(file, String(n));
+console.log('ready');
+if (n <= Number(process.env.RUNS_BEFORE_STABLE)) setTimeout(() => process.exit(3), 20);
+else setInterval(() => {}, 1000);
+`,
+  );
+
+  test('a crashed process is started again with a doubling pause, and says so', async () => {
+    const supervisor = new Supervisor({ quiet: true, restartOnExit: { initialDelayMs: 100, maxDelayMs: 1_000, resetAfterMs: 60_000 } });
+    after(() => supervisor.stopAll({ signal: 'SIGKILL' }));
+    const countFile = scripts.write('count-1.txt', '');
+    const spec = nodeSpec('crashy', crashy, { ready: READY, env: { COUNT_FILE: countFile, RUNS_BEFORE_STABLE: '3' } });
+    const started = Date.now();
+    await supervisor.start(spec);
+    const deadline = Date.now() + 10_000;
+    while (!supervisor.captured().some((l) => l.startsWith('✔ crashy restarted')) || readFileSync(countFile, 'utf8') !== '4') {
+      assert.ok(Date.now() < deadline, `no stable restart: ${supervisor.captured().join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const restarts = supervisor.captured().filter((l) => l.startsWith('↻'));
+    assert.deepEqual(restarts, ['↻ restarting crashy in 0.1 s (restart 1 in a row)', '↻ restarting crashy in 0.2 s (restart 2 in a row)', '↻ restarting crashy in 0.4 s (restart 3 in a row)']);
+    assert.ok(Date.now() - started >= 700, 'the pauses added up');
+    assert.equal(supervisor.get('crashy')?.running, true);
+  });
+
+  test('stopAll cancels a restart that is due, and a requested stop is not restarted', async () => {
+    const supervisor = new Supervisor({ quiet: true, restartOnExit: { initialDelayMs: 300, maxDelayMs: 1_000, resetAfterMs: 60_000 } });
+    const countFile = scripts.write('count-2.txt', '');
+    await supervisor.start(nodeSpec('crashy', crashy, { ready: READY, env: { COUNT_FILE: countFile, RUNS_BEFORE_STABLE: '1' } }));
+    while (!supervisor.captured().some((l) => l.startsWith('↻'))) await new Promise((r) => setTimeout(r, 10));
+    await supervisor.stopAll();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(readFileSync(countFile, 'utf8'), '1', 'not started again after stopAll');
+    const polite = new Supervisor({ quiet: true, restartOnExit: { initialDelayMs: 10, maxDelayMs: 10, resetAfterMs: 60_000 } });
+    await polite.start(nodeSpec('polite', politeChild, { ready: READY }));
+    await polite.stop('polite');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(polite.get('polite')?.running, false);
+    assert.ok(!polite.captured().some((l) => l.startsWith('↻')));
+  });
+});

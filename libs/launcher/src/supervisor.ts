@@ -22,7 +22,22 @@ export interface SupervisorOptions {
   /** Lines kept per process for `output()` and error reports; default 200. */
   outputLines?: number;
   onUnexpectedExit?: UnexpectedExitHandler;
+  /**
+   * Start a process again when it exits unexpectedly, after a delay that doubles with each
+   * crash in a row (from `initialDelayMs` up to `maxDelayMs`); a process that ran for
+   * `resetAfterMs` starts the count anew. Each restart is printed.
+   */
+  restartOnExit?: RestartPolicy;
 }
+
+export interface RestartPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  resetAfterMs: number;
+}
+
+/** What `skiff up` uses: 0.5 s, 1 s, 2 s, ... up to 30 s; a minute of good health resets it. */
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, resetAfterMs: 60_000 };
 
 export interface StopOptions {
   /** The first signal; default SIGTERM. */
@@ -66,6 +81,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #quiet: boolean;
   readonly #color: boolean;
   readonly #outputLines: number;
+  readonly #restart: RestartPolicy | undefined;
+  /** Crashes in a row per name, and the timers of restarts that are due. */
+  readonly #crashes = new Map<string, number>();
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   #nameWidth = 0;
   /** Bumped by stopAll so a startAll in progress does not start its next stage. */
   #generation = 0;
@@ -77,7 +96,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#quiet = options.quiet ?? false;
     this.#color = !this.#quiet && (options.color ?? shouldUseColor());
     this.#outputLines = options.outputLines ?? 200;
+    this.#restart = options.restartOnExit;
     if (options.onUnexpectedExit) this.on('unexpected-exit', options.onUnexpectedExit);
+    if (this.#restart) this.on('unexpected-exit', (proc) => this.#scheduleRestart(proc.spec, proc.startedAt));
   }
 
   /** Spawns the process and resolves once it is ready. On failure the child is stopped first. */
@@ -178,6 +199,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Stops every process, one at a time, in reverse order of first start. */
   async stopAll(options: StopOptions = {}): Promise<void> {
     this.#generation++;
+    for (const timer of this.#restartTimers.values()) clearTimeout(timer);
+    this.#restartTimers.clear();
     for (const name of [...this.#order].reverse()) {
       const proc = this.#processes.get(name);
       if (proc?.running) await this.#stopProcess(proc, options);
@@ -225,6 +248,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Prints a line of the Supervisor's own (or captures it when quiet). */
   print(line: string): void {
     this.#write(line, line);
+  }
+
+  #scheduleRestart(spec: ProcessSpec, startedAt: number): void {
+    const policy = this.#restart as RestartPolicy;
+    const generation = this.#generation;
+    const crashes = Date.now() - startedAt >= policy.resetAfterMs ? 1 : (this.#crashes.get(spec.name) ?? 0) + 1;
+    this.#crashes.set(spec.name, crashes);
+    const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (crashes - 1));
+    this.print(`↻ restarting ${spec.name} in ${formatSeconds(delay)} (restart ${crashes} in a row)`);
+    clearTimeout(this.#restartTimers.get(spec.name));
+    this.#restartTimers.set(
+      spec.name,
+      setTimeout(() => {
+        this.#restartTimers.delete(spec.name);
+        if (this.#generation !== generation || this.#processes.get(spec.name)?.running) return;
+        const attemptAt = Date.now();
+        this.start(spec).then(
+          (proc) => this.print(`✔ ${spec.name} restarted, ready in ${formatSeconds(proc.readyAfterMs ?? 0)}`),
+          (error: unknown) => {
+            if (this.#generation !== generation) return;
+            this.print(`✖ ${spec.name} did not come back: ${error instanceof ProcessStartError ? error.summary : String(error)}`);
+            this.#scheduleRestart(spec, attemptAt);
+          },
+        );
+      }, delay),
+    );
   }
 
   async #stopProcess(proc: ManagedProcess, { signal = 'SIGTERM', timeoutMs = DEFAULT_STOP_TIMEOUT_MS }: StopOptions): Promise<ExitStatus> {

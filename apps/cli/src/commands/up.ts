@@ -2,12 +2,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixedPorts, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
+import { DEFAULT_RESTART_POLICY, fixedPorts, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
 
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>]
 
 Starts the local mesh on loopback, no Docker: the control plane, the ingress gateway, and the
-sample apps (frontend, reviews v1 and v2, ratings) each with its sidecar. Ctrl-C stops it all.
+sample apps (frontend, reviews v1 and v2, ratings) each with its sidecar. A process that crashes
+is started again, with a growing pause between tries (0.5 s up to 30 s). Ctrl-C stops it all.
 
   --config <dir>       Istio YAML to load and watch (default: ./config)
   --port-offset <n>    add n to every port, to run two meshes on one machine (e.g. 1000; default: 0)
@@ -36,12 +37,9 @@ export async function up(argv: string[], root: string): Promise<number> {
   // CA root and bootstrap tokens live in .skiff/ (kept across runs; `rm -rf .skiff` starts a new trust domain root).
   const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), meshAccounts());
   const plan = meshPlan({ root, configDir, ports: fixedPorts(offset), state });
-  const supervisor = new Supervisor({
-    prefixOutput: true,
-    onUnexpectedExit: (proc) => {
-      supervisor.print(`✖ ${proc.name} stopped unexpectedly; the rest of the mesh keeps running (Ctrl-C to stop all)`);
-    },
-  });
+  // A crashed process is started again (0.5 s, 1 s, 2 s, ... up to 30 s between tries); the
+  // rest of the mesh keeps running meanwhile, proxies on their last config.
+  const supervisor = new Supervisor({ prefixOutput: true, restartOnExit: DEFAULT_RESTART_POLICY });
   installSignalHandlers(supervisor);
   const total = plan.stages.flat().length;
   console.log(`skiff: starting ${total} processes with config from ${configDir}`);

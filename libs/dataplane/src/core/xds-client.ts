@@ -44,7 +44,6 @@ export class XdsClient {
   }
 
   start(): void {
-    this.#client = createDiscoveryClient(this.options.controlPlane, this.options.transport);
     this.#connect();
   }
 
@@ -55,7 +54,10 @@ export class XdsClient {
   }
 
   #connect(): void {
-    if (this.#stopped || !this.#client) return;
+    if (this.#stopped) return;
+    // A fresh channel for each attempt: a channel that failed keeps a reconnect backoff of its
+    // own, which would add to ours and stretch a reconnect past the documented 2 s cap.
+    this.#client ??= createDiscoveryClient(this.options.controlPlane, this.options.transport);
     const stream = this.#client.Stream();
     this.#stream = stream;
     const node = this.options.node;
@@ -98,6 +100,8 @@ export class XdsClient {
       // refused proxy retries every couple of seconds rather than in a tight loop.
       if (Date.now() - openedAt > 5_000) this.#attempt = 0;
       if (error?.message) this.status.lastError = error.message;
+      this.#client?.close();
+      this.#client = undefined;
       const refused = error?.code === grpc.status.PERMISSION_DENIED || error?.code === grpc.status.UNAUTHENTICATED || error?.code === grpc.status.INVALID_ARGUMENT;
       if (refused) this.options.logger.error({ error: error?.message }, 'the control plane refused this proxy; fix what it names (the proxy keeps retrying)');
       else if (wasConnected) this.options.logger.warn({ error: error?.message }, 'lost the control plane; serving the last config and reconnecting');
