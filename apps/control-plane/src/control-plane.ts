@@ -20,11 +20,13 @@ import { loadOrCreateCa } from './ca/ca-store.js';
 import { certificateServiceHandlers, type CredentialCheck, type IssuedCertificate } from './ca/certificate-service.js';
 import { loadOrCreateCaSecret } from './kube/ca-secret.js';
 import { createKubeMode } from './kube/kube-mode.js';
+import { RootCertPublisher } from './kube/root-cert-publisher.js';
 import { startWebhook } from './webhook/webhook-setup.js';
 import { DiscoveryServer } from './discovery/discovery-server.js';
 import { WorkloadRegistry } from './discovery/registry.js';
 import { loadSavedRegistry, saveRegistryOnChange } from './discovery/registry-store.js';
 import { ServingCertificate } from './discovery/serving-certificate.js';
+import { MeshToken } from './admin/mesh-token.js';
 import type { ControlPlaneFlags } from './flags.js';
 import { createControlPlaneMetrics } from './metrics.js';
 
@@ -39,7 +41,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   const registry = new WorkloadRegistry(flags.graceMs);
   let current: ConfigSet = { resources: [], issues: [], files: [] };
   // The discovery server needs the loaded config, and the file source needs to tell it about changes.
-  const late: { discovery?: DiscoveryServer; watch?: MeshWatch } = {};
+  const late: { discovery?: DiscoveryServer; watch?: MeshWatch; rootCerts?: RootCertPublisher } = {};
   let configLoadedAt = new Date();
   const analysis = new ConfigAnalysis(logger);
   const warmupUntil = Date.now() + flags.warmupMs;
@@ -60,7 +62,15 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     late.watch?.publishConfig();
   };
   const kube = flags.kubernetes
-    ? createKubeMode(flags.kubernetes, { trustDomain: flags.trustDomain, logger, onChange: onConfigChange, onEndpoints: () => late.discovery?.schedulePush() })
+    ? createKubeMode(flags.kubernetes, {
+        trustDomain: flags.trustDomain,
+        logger,
+        onChange: onConfigChange,
+        onEndpoints: (namespaces) => {
+          for (const namespace of namespaces) void late.rootCerts?.ensure(namespace);
+          late.discovery?.schedulePush();
+        },
+      })
     : undefined;
   const source = kube?.source ?? new FileConfigSource(resolve(flags.configDir), onConfigChange, { limits: flags.configLimits, logger });
   current = await source.start();
@@ -100,13 +110,25 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     writeFileSync(join(resolve(flags.issueTokens.dir), 'root-cert.pem'), ca.rootCertPem, { mode: 0o644 });
   }
   if (flags.registryFile) registry.restore(loadSavedRegistry(resolve(flags.registryFile), logger), flags.restoreWindowMs);
+  // The warm-up ends as soon as every registration the control plane knew of is back: the
+  // saved registry's (file mode), or a proxy at every address Kubernetes lists as ready.
+  const registryComplete = kube
+    ? () => {
+        const registered = new Set(registry.list().map((w) => `${w.namespace} ${w.address}`));
+        return kube.readyAddresses().every((a) => registered.has(`${a.namespace} ${a.address}`));
+      }
+    : () => registry.awaitingReconnect === 0;
   const stopSaving = flags.registryFile ? saveRegistryOnChange(registry, resolve(flags.registryFile), logger) : () => undefined;
+  // Compose: the sidecars read the mesh token from the tokens volume, as their own tokens (group-readable).
+  const writes = flags.meshTokenFile ? MeshToken.loadOrCreate(resolve(flags.meshTokenFile), flags.issueTokens ? 0o640 : 0o600) : new MeshToken(undefined);
+  if (!writes.configured) logger.info('the control plane takes no writes (no --mesh-token-file): scenario reports and spans sent to it are refused');
   const serving = await ServingCertificate.start({ ca, namespace: kube?.namespace ?? 'skiff-system', extraNames: flags.discoverySans, logger });
   const discovery = new DiscoveryServer({
     registry,
     logger,
     resources: () => current.resources,
     warmupUntil,
+    registryComplete,
     trustDomain: flags.trustDomain,
     tls: serving.provider,
     // In Kubernetes endpoints come from EndpointSlices, not from what a proxy announces.
@@ -132,7 +154,14 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       },
     }),
   );
-  const webhook = kube && flags.kubernetes?.webhookPort !== undefined ? await startWebhook(flags, ca, kube.kubeConfig, logger) : undefined;
+  // Kubernetes: pods mount the mesh root from ConfigMap istio-ca-root-cert in their namespace.
+  const rootCerts = kube ? new RootCertPublisher(kube.kubeConfig, ca.rootCertPem, logger) : undefined;
+  late.rootCerts = rootCerts;
+  if (kube && rootCerts) {
+    void rootCerts.ensure(kube.namespace);
+    for (const namespace of new Set(kube.readyAddresses().map((a) => a.namespace))) void rootCerts.ensure(namespace);
+  }
+  const webhook = kube && flags.kubernetes?.webhookPort !== undefined ? await startWebhook(flags, ca, kube.kubeConfig, logger, (namespace) => rootCerts?.ensure(namespace) ?? Promise.resolve()) : undefined;
   const traces = new TraceStore();
   const events = new EventStream<DashboardEvents>();
   const watch = new MeshWatch({ discovery, config: () => current, analysis: () => analysis.findings, configLoadedAt: () => configLoadedAt, traces, events, logger });
@@ -154,6 +183,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       startedAt: new Date(),
       traces,
       scenarios,
+      writes,
       ...(flags.traceForward ? { forwardTraces: createTraceForwarder(flags.traceForward, logger) } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },

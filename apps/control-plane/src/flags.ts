@@ -57,10 +57,15 @@ each proxy its config over the discovery stream.
                             none) (default: registry.json beside --ca-dir; off in kubernetes mode,
                             where endpoints come from EndpointSlices)
   --restore-window <dur>    how long restored endpoints wait for their proxies (default: 30s)
+  --mesh-token-file <file>  the token writes need (POST /v1/traces, POST /debug/scenario),
+                            created when missing ("off": take no writes) (default: mesh-token
+                            beside --ca-dir, or in --issue-tokens' directory; off in kubernetes mode)
   --monitoring-port <port>  readiness and debug views (default: 15014)
   --bind <host>             address to bind (default: 127.0.0.1)
-  --warmup-ms <ms>          after a start, wait this long for proxies to reconnect before
-                            pushing to proxies that already hold config (default: 3000)
+  --warmup-ms <ms>          after a start, proxies that already hold a config get no push until
+                            every registration the control plane knew of is back (the saved
+                            registry; in Kubernetes, a proxy at every ready endpoint), or this
+                            long at most (default: 15000)
   --grace-ms <ms>           keep a disconnected proxy's endpoints this long (default: 1000)
   --trust-domain <domain>   SPIFFE trust domain of workload identities (default: cluster.local)
   --ca-dir <dir>            where the CA keeps its root (created, key mode 0600) (default: .skiff/ca)
@@ -112,6 +117,8 @@ export interface ControlPlaneFlags {
   /** undefined: no registry kept on disk. */
   registryFile?: string;
   restoreWindowMs: number;
+  /** undefined: the control plane takes no writes. */
+  meshTokenFile?: string;
   monitoringPort: number;
   bind: string;
   warmupMs: number;
@@ -165,6 +172,12 @@ function duration(name: string, value: string | undefined, fallback: number): nu
   } catch (error) {
     throw new Error(`--${name}: ${error instanceof Error ? error.message : String(error)} (e.g. 24h, 30m, 90s)`);
   }
+}
+
+function meshTokenFile(value: string | undefined, issueTokens: string | undefined, caDir: string, kubernetes: boolean): { meshTokenFile?: string } {
+  if (value === 'off' || (value === undefined && kubernetes)) return {};
+  if (value !== undefined) return { meshTokenFile: value };
+  return { meshTokenFile: issueTokens ? join(issueTokens, 'mesh-token') : join(dirname(caDir.replace(/\/+$/, '')), 'mesh-token') };
 }
 
 function registryFile(value: string | undefined, caDir: string, kubernetes: boolean): { registryFile?: string } {
@@ -228,6 +241,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       'discovery-san': { type: 'string' },
       'registry-file': { type: 'string' },
       'restore-window': { type: 'string' },
+      'mesh-token-file': { type: 'string' },
       'monitoring-port': { type: 'string' },
       bind: { type: 'string' },
       'warmup-ms': { type: 'string' },
@@ -263,9 +277,10 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     discoverySans: (v('discovery-san') ?? '').split(',').map((n) => n.trim()).filter(Boolean),
     ...registryFile(v('registry-file'), v('ca-dir') ?? '.skiff/ca', v('config-source') === 'kubernetes'),
     restoreWindowMs: duration('restore-window', v('restore-window'), 30_000),
+    ...meshTokenFile(v('mesh-token-file'), v('issue-tokens'), v('ca-dir') ?? '.skiff/ca', v('config-source') === 'kubernetes'),
     monitoringPort: int('monitoring-port', v('monitoring-port'), 15014),
     bind: v('bind') ?? '127.0.0.1',
-    warmupMs: int('warmup-ms', v('warmup-ms'), 3000),
+    warmupMs: int('warmup-ms', v('warmup-ms'), 15_000),
     graceMs: int('grace-ms', v('grace-ms'), 1_000),
     trustDomain: v('trust-domain') ?? 'cluster.local',
     caDir: v('ca-dir') ?? '.skiff/ca',

@@ -138,7 +138,7 @@ class ComposeMesh {
     ]);
     const composeCommand = `docker-compose -p ${this.project} ${this.files.map((f) => `-f '${join(repoRoot, f)}'`).join(' ')}`;
     const behaviour = (service: string, body?: string) =>
-      JSON.parse(this.exec(service, 'node', '-e', `fetch('http://127.0.0.1:9080/admin/behaviour'${body ? `,{method:'POST',headers:{'content-type':'application/json'},body:'${body}'}` : ''}).then(r=>r.text()).then(console.log)`)) as Behaviour;
+      JSON.parse(this.exec(service, 'node', '-e', `fetch('http://127.0.0.1:9081/admin/behaviour'${body ? `,{method:'POST',headers:{'content-type':'application/json'},body:'${body}'}` : ''}).then(r=>r.text()).then(console.log)`)) as Behaviour;
     return {
       mode: 'compose',
       mesh: this,

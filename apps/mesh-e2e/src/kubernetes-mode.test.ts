@@ -26,6 +26,11 @@ describe('local mesh with its config from the Kubernetes API (stand-in)', () => 
   before(async () => {
     api = await startKubeApiStandIn();
     for (const text of Object.values(meshConfig(100, 0))) applyYaml(text);
+    // In Kubernetes mode endpoints come from EndpointSlices: the Services' slices list the pods'
+    // addresses (here every process runs on 127.0.0.1), as the endpoint-slice controller writes them.
+    for (const service of ['frontend', 'reviews', 'ratings']) {
+      api.apply({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${service}-abcde`, namespace: 'default', labels: { 'kubernetes.io/service-name': service } }, addressType: 'IPv4', endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'http', port: 9080, protocol: 'TCP' }] });
+    }
     dir = mkdtempSync(join(tmpdir(), 'skiff-kube-e2e-'));
     const kubeconfig = join(dir, 'kubeconfig.yaml');
     writeFileSync(kubeconfig, api.kubeconfig); // as kubectl writes one: https, the cluster's CA, a bearer token
@@ -78,5 +83,22 @@ describe('local mesh with its config from the Kubernetes API (stand-in)', () => 
     assert.match(String(accepted()?.['message']), /weight/);
     const still = await runConcurrently(40, 4, async () => (await product()).body);
     assert.deepEqual(new Set(still.map((b) => b.reviewsVersion)), new Set(['v2']), 'the last good VirtualService stays in force');
+  });
+
+  test("an endpoint exists only where a Service's EndpointSlice lists it: without its slice, the connected ratings proxy is nobody's endpoint", async () => {
+    const ratingsEndpoints = async () => {
+      const { body } = await getJson<Array<{ name: string; endpoints: unknown[] }>>(`${mesh.admin['reviews-v2']}/clusters`);
+      return body.find((c) => c.name === 'outbound|9080||ratings.default.svc.cluster.local')?.endpoints.length ?? 0;
+    };
+    assert.equal(await ratingsEndpoints(), 1);
+    const slice = api.get('EndpointSlice', 'default', 'ratings-abcde');
+    assert.ok(slice);
+    api.delete('EndpointSlice', 'default', 'ratings-abcde');
+    await waitFor('ratings to leave with its EndpointSlice', async () => (await ratingsEndpoints()) === 0, 10_000);
+    const { body } = await getJson<Array<{ proxy: string }>>(`${mesh.controlPlane}/debug/syncz`);
+    assert.ok(body.some((p) => p.proxy === 'ratings.default'), 'its proxy is still connected; it just serves nobody');
+    const { metadata, ...rest } = slice as { metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
+    api.apply({ ...rest, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: metadata.name, namespace: 'default', labels: metadata.labels } } as never);
+    await waitFor('ratings to come back with its EndpointSlice', async () => (await ratingsEndpoints()) === 1, 10_000);
   });
 });

@@ -7,7 +7,7 @@ import { listen, type Listening } from './test-support.js';
 describe('ratings app', () => {
   let ratings: Listening;
   before(async () => {
-    ratings = await listen(createApp());
+    ratings = await listen(createApp().app);
   });
   after(() => ratings.close());
 

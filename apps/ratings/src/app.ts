@@ -13,14 +13,23 @@ export interface RatingsAppOptions {
 
 export const RATINGS: Readonly<Record<string, number>> = Object.freeze({ Reviewer1: 5, Reviewer2: 4 });
 
-export function createApp(options: RatingsAppOptions = {}): express.Application {
+/** The app that serves traffic, and its demo controls (served on their own loopback port: see @skiff/sample-kit's admin-server). */
+export interface RatingsApps {
+  app: express.Application;
+  admin: express.Application;
+}
+
+export function createApp(options: RatingsAppOptions = {}): RatingsApps {
   const logger = options.logger ?? pino({ level: 'silent' });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const stats = createRequestStats();
   app.use(stats.count, requestId(), accessLog(logger));
-  app.use(stats.routes);
+  const admin = express();
+  admin.disable('x-powered-by');
+  admin.use(stats.routes);
+  admin.use(notFound('ratings admin'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'ratings' });
@@ -37,5 +46,5 @@ export function createApp(options: RatingsAppOptions = {}): express.Application 
 
   app.use(notFound('ratings'));
   app.use(jsonErrors('ratings', logger));
-  return app;
+  return { app, admin };
 }

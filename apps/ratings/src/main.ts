@@ -3,6 +3,7 @@ import { createLogger } from '@skiff/telemetry';
 import { createApp } from './app.js';
 import { readConfig, type RatingsConfig } from './config.js';
 import { serve } from './serve.js';
+import { listenAdmin } from '@skiff/sample-kit';
 
 let config: RatingsConfig;
 try {
@@ -13,4 +14,12 @@ try {
 }
 
 const logger = createLogger('ratings');
-serve(createApp({ logger }), { ...config, logger });
+const { app, admin } = createApp({ logger });
+const adminServer = config.adminPort === undefined ? undefined : listenAdmin(admin, config.adminPort, {
+  onError: (error) => {
+    logger.fatal({ error: error.message, port: config.adminPort }, `cannot listen on 127.0.0.1:${config.adminPort} for the demo controls; set ADMIN_PORT to a free port, or "off"`);
+    process.exit(1);
+  },
+  onListening: (port) => logger.info({ adminPort: port }, `demo controls (/admin/...) on http://127.0.0.1:${port}`),
+});
+serve(app, { host: config.host, port: config.port, logger, onClose: async () => void adminServer?.close() });

@@ -35,6 +35,12 @@ export async function listen(handler: RequestListener): Promise<Listening> {
   };
 }
 
+/** The app and its demo controls, each on its own port (as main.ts serves them). */
+export async function listenWithAdmin(apps: { app: RequestListener; admin: RequestListener }): Promise<Listening & { adminUrl: string }> {
+  const [app, admin] = await Promise.all([listen(apps.app), listen(apps.admin)]);
+  return { ...app, adminUrl: admin.url, close: async () => void (await Promise.all([app.close(), admin.close()])) };
+}
+
 /** A URL on which nothing listens: listen on port 0, note the port, close. */
 export async function deadUrl(): Promise<string> {
   const probe = await listen((_req, res) => res.end());

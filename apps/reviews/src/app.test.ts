@@ -4,10 +4,10 @@ import { request } from 'undici';
 import { PROPAGATED_HEADERS } from '@skiff/telemetry';
 import { createApp, type ReviewsAppOptions, type ReviewsBody } from './app.js';
 import { createOutboundDispatcher } from './upstream.js';
-import { deadUrl, listen, startAppProcess, startForwardProxy, startRecorder, type AppProcess, type Listening } from './test-support.js';
+import { deadUrl, listenWithAdmin, startAppProcess, startForwardProxy, startRecorder, type AppProcess, type Listening } from './test-support.js';
 
-async function startReviews(options: ReviewsAppOptions): Promise<Listening> {
-  return listen(createApp(options));
+async function startReviews(options: ReviewsAppOptions): Promise<Listening & { adminUrl: string }> {
+  return listenWithAdmin(createApp(options));
 }
 
 async function getReviews(base: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: ReviewsBody }> {
@@ -201,10 +201,24 @@ describe('injected failures and latency', () => {
     }
   });
 
+  test('the demo controls are not on the traffic port: a caller through the mesh cannot reach them', async () => {
+    const v1 = await startReviews({ version: 'v1' });
+    try {
+      for (const [method, path] of [['POST', '/admin/behaviour'], ['GET', '/admin/behaviour'], ['POST', '/admin/stats/reset'], ['GET', '/admin/stats']] as const) {
+        const res = await request(`${v1.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{"failPercent":100}' : undefined });
+        assert.equal(res.statusCode, 404, `${method} ${path} on the traffic port`);
+        await res.body.dump();
+      }
+      assert.equal((await getReviews(v1.url)).status, 200, 'nothing changed');
+    } finally {
+      await v1.close();
+    }
+  });
+
   test('POST /admin/behaviour changes failure and latency at run time, and rejects bad input', async () => {
     const v1 = await startReviews({ version: 'v1' });
     const post = async (body: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await request(`${v1.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await request(`${v1.adminUrl}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
     };
     try {
@@ -217,7 +231,7 @@ describe('injected failures and latency', () => {
       const started = performance.now();
       assert.equal((await getReviews(v1.url)).status, 200);
       assert.ok(performance.now() - started >= 115);
-      const current = await request(`${v1.url}/admin/behaviour`);
+      const current = await request(`${v1.adminUrl}/admin/behaviour`);
       assert.deepEqual(await current.body.json(), { failPercent: 0, extraLatencyMs: 120 });
 
       const tooHigh = await post('{"failPercent":101}');

@@ -52,7 +52,13 @@ const REVIEWS: readonly Review[] = [
 ];
 const STAR_COLOR: Record<ReviewsVersion, string | undefined> = { v1: undefined, v2: 'black' };
 
-export function createApp(options: ReviewsAppOptions): express.Application {
+/** The app that serves traffic, and its demo controls (served on their own loopback port: see @skiff/sample-kit's admin-server). */
+export interface ReviewsApps {
+  app: express.Application;
+  admin: express.Application;
+}
+
+export function createApp(options: ReviewsAppOptions): ReviewsApps {
   const { version } = options;
   if (!REVIEWS_VERSIONS.includes(version)) throw new Error(`reviews: version must be one of ${REVIEWS_VERSIONS.join(', ')}, got "${String(version)}"`);
   const ratingsUrl = options.ratingsUrl ?? DEFAULT_RATINGS_URL;
@@ -72,16 +78,18 @@ export function createApp(options: ReviewsAppOptions): express.Application {
     res.setHeader('x-skiff-version', version);
     next();
   });
-  app.use(stats.routes);
+  const admin = express();
+  admin.disable('x-powered-by');
+  admin.use(stats.routes);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'reviews', version });
   });
 
-  app.get('/admin/behaviour', (_req, res) => {
+  admin.get('/admin/behaviour', (_req, res) => {
     res.json(behaviour);
   });
-  app.post('/admin/behaviour', express.json(), (req, res) => {
+  admin.post('/admin/behaviour', express.json(), (req, res) => {
     const result = applyBehaviourUpdate(behaviour, req.body);
     if ('error' in result) {
       res.status(400).json({ error: 'bad request', message: result.error, requestId: requestIdOf(req) });
@@ -130,7 +138,9 @@ export function createApp(options: ReviewsAppOptions): express.Application {
 
   app.use(notFound('reviews'));
   app.use(jsonErrors('reviews', logger));
-  return app;
+  admin.use(notFound('reviews admin'));
+  admin.use(jsonErrors('reviews admin', logger));
+  return { app, admin };
 }
 
 function readRatings(body: unknown): Record<string, number> | undefined {

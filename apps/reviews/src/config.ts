@@ -1,3 +1,4 @@
+import { readAdminPort } from '@skiff/sample-kit';
 import { REVIEWS_VERSIONS, DEFAULT_RATINGS_URL, type ReviewsVersion } from './app.js';
 import { MAX_EXTRA_LATENCY_MS } from './behaviour.js';
 import { readHost, readHttpUrl, readNumber, readPort, type Env } from './env.js';
@@ -9,6 +10,8 @@ export interface ReviewsConfig {
   ratingsUrl: string;
   /** The sidecar's outbound listener; unset means call ratings directly. */
   outboundProxy: string | undefined;
+  /** The demo controls' port on 127.0.0.1 (ADMIN_PORT); undefined: none. */
+  adminPort: number | undefined;
   ratingsTimeoutMs: number;
   failPercent: number;
   extraLatencyMs: number;
@@ -22,6 +25,7 @@ export function readConfig(env: Env): ReviewsConfig {
   return {
     host: readHost(env),
     port: readPort(env, 9080),
+    adminPort: readAdminPort(env, readPort(env, 9080)),
     version: version as ReviewsVersion,
     ratingsUrl: readHttpUrl(env, 'RATINGS_URL', DEFAULT_RATINGS_URL) as string,
     outboundProxy: readHttpUrl(env, 'SKIFF_OUTBOUND_PROXY'),

@@ -8,7 +8,7 @@ import { BadAdmissionReview } from './admission-review.js';
 import { injectManifests, STATUS_ANNOTATION, type InjectOptions } from './inject.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const options: InjectOptions = { controlPlane: 'skiff-control-plane.skiff-system:15010', proxyImage: 'skiff/proxy:0.1.0', initImage: 'skiff/init:0.1.0', transparent: false };
+const options: InjectOptions = { controlPlane: 'skiff-control-plane.skiff-system:15012', proxyImage: 'skiff/proxy:0.1.0', initImage: 'skiff/init:0.1.0', transparent: false };
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
 
 /** A reviews-v2 pod as the API server hands it to webhooks: from a ReplicaSet, no name yet, defaults filled in. */
@@ -90,7 +90,7 @@ test('a reviews-v2 pod: the patch turns it into what skiff inject makes of it, a
   new Pod(result).validate();
   const containers = result['spec']['containers'] as Obj[];
   assert.deepEqual(containers.map((c) => c['name']), ['reviews', 'skiff-proxy']);
-  assert.deepEqual(result['spec']['volumes'].map((v: Obj) => v['name']), ['kube-api-access-x7k2p', 'skiff-token']);
+  assert.deepEqual(result['spec']['volumes'].map((v: Obj) => v['name']), ['kube-api-access-x7k2p', 'skiff-token', 'istio-ca-root-cert']);
   assert.equal(result['metadata']['generateName'], 'reviews-v2-7d5b8c9f4-', 'metadata the API server set is kept');
   // The namespace and service account come from the downward API, so a pod without a name or
   // namespace yet (generateName) still gets the right ones when it runs.

@@ -42,7 +42,7 @@ export function crdFiles(): GeneratedFile[] {
 
 /** What the sample pods get: the same as `skiff inject --proxy-image skiff/proxy:dev` (explicit proxy mode). */
 export const SAMPLE_INJECT_OPTIONS: InjectOptions = {
-  controlPlane: 'skiff-control-plane.skiff-system:15010',
+  controlPlane: 'skiff-control-plane.skiff-system:15012',
   proxyImage: 'skiff/proxy:dev',
   initImage: 'skiff/init:dev',
   transparent: false,

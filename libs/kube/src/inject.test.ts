@@ -6,7 +6,7 @@ import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Pod, Service } from 'kubernetes-models/v1';
 import { injectManifests, STATUS_ANNOTATION, TOKEN_PATH, type InjectOptions } from './inject.js';
 
-const options: InjectOptions = { controlPlane: 'skiff-control-plane.skiff-system:15010', proxyImage: 'skiff/proxy:0.1.0', initImage: 'skiff/init:0.1.0', transparent: false };
+const options: InjectOptions = { controlPlane: 'skiff-control-plane.skiff-system:15012', proxyImage: 'skiff/proxy:0.1.0', initImage: 'skiff/init:0.1.0', transparent: false };
 
 const REVIEWS = `# reviews v2, as a user writes it
 apiVersion: apps/v1
@@ -82,13 +82,18 @@ test('explicit mode: the sidecar joins the pod, the app sends through it, and th
     SKIFF_SERVICE: 'reviews',
     SKIFF_LABELS: 'version=v2',
     SKIFF_APP_PORT: '9080',
-    SKIFF_CONTROL_PLANE: 'skiff-control-plane.skiff-system:15010',
+    SKIFF_CONTROL_PLANE: 'skiff-control-plane.skiff-system:15012',
     SKIFF_TOKEN_FILE: TOKEN_PATH,
+    SKIFF_ROOT_CERT: '/var/run/secrets/istio/root-cert.pem',
   });
   assert.deepEqual(proxy.securityContext, { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   assert.deepEqual(proxy.readinessProbe.httpGet, { path: '/ready', port: 15000 });
   assert.equal(pod['spec']['initContainers'], undefined, 'no init container without transparent interception');
-  assert.deepEqual(pod['spec']['volumes'], [{ name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: 'skiff', expirationSeconds: 3600 } }] } }]);
+  assert.deepEqual(pod['spec']['volumes'], [
+    { name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: 'skiff', expirationSeconds: 3600 } }] } },
+    // The mesh root the control plane publishes in the pod's namespace; optional, so a pod created first still starts.
+    { name: 'istio-ca-root-cert', configMap: { name: 'istio-ca-root-cert', optional: true } },
+  ]);
   assert.equal(JSON.parse(pod['metadata']['annotations'][STATUS_ANNOTATION]).mode, 'explicit');
   assert.match(yaml, /^# reviews v2, as a user writes it$/m, 'comments are kept');
   assert.match(yaml, /containerPort: 9080 # the app's port, behind the sidecar/);

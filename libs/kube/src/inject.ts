@@ -67,6 +67,7 @@ function sidecar(options: InjectOptions, service: string, version: string | unde
       { name: 'SKIFF_APP_PORT', value: String(options.appPort ?? 9080) },
       { name: 'SKIFF_CONTROL_PLANE', value: options.controlPlane },
       { name: 'SKIFF_TOKEN_FILE', value: TOKEN_PATH },
+      { name: 'SKIFF_ROOT_CERT', value: `${ROOT_CERT_DIR}/root-cert.pem` },
     ],
     ports: [
       { name: 'http-proxy-out', containerPort: 15001 },
@@ -77,7 +78,10 @@ function sidecar(options: InjectOptions, service: string, version: string | unde
     readinessProbe: { httpGet: { path: '/ready', port: 15000 }, periodSeconds: 2, failureThreshold: 30 },
     resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
     securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    volumeMounts: [{ name: 'skiff-token', mountPath: '/var/run/secrets/tokens', readOnly: true }],
+    volumeMounts: [
+      { name: 'skiff-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
+      { name: 'istio-ca-root-cert', mountPath: ROOT_CERT_DIR, readOnly: true },
+    ],
   };
 }
 
@@ -97,6 +101,16 @@ export const TOKEN_AUDIENCE = 'skiff';
 
 /** The projected service-account token the sidecar shows the CA (checked with a TokenReview). */
 const TOKEN_VOLUME = { name: 'skiff-token', projected: { sources: [{ serviceAccountToken: { path: 'skiff-token', audience: TOKEN_AUDIENCE, expirationSeconds: 3600 } }] } };
+
+/** Where the sidecar finds the mesh root, as Istio's sidecars do. */
+export const ROOT_CERT_DIR = '/var/run/secrets/istio';
+
+/**
+ * The mesh root, from the ConfigMap the control plane publishes in the pod's namespace (as istiod
+ * does). Optional: a pod created before the ConfigMap exists starts anyway, its sidecar waits for
+ * the file, and the kubelet fills the volume in once the ConfigMap appears.
+ */
+const ROOT_CERT_VOLUME = { name: 'istio-ca-root-cert', configMap: { name: 'istio-ca-root-cert', optional: true } };
 
 function appendTo(map: YAMLMap, key: string, doc: Document, items: unknown[]): void {
   const existing = map.get(key, true);
@@ -129,7 +143,7 @@ function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOpt
   }
   appendTo(spec, 'containers', doc, [sidecar(options, app, typeof version === 'string' ? version : undefined)]);
   if (options.transparent) appendTo(spec, 'initContainers', doc, [initContainer(options)]);
-  appendTo(spec, 'volumes', doc, [TOKEN_VOLUME]);
+  appendTo(spec, 'volumes', doc, [TOKEN_VOLUME, ROOT_CERT_VOLUME]);
   const status = JSON.stringify({ version: 1, mode: options.transparent ? 'transparent' : 'explicit', containers: ['skiff-proxy'], initContainers: options.transparent ? ['skiff-init'] : [] });
   if (isMap(metadata)) {
     if (isMap(annotations)) annotations.set(STATUS_ANNOTATION, status);

@@ -184,10 +184,11 @@ describe('RBAC: least privilege', () => {
       (r['resources'] as string[]).map((res) => `${r['apiGroups'].join() || 'core'} ${res}${r['resourceNames'] ? `[${r['resourceNames'].join()}]` : ''}: ${r['verbs'].join(',')}`),
     );
 
-  test('the control plane: read the Istio kinds, write their status, EndpointSlices, TokenReviews, its webhook; nothing else', () => {
+  test('the control plane: read the Istio kinds, write their status, EndpointSlices, the mesh root ConfigMap, TokenReviews, its webhook; nothing else', () => {
     assert.deepEqual(rules('ClusterRole', 'skiff-control-plane').sort(), [
       'admissionregistration.k8s.io mutatingwebhookconfigurations[skiff-sidecar-injector]: get,update',
       'authentication.k8s.io tokenreviews: create',
+      'core configmaps: get,create,update',
       'discovery.k8s.io endpointslices: get,list,watch',
       'networking.istio.io destinationrules/status: patch',
       'networking.istio.io destinationrules: get,list,watch',
@@ -244,10 +245,10 @@ describe('names and ports that must agree', () => {
     assert.deepEqual([env['SKIFF_INJECT'], env['SKIFF_PROXY_IMAGE']], [SAMPLE_INJECT_OPTIONS.transparent ? 'transparent' : 'explicit', SAMPLE_INJECT_OPTIONS.proxyImage]);
     assert.equal(env['SKIFF_WEBHOOK_PORT'], String(container['ports'].find((p: Obj) => p['name'] === 'https-webhook')['containerPort']));
     const ports = Object.fromEntries((container['ports'] as Obj[]).map((p) => [p['name'], p['containerPort']]));
-    assert.deepEqual(ports, { 'grpc-xds': 15010, 'http-monitoring': 15014, 'https-webhook': 15017, 'http-dashboard': 20001 });
+    assert.deepEqual(ports, { 'tls-xds': 15012, 'http-monitoring': 15014, 'https-webhook': 15017, 'http-dashboard': 20001 });
     assert.deepEqual(
       (service['spec']['ports'] as Obj[]).map((p) => `${p['name']} ${p['port']}->${(container['ports'] as Obj[]).find((c) => c['name'] === p['targetPort'])?.['containerPort']}`),
-      ['grpc-xds 15010->15010', 'http-monitoring 15014->15014', 'https-webhook 443->15017', 'http-dashboard 20001->20001'],
+      ['tls-xds 15012->15012', 'http-monitoring 15014->15014', 'https-webhook 443->15017', 'http-dashboard 20001->20001'],
     );
   });
 

@@ -49,3 +49,22 @@ test('ephemeralRangeStart reads the range, and gives up on what it cannot use', 
   assert.equal(ephemeralRangeStart(() => 'garbage'), undefined);
   assert.equal(ephemeralRangeStart(() => { throw new Error('ENOENT'); }), undefined);
 });
+
+test('one allocator: a port handed out once is never handed out again in this process', async () => {
+  const first = await freePorts(20);
+  const second = await freePorts(20);
+  assert.equal(new Set([...first, ...second]).size, 40);
+});
+
+test('adjacent: each port comes with the next one free too, and neither is handed out again', async () => {
+  const bases = await freePorts(5, { adjacent: true });
+  const later = await freePorts(30);
+  for (const base of bases) {
+    assert.ok(!later.includes(base) && !later.includes(base + 1), `${base} or ${base + 1} was handed out again`);
+    for (const port of [base, base + 1]) {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+      await new Promise((r) => server.close(r));
+    }
+  }
+});

@@ -24,27 +24,49 @@ export function ephemeralRangeStart(readRange: () => string = () => readFileSync
   }
 }
 
-/** `count` distinct free ports: all are held open together, so none is handed out twice. */
-export async function freePorts(count: number): Promise<number[]> {
+// One allocator for everything this process starts: a port handed out once is never handed out
+// again, so a listener drawn after a mesh's ports (a test's extra HTTPS port, a stand-in) cannot
+// draw one the mesh has not bound yet. (It once drew the control plane's discovery port.)
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<Server | undefined> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * `count` distinct free ports, none handed out before in this process; with `adjacent`, each is
+ * the first of two free ports in a row (the sample apps serve their demo controls on port + 1).
+ * All are held open together while searching, so none is handed out twice.
+ */
+export async function freePorts(count: number, options: { adjacent?: boolean } = {}): Promise<number[]> {
   const ceiling = ephemeralRangeStart();
   const servers: Server[] = [];
+  const span = options.adjacent ? 2 : 1;
   try {
     const ports: number[] = [];
     let attempts = 0;
     while (ports.length < count) {
       // Random candidates below the ephemeral range; where the range is unknown, let the OS pick.
-      const candidate = ceiling === undefined ? 0 : PICK_FLOOR + Math.floor(Math.random() * (ceiling - PICK_FLOOR));
-      if (candidate !== 0 && ports.includes(candidate)) continue;
+      const candidate = ceiling === undefined ? 0 : PICK_FLOOR + Math.floor(Math.random() * (ceiling - PICK_FLOOR - span));
+      if (candidate !== 0 && Array.from({ length: span }, (_, i) => candidate + i).some((p) => handedOut.has(p))) continue;
       if (++attempts > count * 50) throw new Error(`freePorts: found only ${ports.length} of ${count} free ports on 127.0.0.1 after ${attempts - 1} tries`);
-      const server = createServer();
-      const bound = await new Promise<boolean>((resolve) => {
-        server.once('error', () => resolve(false));
-        server.listen(candidate, '127.0.0.1', () => resolve(true));
-      });
-      if (!bound) continue;
-      servers.push(server);
-      const address = server.address();
+      const first = await bindable(candidate);
+      if (!first) continue;
+      servers.push(first);
+      const address = first.address();
       if (address === null || typeof address === 'string') throw new Error('freePorts: the server has no TCP address');
+      if (handedOut.has(address.port)) continue; // the OS picked one we handed out (range unknown)
+      if (span === 2) {
+        const second = handedOut.has(address.port + 1) ? undefined : await bindable(address.port + 1);
+        if (!second) continue;
+        servers.push(second);
+        handedOut.add(address.port + 1);
+      }
+      handedOut.add(address.port);
       ports.push(address.port);
     }
     return ports;

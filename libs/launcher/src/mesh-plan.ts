@@ -35,6 +35,8 @@ export const SAMPLE_WORKLOADS: readonly SampleWorkload[] = [
 
 export interface WorkloadPorts {
   app: number;
+  /** The sample app's demo controls (/admin/...), on 127.0.0.1 only: always app + 1 (ADMIN_PORT). */
+  appAdmin: number;
   admin: number;
   outbound: number;
   inbound: number;
@@ -63,19 +65,23 @@ export function fixedPorts(offset = 0): MeshPorts {
   const workloads: Record<string, WorkloadPorts> = {};
   SAMPLE_WORKLOADS.forEach((w, i) => {
     const k = (i + 1) * 100 + offset;
-    workloads[w.name] = { app: 9080 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
+    workloads[w.name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
   return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
-/** Ports picked by the OS, for tests that run side by side. */
-export async function ephemeralPorts(freePorts: (n: number) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 7 + SAMPLE_WORKLOADS.length * 5;
+/** Free ports (from @skiff/launcher's one allocator), for tests that run side by side. */
+export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>): Promise<MeshPorts> {
+  const n = 7 + SAMPLE_WORKLOADS.length * 4;
   const p = await freePorts(n);
+  const apps = await freePorts(SAMPLE_WORKLOADS.length, { adjacent: true });
   let i = 0;
   const next = () => p[i++] as number;
   const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
-  for (const w of SAMPLE_WORKLOADS) ports.workloads[w.name] = { app: next(), admin: next(), outbound: next(), inbound: next(), metrics: next() };
+  SAMPLE_WORKLOADS.forEach((w, k) => {
+    const app = apps[k] as number;
+    ports.workloads[w.name] = { app, appAdmin: app + 1, admin: next(), outbound: next(), inbound: next(), metrics: next() };
+  });
   return ports;
 }
 
@@ -122,7 +128,9 @@ function discoveryArgs(options: MeshPlanOptions): string[] {
 
 export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
   const { root, ports, state } = options;
-  const identity = state ? ['--ca-dir', state.caDir, '--tokens', state.tokensFile, '--registry-file', join(state.dir, 'registry.json')] : ['--plaintext-xds-port', String(ports.xdsPlaintext), '--registry-file', 'off'];
+  const identity = state
+    ? ['--ca-dir', state.caDir, '--tokens', state.tokensFile, '--registry-file', join(state.dir, 'registry.json'), '--mesh-token-file', state.meshTokenFile]
+    : ['--plaintext-xds-port', String(ports.xdsPlaintext), '--registry-file', 'off', '--mesh-token-file', 'off'];
   return {
     name: 'control-plane',
     command: process.execPath,
@@ -149,7 +157,8 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const env = { ...process.env, ...options.env };
   const collector = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   // With a collector named in the environment the proxies inherit it; else the control plane keeps the traces.
-  const traceArgs = collector ? [] : ['--trace-endpoint', `http://${host}:${ports.monitoring}/v1/traces`];
+  // The control plane's trace store takes spans with the mesh token only.
+  const traceArgs = collector ? [] : ['--trace-endpoint', `http://${host}:${ports.monitoring}/v1/traces`, ...(options.state ? ['--trace-token-file', options.state.meshTokenFile] : [])];
   const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off', ...traceArgs];
   for (const w of SAMPLE_WORKLOADS) {
     const p = ports.workloads[w.name] as WorkloadPorts;
@@ -159,7 +168,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
       name: w.name,
       command: process.execPath,
       args: tsEntry(root, w.app),
-      env: { ...options.env, ...options.appEnv?.[w.name], PORT: String(p.app), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
+      env: { ...options.env, ...options.appEnv?.[w.name], PORT: String(p.app), ADMIN_PORT: String(p.appAdmin), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
       cwd: root,
       ready: { url: `http://${host}:${p.app}/healthz` },
     });

@@ -19,13 +19,17 @@ export interface MeshState {
   tokensFile: string;
   /** Workload name -> file holding its token. */
   tokenFiles: Record<string, string>;
+  /** The token the control plane asks of writes (scenario reports, spans); readable by this user only. */
+  meshTokenFile: string;
 }
 
 export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount[]): MeshState {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, accounts);
-  return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles };
+  const meshTokenFile = join(dir, 'mesh-token');
+  if (!existsSync(meshTokenFile)) writeFileSync(meshTokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles, meshTokenFile };
 }
 
 /**

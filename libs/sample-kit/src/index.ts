@@ -1,2 +1,3 @@
 // Pieces the sample apps share.
 export * from './request-stats.js';
+export * from './admin-server.js';

@@ -2,6 +2,7 @@
 // Istio metrics (served on the metrics port and, through `stats`, on the admin port) and the
 // optional access log, combined into the one observer the data plane calls per request, and
 // the OpenTelemetry tracer that makes a span per hop when a trace endpoint is configured.
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -39,6 +40,20 @@ export interface ProxyTelemetry {
   close(): Promise<void>;
 }
 
+/** "authorization: Bearer <token>" from a file read at each export; an unreadable file is said once. */
+function bearerFromFile(file: string, logger: Logger): () => Promise<Record<string, string>> {
+  let warned = false;
+  return async (): Promise<Record<string, string>> => {
+    try {
+      return { authorization: `Bearer ${(await readFile(file, 'utf8')).trim()}` };
+    } catch (error) {
+      if (!warned) logger.warn({ file, error: String(error) }, 'tracing: cannot read --trace-token-file; spans go without it and a control plane refuses them');
+      warned = true;
+      return {};
+    }
+  };
+}
+
 export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promise<ProxyTelemetry> {
   const registry = new Registry();
   const metrics = createProxyMetrics(registry);
@@ -50,7 +65,13 @@ export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promi
       }
     : (event: ObservedRequest) => metrics.observe(event);
   const tracing: ProxyTracing | undefined = options.tracing?.endpoint
-    ? (await loadProxyTracing()).createProxyTracing({ serviceName: options.tracing.serviceName, nodeId: options.tracing.nodeId, endpoint: options.tracing.endpoint, samplingPercent: options.tracing.samplingPercent })
+    ? (await loadProxyTracing()).createProxyTracing({
+        serviceName: options.tracing.serviceName,
+        nodeId: options.tracing.nodeId,
+        endpoint: options.tracing.endpoint,
+        samplingPercent: options.tracing.samplingPercent,
+        ...(options.tracing.tokenFile ? { headers: bearerFromFile(options.tracing.tokenFile, options.logger) } : {}),
+      })
     : undefined;
   const server: Server | undefined = options.metricsPort === undefined ? undefined : await startMetricsServer({ host: options.host, port: options.metricsPort, registry });
   return {

@@ -1,5 +1,6 @@
-// The sample apps' test hooks, reached directly at the app's port (not through the mesh, so
-// they neither count as traffic nor depend on the routing under test).
+// The sample apps' test hooks, reached directly at their demo-control port on 127.0.0.1 (not
+// through the mesh, which cannot reach them, so they neither count as traffic nor depend on the
+// routing under test).
 import { request } from 'undici';
 import type { TestMesh } from './mesh.js';
 
@@ -32,7 +33,7 @@ export interface AppAdmin {
 export function appAdmin(mesh: TestMesh, workload: string): AppAdmin {
   const ports = mesh.plan.ports.workloads[workload];
   if (!ports) throw new Error(`appAdmin: no workload "${workload}"; the mesh has ${Object.keys(mesh.plan.ports.workloads).join(', ')}`);
-  const url = `http://127.0.0.1:${ports.app}`;
+  const url = `http://127.0.0.1:${ports.appAdmin}`;
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const res = await request(`${url}${path}`, {
       method,

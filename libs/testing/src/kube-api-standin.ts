@@ -76,6 +76,7 @@ export const STANDIN_RESOURCES: StandInResource[] = [
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, builtIn: true },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, builtIn: true },
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, builtIn: true },
+  { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, builtIn: true },
   { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false, builtIn: true },
 ];
 

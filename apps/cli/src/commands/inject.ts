@@ -23,7 +23,7 @@ alone. Comments and other documents are kept.
   --transparent            add the init container that redirects the pod's TCP through the sidecar
                            (iptables, NET_ADMIN; like istio-init); without it, apps get
                            SKIFF_OUTBOUND_PROXY and call through the sidecar as an HTTP proxy
-  --control-plane <addr>   discovery address pods dial (default: skiff-control-plane.skiff-system:15010)
+  --control-plane <addr>   discovery address pods dial (default: skiff-control-plane.skiff-system:15012)
   --proxy-image <image>    the sidecar image (default: skiff/proxy:0.1.0)
   --init-image <image>     the init image (default: skiff/init:0.1.0)
   --app-port <n>           the port apps listen on behind the sidecar (default: 9080)
@@ -55,7 +55,7 @@ export async function inject(argv: string[]): Promise<number> {
     if (appPort !== undefined && !(Number.isInteger(appPort) && appPort > 0 && appPort < 65536)) throw new UsageError(`--app-port must be a port number, got "${values['app-port']}"`);
     const text = readFileSync(values.filename === '-' ? 0 : values.filename, 'utf8');
     const result = injectManifests(values.filename === '-' ? '(stdin)' : values.filename, text, {
-      controlPlane: values['control-plane'] ?? 'skiff-control-plane.skiff-system:15010',
+      controlPlane: values['control-plane'] ?? 'skiff-control-plane.skiff-system:15012',
       proxyImage: values['proxy-image'] ?? 'skiff/proxy:0.1.0',
       initImage: values['init-image'] ?? 'skiff/init:0.1.0',
       transparent: values.transparent === true,

@@ -1,7 +1,7 @@
 // `skiff scenario`: guided runs against a running mesh that end with a verdict. The first is
 // `canary`: automated canary analysis (Flagger's rules) moving reviews from v1 to v2.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixedPorts } from '@skiff/launcher';
 import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
@@ -62,6 +62,9 @@ passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stop
                            http://127.0.0.1:9090) instead of its sidecars; use an interval of at
                            least 4 scrape intervals
   --port-offset <n>        the mesh was started with \`skiff up --port-offset n\`
+  --mesh-token-file <file> the control plane takes the dashboard's reports only with the mesh
+                           token (default: .skiff/mesh-token, or .skiff-<offset>/mesh-token, as
+                           skiff up writes it; or SKIFF_MESH_TOKEN)
   --json                   one JSON line per step (or probe), then the result
   -h, --help               this text`;
 
@@ -102,7 +105,17 @@ export function formatWatch(report: WatchReport): string {
   return lines.join('\n');
 }
 
-async function runScriptedCommand(scripted: ScriptedScenario, values: { config?: string; gateway?: string; 'control-plane'?: string; json?: boolean }, offset: number): Promise<number> {
+/** The mesh token the control plane asks of the dashboard's reports; undefined when none can be read (the report then says why it was refused). */
+function meshToken(file: string | undefined, offset: number): string | undefined {
+  if (process.env['SKIFF_MESH_TOKEN']) return process.env['SKIFF_MESH_TOKEN'];
+  try {
+    return readFileSync(file ?? join(offset === 0 ? '.skiff' : `.skiff-${offset}`, 'mesh-token'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function runScriptedCommand(scripted: ScriptedScenario, values: { config?: string; gateway?: string; 'control-plane'?: string; 'mesh-token-file'?: string; json?: boolean }, offset: number): Promise<number> {
   const ports = fixedPorts(offset);
   const configDir = resolve(values.config ?? 'config');
   const json = values.json === true;
@@ -111,7 +124,7 @@ async function runScriptedCommand(scripted: ScriptedScenario, values: { config?:
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
   const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
-  const dashboard = new ScenarioReporter(controlPlane, scripted.name, scripted.summary);
+  const dashboard = new ScenarioReporter(controlPlane, scripted.name, scripted.summary, meshToken(values['mesh-token-file'], offset));
   const options = {
     configDir,
     controlPlane,
@@ -163,6 +176,7 @@ export async function scenario(argv: string[]): Promise<number> {
       rate: { type: 'string' },
       prometheus: { type: 'string' },
       'port-offset': { type: 'string' },
+      'mesh-token-file': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -208,7 +222,7 @@ export async function scenario(argv: string[]): Promise<number> {
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
-  const dashboard = new ScenarioReporter(controlPlane, 'canary', `${spec.service} ${spec.primary} -> ${spec.canary} (Canary ${spec.namespace}/${spec.name})`);
+  const dashboard = new ScenarioReporter(controlPlane, 'canary', `${spec.service} ${spec.primary} -> ${spec.canary} (Canary ${spec.namespace}/${spec.name})`, meshToken(values['mesh-token-file'], offset));
   const weights = (canaryWeight: number) => ({ [spec.primary]: 100 - canaryWeight, [spec.canary]: canaryWeight });
   const firstWeight = startCanary(spec.analysis).canaryWeight;
   dashboard.step({ index: 1, title: `${spec.canary} at ${firstWeight}%: measuring for ${spec.analysis.intervalMs / 1000} s` }, weights(firstWeight));

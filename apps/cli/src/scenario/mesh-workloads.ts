@@ -85,7 +85,8 @@ export class MeshWorkloads {
     const { app } = await this.get(name);
     if (!app) throw new Error(`the sidecar of "${name}" does not say where its app listens, so its behaviour cannot be changed`);
     const body = update === undefined ? undefined : JSON.stringify(update);
-    const answer = await send({ host: app.host, port: app.port, path: '/admin/behaviour', method: body ? 'POST' : 'GET', headers: body ? { 'content-type': 'application/json' } : {}, body });
+    // The sample apps serve their demo controls on 127.0.0.1, at their port + 1 (ADMIN_PORT).
+    const answer = await send({ host: '127.0.0.1', port: app.port + 1, path: '/admin/behaviour', method: body ? 'POST' : 'GET', headers: body ? { 'content-type': 'application/json' } : {}, body });
     if (answer.status !== 200) throw new Error(`${name}: ${body ? 'POST' : 'GET'} /admin/behaviour answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     return JSON.parse(answer.body) as Required<AppBehaviour>;
   }

@@ -11,7 +11,8 @@ export class ScenarioReporter {
   #sending: Promise<void> = Promise.resolve();
   #warned = false;
 
-  constructor(controlPlane: string, name: string, summary: string) {
+  /** `token`: the mesh token, which the control plane asks of every write. */
+  constructor(controlPlane: string, name: string, summary: string, private readonly token?: string) {
     this.#url = new URL('/debug/scenario', controlPlane).toString();
     this.#report = { name, summary, state: 'running', step: { index: 0, title: 'starting' }, checks: [] };
   }
@@ -42,7 +43,7 @@ export class ScenarioReporter {
     const body = JSON.stringify(this.#report);
     this.#sending = this.#sending.then(async () => {
       try {
-        const res = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(2000) });
+        const res = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) }, body, signal: AbortSignal.timeout(2000) });
         const text = await res.text();
         if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
       } catch (error) {

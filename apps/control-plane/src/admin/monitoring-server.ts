@@ -10,6 +10,7 @@ import type { TraceStore } from '@skiff/telemetry';
 import { receiveOtlpTraces } from '../dashboard/otlp-receiver.js';
 import type { TraceForwarder } from '../dashboard/trace-forwarder.js';
 import { handleScenarioRequest, type ScenarioBoard } from '../dashboard/scenario-board.js';
+import type { MeshToken } from './mesh-token.js';
 
 export interface MonitoringOptions {
   host: string;
@@ -29,6 +30,8 @@ export interface MonitoringOptions {
   forwardTraces?: TraceForwarder;
   /** Where `skiff scenario run` reports its progress for the dashboard (/debug/scenario). */
   scenarios?: ScenarioBoard;
+  /** Who may write (POST /v1/traces, POST /debug/scenario). */
+  writes?: MeshToken;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -40,6 +43,14 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
+    if ((url.pathname === '/v1/traces' || url.pathname === '/debug/scenario') && req.method === 'POST') {
+      const verdict = options.writes?.check(req.headers.authorization) ?? { ok: false, status: 403, message: 'this control plane takes no writes: start it with --mesh-token-file' };
+      if (!verdict.ok) {
+        req.resume();
+        res.writeHead(verdict.status, { 'content-type': 'application/json', ...(verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="skiff-control-plane"' } : {}) });
+        return res.end(JSON.stringify({ code: verdict.status === 401 ? 16 : 7, message: verdict.message }));
+      }
+    }
     if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res, options.forwardTraces);
     if (url.pathname === '/debug/scenario' && options.scenarios) return handleScenarioRequest(options.scenarios, req, res);
     if (url.pathname === '/metrics' && options.metrics) {

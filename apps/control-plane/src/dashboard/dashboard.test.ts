@@ -4,7 +4,7 @@
 // change (with its validation error) as it happens, and the browser files are served.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +56,8 @@ async function readEvents(url: string, until: (events: Array<{ event: string; da
 describe('the control plane dashboard port', () => {
   let cp: RunningControlPlane;
   let configDir: string;
+  let meshTokenFile: string;
+  const bearer = () => ({ authorization: `Bearer ${readFileSync(meshTokenFile, 'utf8').trim()}` });
   let dashboard: string;
   let monitoring: string;
   // A recording OTLP endpoint standing in for Jaeger, to see what --trace-forward sends on.
@@ -74,7 +76,8 @@ describe('the control plane dashboard port', () => {
     configDir = mkdtempSync(join(tmpdir(), 'skiff-dash-config-'));
     writeFileSync(join(configDir, 'reviews.yaml'), VS);
     const caDir = mkdtempSync(join(tmpdir(), 'skiff-dash-ca-'));
-    const flags = parseControlPlaneFlags(['--config', configDir, '--xds-port', '0', '--monitoring-port', '0', '--warmup-ms', '0', '--ca-dir', caDir, '--registry-file', 'off', '--dashboard-port', '0', '--trace-forward', `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`]);
+    meshTokenFile = join(caDir, 'mesh-token');
+    const flags = parseControlPlaneFlags(['--config', configDir, '--xds-port', '0', '--monitoring-port', '0', '--warmup-ms', '0', '--ca-dir', caDir, '--registry-file', 'off', '--mesh-token-file', meshTokenFile, '--dashboard-port', '0', '--trace-forward', `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`]);
     cp = await startControlPlane(flags as ControlPlaneFlags, pino({ level: 'silent' }));
     dashboard = `http://127.0.0.1:${cp.ports.dashboard}`;
     monitoring = `http://127.0.0.1:${cp.ports.monitoring}`;
@@ -87,7 +90,7 @@ describe('the control plane dashboard port', () => {
 
   test('spans from the OpenTelemetry OTLP exporter land in the store and are served by trace', async () => {
     const { createProxyTracing } = await loadProxyTracing();
-    const tracing = createProxyTracing({ serviceName: 'frontend.default', nodeId: 'frontend.default', endpoint: `${monitoring}/v1/traces`, samplingPercent: 100 });
+    const tracing = createProxyTracing({ serviceName: 'frontend.default', nodeId: 'frontend.default', endpoint: `${monitoring}/v1/traces`, samplingPercent: 100, headers: async () => bearer() });
     const headers: Record<string, string> = {};
     const event = { reporter: 'source' as const, startTime: Date.now(), durationMs: 1, method: 'GET', path: '/x', authority: 'reviews:9080', protocol: 'http', requestId: 'r', responseCode: 200, responseFlags: '-', requestBytes: 0, responseBytes: 0, source: {}, destination: {}, connectionSecurityPolicy: 'none' };
     const outer = tracing.tracer.start('server', headers);
@@ -112,8 +115,27 @@ describe('the control plane dashboard port', () => {
     assert.match(forwarded, /^POST \/v1\/traces application\/json \{"resourceSpans"/);
   });
 
+  test('spans and scenario reports are refused without the mesh token, and nothing forged lands', async () => {
+    const forged = JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: 'f'.repeat(32), spanId: 'f'.repeat(16), name: 'forged', kind: 2, startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] });
+    const report = JSON.stringify({ name: 'canary', summary: 'reviews v1 -> v2', state: 'passed', verdict: 'PASSED: v2 promoted', step: { index: 1, title: 'done' }, checks: [] });
+    for (const headers of [{}, { authorization: 'Bearer not-the-mesh-token-at-all' }, { authorization: 'Basic YWRtaW46YWRtaW4=' }] as Array<Record<string, string>>) {
+      const traces = await fetch(`${monitoring}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: forged });
+      assert.equal(traces.status, 401);
+      assert.equal(traces.headers.get('www-authenticate'), 'Bearer realm="skiff-control-plane"');
+      assert.match(((await traces.json()) as { message: string }).message, /mesh token.*\.skiff\/mesh-token/);
+      const scenario = await fetch(`${monitoring}/debug/scenario`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: report });
+      assert.equal(scenario.status, 401);
+      await scenario.text();
+    }
+    assert.equal((await fetch(`${dashboard}/api/traces/${'f'.repeat(32)}`)).status, 404, 'no forged trace');
+    assert.equal(await (await fetch(`${dashboard}/api/scenario`)).text(), 'null', 'no forged verdict');
+    const accepted = await fetch(`${monitoring}/debug/scenario`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: report });
+    assert.equal(accepted.status, 200);
+    assert.equal(((await (await fetch(`${dashboard}/api/scenario`)).json()) as { verdict?: string }).verdict, 'PASSED: v2 promoted', 'with the token the report is shown');
+  });
+
   test('a bad export gets the OTLP error it deserves, and the store keeps what it had', async () => {
-    const post = (type: string, body: string) => fetch(`${monitoring}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (type: string, body: string) => fetch(`${monitoring}/v1/traces`, { method: 'POST', headers: { 'content-type': type, ...bearer() }, body });
     const proto = await post('application/x-protobuf', 'x');
     assert.equal(proto.status, 415);
     assert.match(((await proto.json()) as { message: string }).message, /JSON only/);

@@ -42,8 +42,13 @@ export interface DiscoveryServerOptions {
   registry: WorkloadRegistry;
   logger: Logger;
   resources: () => Loaded[];
-  /** Until then, proxies that already hold a config are left alone while the registry fills. */
+  /**
+   * After a start, proxies that already hold a config are left alone while the registry fills:
+   * until `registryComplete` says every registration the control plane knew of is back, or this
+   * time at the latest. Nothing is lost meanwhile: proxies keep serving what they have.
+   */
   warmupUntil: number;
+  registryComplete?: () => boolean;
   trustDomain: string;
   /** Which services each identity may announce endpoints of. */
   entitlements: Entitlements;
@@ -93,6 +98,18 @@ export class DiscoveryServer {
     return bind(this.#plaintextServer, address, grpc.ServerCredentials.createInsecure(), 'plaintext discovery server');
   }
 
+  #warmedUp = false;
+
+  /** True while a restarted control plane still waits for registrations it knew of. */
+  #warming(): boolean {
+    if (this.#warmedUp) return false;
+    if (Date.now() < this.options.warmupUntil && !(this.options.registryComplete?.() ?? false)) return true;
+    this.#warmedUp = true;
+    if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
+    this.options.logger.info({ proxies: this.connections.size }, 'warm-up over: the registry is complete (or the warm-up time has passed); pushing to every proxy');
+    return false;
+  }
+
   /** Coalesces bursts (many proxies starting at once) into one round of pushes. */
   schedulePush(delayMs = 20): void {
     if (this.#pushTimer) return;
@@ -106,7 +123,7 @@ export class DiscoveryServer {
     const t0 = performance.now();
     const prepared = this.prepare();
     const t1 = performance.now();
-    const warming = Date.now() < this.options.warmupUntil;
+    const warming = this.#warming();
     let sent = 0;
     for (const connection of this.connections) {
       if (warming && connection.reportedVersion !== '' && connection.sentVersion === connection.reportedVersion) continue;
@@ -231,8 +248,7 @@ export class DiscoveryServer {
     this.connections.add(connection);
     this.options.logger.info({ proxy: connection.workload.id, identity: connection.identity ?? '(plaintext)', version: request.versionInfo || '(none)' }, 'proxy connected');
     this.options.registry.register(connection.key, this.#registered(connection));
-    const warming = Date.now() < this.options.warmupUntil;
-    if (!warming || request.versionInfo === '') this.#pushTo(connection, this.prepare());
+    if (!this.#warming() || request.versionInfo === '') this.#pushTo(connection, this.prepare());
     return connection;
   }
 

@@ -204,7 +204,7 @@ test('waits out API server errors with backoff and starts once the lists succeed
   }
 });
 
-test('EndpointSlices: an address listed as not ready is not serving until it is ready again', async () => {
+test('EndpointSlices: only an address a Service lists as ready serves that Service, and only that one', async () => {
   const slice = (ready: boolean) => ({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -221,12 +221,15 @@ test('EndpointSlices: an address listed as not ready is not serving until it is 
   const source = new KubeConfigSource({ kubeConfig: standIn.kubeConfig(), logger, isLeader: () => false, onChange: () => undefined, onEndpoints: () => (endpointChanges += 1), backoff: () => new Backoff(20, 200) });
   await source.start();
   try {
-    assert.equal(source.serving('10.0.0.7'), false);
-    assert.equal(source.serving('10.0.0.8'), true);
-    assert.equal(source.serving('10.9.9.9'), true, 'addresses Kubernetes does not list are left to the registry');
+    assert.equal(source.serving('default', 'reviews', '10.0.0.7'), false, 'not ready');
+    assert.equal(source.serving('default', 'reviews', '10.0.0.8'), true);
+    assert.equal(source.serving('default', 'reviews', '10.9.9.9'), false, 'an address no slice lists is nobody\'s endpoint, whatever its proxy announces');
+    assert.equal(source.serving('default', 'ratings', '10.0.0.8'), false, 'a ready pod of reviews is not an endpoint of ratings');
+    assert.equal(source.serving('prod', 'reviews', '10.0.0.8'), false, 'nor of reviews in another namespace');
+    assert.deepEqual(source.readyAddresses(), [{ namespace: 'default', address: '10.0.0.8' }]);
     const seen = endpointChanges;
     standIn.api.apply(slice(true));
-    await waitFor('the pod to become ready', () => source.serving('10.0.0.7'));
+    await waitFor('the pod to become ready', () => source.serving('default', 'reviews', '10.0.0.7'));
     assert.ok(endpointChanges > seen);
   } finally {
     await source.stop();

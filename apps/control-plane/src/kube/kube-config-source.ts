@@ -1,13 +1,13 @@
 // Kubernetes mode's config source: the Istio custom resources, listed and watched through the
 // API server, judged one object at a time, with the verdict written back to each object's
-// status; and the EndpointSlices, so that pods Kubernetes reports as not ready leave the mesh.
+// status; and the EndpointSlices, which decide which proxies are endpoints of which Service.
 // It hands the control plane the same ConfigSet the file source does.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { formatIssue, MESH_KINDS } from '@skiff/api';
 import { MESH_RESOURCES } from '@skiff/kube';
 import type { Logger } from '@skiff/telemetry';
 import type { ConfigSet } from '../config/config-set.js';
-import { notReadyAddresses, type EndpointSlice } from './endpoint-slices.js';
+import { isReadyEndpoint, readyAddresses, readyEndpoints, type EndpointSlice, type ReadyEndpoints } from './endpoint-slices.js';
 import { acceptedCondition, conditionDiffers, currentCondition, nextVerdict, sourceOf, type ObjectVerdict } from './object-verdict.js';
 import { Reflector, type WatchedResource } from './reflector.js';
 import type { Backoff, KubeObject } from './reflector-state.js';
@@ -21,8 +21,8 @@ export interface KubeConfigSourceOptions {
   logger: Logger;
   /** The whole set after a change, and the sources (objects) that changed. */
   onChange: (set: ConfigSet, changed: string[]) => void;
-  /** EndpointSlices changed: some workloads may have become (not) ready. */
-  onEndpoints?: () => void;
+  /** EndpointSlices changed: some workloads may have become (not) ready; `namespaces` have Services with endpoints. */
+  onEndpoints?: (namespaces: string[]) => void;
   /** Only the leader writes status, so replicas don't fight over it. */
   isLeader: () => boolean;
   debounceMs?: number;
@@ -41,7 +41,7 @@ export class KubeConfigSource {
   readonly #tracked = new Map<string, Tracked>();
   readonly #reflectors: Reflector[] = [];
   readonly #api: CustomObjectsApi;
-  #notReady = new Set<string>();
+  #ready: ReadyEndpoints = new Map();
   #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   /** Conditions written and not yet seen back on the object, so one verdict is written once. */
@@ -59,8 +59,8 @@ export class KubeConfigSource {
     for (const resource of ISTIO_RESOURCES) this.#reflectors.push(this.#reflector(resource, (objects) => this.#objectsChanged(resource, objects)));
     this.#reflectors.push(
       this.#reflector(ENDPOINT_SLICES, (slices) => {
-        this.#notReady = notReadyAddresses(slices as unknown as EndpointSlice[]);
-        this.#options.onEndpoints?.();
+        this.#ready = readyEndpoints(slices as unknown as EndpointSlice[]);
+        this.#options.onEndpoints?.([...new Set(readyAddresses(this.#ready).map((a) => a.namespace))]);
       }),
     );
     const waiting = setInterval(() => {
@@ -127,9 +127,14 @@ export class KubeConfigSource {
     };
   }
 
-  /** False for an address Kubernetes lists as not ready (starting, failing its probe, or terminating). */
-  serving(address: string): boolean {
-    return !this.#notReady.has(address);
+  /** True when a Service's EndpointSlice lists this address as a ready endpoint of that Service. */
+  serving(namespace: string, service: string, address: string): boolean {
+    return isReadyEndpoint(this.#ready, namespace, service, address);
+  }
+
+  /** Every address Kubernetes lists as a ready endpoint (a restarted control plane waits for their proxies). */
+  readyAddresses(): Array<{ namespace: string; address: string }> {
+    return readyAddresses(this.#ready);
   }
 
   /** Brings every object's Accepted condition up to date (when this replica leads). */

@@ -124,7 +124,16 @@ test('the webhook serves injection with a certificate the published caBundle ver
   const patch = JSON.parse(Buffer.from(answer.response?.patch ?? '', 'base64').toString('utf8')) as Array<{ op: string; path: string; value?: { name?: string; env?: Array<{ name: string; value?: string }> } }>;
   const sidecar = patch.find((p) => p.path === '/spec/containers/1')?.value;
   assert.equal(sidecar?.name, 'skiff-proxy');
-  assert.equal(sidecar?.env?.find((e) => e.name === 'SKIFF_CONTROL_PLANE')?.value, `skiff-control-plane.skiff-system:15010`);
+  assert.equal(sidecar?.env?.find((e) => e.name === 'SKIFF_CONTROL_PLANE')?.value, `skiff-control-plane.skiff-system:15012`);
+  // The pod mounts the mesh root from its namespace; the webhook made sure it is there first.
+  const rootCert = api.get('ConfigMap', 'default', 'istio-ca-root-cert')?.['data'] as Record<string, string> | undefined;
+  assert.equal(rootCert?.['root-cert.pem'], ca, 'the mesh root is published where the injected pod mounts it');
+});
+
+test("the mesh root is published in the control plane's own namespace too (the gateway runs there)", async () => {
+  await waitFor('the ConfigMap in skiff-system', () => api.get('ConfigMap', 'skiff-system', 'istio-ca-root-cert'));
+  const secret = api.get('Secret', 'skiff-system', 'skiff-ca')?.['data'] as Record<string, string> | undefined;
+  assert.equal((api.get('ConfigMap', 'skiff-system', 'istio-ca-root-cert')?.['data'] as Record<string, string>)['root-cert.pem'], Buffer.from(secret?.['ca-cert.pem'] ?? '', 'base64').toString('utf8'));
 });
 
 test("every request the control plane made is one k8s/base/rbac.yaml grants (least privilege is also enough privilege)", () => {

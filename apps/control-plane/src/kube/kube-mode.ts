@@ -18,6 +18,8 @@ export interface KubeMode {
   elector: LeaderElector;
   reviewer: TokenReviewer;
   serving: (workload: WorkloadInfo) => boolean;
+  /** Every address Kubernetes lists as a ready endpoint, with its namespace. */
+  readyAddresses: () => Array<{ namespace: string; address: string }>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export function loadKubeConfig(flags: KubernetesFlags): KubeConfig {
 
 export function createKubeMode(
   flags: KubernetesFlags,
-  options: { trustDomain: string; logger: Logger; kubeConfig?: KubeConfig; onChange: (set: ConfigSet, changed: string[]) => void; onEndpoints: () => void },
+  options: { trustDomain: string; logger: Logger; kubeConfig?: KubeConfig; onChange: (set: ConfigSet, changed: string[]) => void; onEndpoints: (namespaces: string[]) => void },
 ): KubeMode {
   const kubeConfig = options.kubeConfig ?? loadKubeConfig(flags);
   const { logger } = options;
@@ -60,7 +62,9 @@ export function createKubeMode(
     source,
     elector,
     reviewer: new TokenReviewer(kubeConfig, options.trustDomain, logger),
-    serving: (w) => source.serving(w.address),
+    // Gateways route; they are nobody's endpoint, and keep their registry entry.
+    serving: (w) => w.kind === 'gateway' || source.serving(w.namespace, w.service, w.address),
+    readyAddresses: () => source.readyAddresses(),
     async stop() {
       await source.stop();
       await elector.stop();

@@ -19,6 +19,8 @@ export interface InjectionWebhookOptions {
   keyPem: string;
   inject: InjectOptions;
   logger: Logger;
+  /** Before a pod is injected: what its namespace needs first (the mesh root's ConfigMap). Bounded by 2 s. */
+  beforeInject?: (namespace: string) => Promise<void>;
 }
 
 export interface InjectionWebhook {
@@ -85,6 +87,8 @@ async function handleInject(req: IncomingMessage, res: ServerResponse, options: 
   try {
     const decision = admitPod(review, options.inject);
     const { namespace, podName, injected, reason } = decision;
+    // The API server waits for the answer; a slow API call of ours must not cost the pod its creation.
+    if (injected && options.beforeInject) await Promise.race([options.beforeInject(namespace), new Promise((r) => setTimeout(r, 2_000).unref())]);
     options.logger.info({ namespace, pod: podName, injected, uid: decision.review.response.uid }, `injection webhook: ${namespace}/${podName} ${reason}`);
     sendJson(res, decision.review);
   } catch (error) {

@@ -8,9 +8,10 @@ import { publishCaBundle } from '../kube/ca-bundle.js';
 import { startInjectionWebhook, type InjectionWebhook } from './injection-webhook.js';
 import { issueWebhookCertificate, WEBHOOK_DEFAULTS } from './webhook-cert.js';
 
-const XDS_SERVICE_PORT = 15010;
+/** The Service's discovery port (mutual TLS, Istio's 15012), as pods dial it (k8s/base). */
+const XDS_SERVICE_PORT = 15012;
 
-export async function startWebhook(flags: ControlPlaneFlags, ca: CertificateAuthority, kubeConfig: KubeConfig, logger: Logger): Promise<InjectionWebhook> {
+export async function startWebhook(flags: ControlPlaneFlags, ca: CertificateAuthority, kubeConfig: KubeConfig, logger: Logger, beforeInject?: (namespace: string) => Promise<void>): Promise<InjectionWebhook> {
   const k = flags.kubernetes;
   if (!k || k.webhookPort === undefined) throw new Error('startWebhook needs --config-source kubernetes and a --webhook-port');
   const { namespace } = k;
@@ -23,6 +24,7 @@ export async function startWebhook(flags: ControlPlaneFlags, ca: CertificateAuth
     // Pods dial the Service's discovery port (k8s/base), whatever port this process listens on.
     inject: { controlPlane: `${WEBHOOK_DEFAULTS.service}.${namespace}:${XDS_SERVICE_PORT}`, ...k.inject },
     logger,
+    ...(beforeInject ? { beforeInject } : {}),
   });
   logger.info({ port: webhook.port, dnsNames: material.dnsNames }, `webhook: sidecar injection on https://${flags.bind}:${webhook.port}${WEBHOOK_DEFAULTS.path}`);
   // Not fatal: the mesh works without automatic injection, and `kubectl apply -k k8s/` may come later.

@@ -15,6 +15,8 @@ export interface ProxyTracingOptions {
   endpoint?: string;
   /** Instead of an endpoint (tests). */
   exporter?: SpanExporter;
+  /** Headers for each export, read at export time (a token file may be replaced). */
+  headers?: () => Promise<Record<string, string>>;
   /** Share of new traces sampled, 0-100 (Istio's `sampling`); a caller's decision is kept. */
   samplingPercent: number;
   /** How often batched spans are sent (default 1000 ms). */
@@ -30,7 +32,7 @@ export interface ProxyTracing {
 }
 
 export function createProxyTracing(options: ProxyTracingOptions): ProxyTracing {
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.endpoint });
+  const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.endpoint, ...(options.headers ? { headers: options.headers } : {}) });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.instance.id': options.nodeId, ...options.attributes }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(Math.min(100, Math.max(0, options.samplingPercent)) / 100) }),

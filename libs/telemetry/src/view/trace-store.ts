@@ -51,7 +51,7 @@ export class TraceStore {
 
   get(traceId: string): TraceDetail | undefined {
     const spans = this.#traces.get(traceId.toLowerCase());
-    return spans ? { traceId: traceId.toLowerCase(), spans: [...spans].sort((a, b) => a.startTime - b.startTime) } : undefined;
+    return spans ? { traceId: traceId.toLowerCase(), spans: treeOrder(spans) } : undefined;
   }
 
   /**
@@ -65,6 +65,37 @@ export class TraceStore {
     }
     return out.sort((a, b) => b.startTime - a.startTime).slice(0, limit);
   }
+}
+
+/**
+ * Spans as a timeline shows them (Jaeger's order): each parent before its children, siblings by
+ * start time, then span id. Defined by the parent links, not by timing alone: a server span and
+ * the client span it starts often share a start time to the millisecond.
+ */
+export function treeOrder(spans: readonly TraceSpan[]): TraceSpan[] {
+  const byStart = (a: TraceSpan, b: TraceSpan) => a.startTime - b.startTime || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string, TraceSpan[]>();
+  const roots: TraceSpan[] = [];
+  for (const span of spans) {
+    if (span.parentSpanId && ids.has(span.parentSpanId) && span.parentSpanId !== span.spanId) {
+      const list = children.get(span.parentSpanId) ?? [];
+      list.push(span);
+      children.set(span.parentSpanId, list);
+    } else roots.push(span);
+  }
+  const out: TraceSpan[] = [];
+  const seen = new Set<string>();
+  const visit = (span: TraceSpan) => {
+    if (seen.has(span.spanId)) return; // a cycle of parent links (a bad exporter) is cut here
+    seen.add(span.spanId);
+    out.push(span);
+    for (const child of (children.get(span.spanId) ?? []).sort(byStart)) visit(child);
+  };
+  for (const root of roots.sort(byStart)) visit(root);
+  // Spans only reachable through a cycle: after the rest, by start.
+  for (const span of [...spans].sort(byStart)) visit(span);
+  return out;
 }
 
 export function summarize(traceId: string, spans: readonly TraceSpan[]): TraceSummary {

@@ -61,6 +61,15 @@ describe('the trace store', () => {
     assert.deepEqual(summary, { traceId: 't1', rootName: 'op-a', services: ['svc-a', 'svc-b', 'svc-c'], startTime: 100, durationMs: 20, spanCount: 3, error: true });
   });
 
+  test('a child comes after its parent even when both start in the same millisecond, in whatever order they arrive', () => {
+    for (const arrival of [['server', 'client', 'other'], ['client', 'other', 'server'], ['other', 'client', 'server']]) {
+      const store = new TraceStore();
+      const spans = { server: span('t2', 'zz-server', 100), client: span('t2', 'aa-client', 100, { parentSpanId: 'zz-server' }), other: span('t2', 'mm-other', 100, { parentSpanId: 'zz-server' }) };
+      store.add(arrival.map((k) => spans[k as keyof typeof spans]));
+      assert.deepEqual(store.get('t2')?.spans.map((s) => s.spanId), ['zz-server', 'aa-client', 'mm-other'], `arrival ${arrival.join(', ')}`);
+    }
+  });
+
   test('keeps the newest traces and caps spans per trace', () => {
     const store = new TraceStore({ maxTraces: 3, maxSpansPerTrace: 2 });
     for (let i = 0; i < 5; i++) store.add([span(`t${i}`, 'a', i)]);
