@@ -105,6 +105,7 @@ export class XdsClient {
       const refused = error?.code === grpc.status.PERMISSION_DENIED || error?.code === grpc.status.UNAUTHENTICATED || error?.code === grpc.status.INVALID_ARGUMENT;
       if (refused) this.options.logger.error({ error: error?.message }, 'the control plane refused this proxy; fix what it names (the proxy keeps retrying)');
       else if (wasConnected) this.options.logger.warn({ error: error?.message }, 'lost the control plane; serving the last config and reconnecting');
+      else if (this.#attempt % 10 === 0) this.options.logger.warn({ error: error?.message, attempts: this.#attempt + 1 }, `cannot reach the control plane at ${this.options.controlPlane}; retrying`);
       this.#scheduleReconnect();
     };
     stream.on('error', (error: Error) => onGone(error));
