@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { clusterName, serviceFqdn } from '@skiff/api';
 import { freePort } from '@skiff/launcher';
-import { getJson, outsiderCertificate, outsiderStream, startTestMesh, waitFor, type OutsiderNode, type TestMesh } from '@skiff/testing';
+import { ProxyAgent, request } from 'undici';
+import { appAdmin, getJson, outsiderCertificate, outsiderStream, startTestMesh, waitFor, type OutsiderNode, type TestMesh } from '@skiff/testing';
 import { meshConfig } from './fixtures.js';
 
 const REVIEWS = clusterName('outbound', 9080, undefined, serviceFqdn('reviews', 'default'));
@@ -102,5 +103,30 @@ describe('discovery trusts no one', () => {
     await waitFor('the endpoint of the closed stream to leave', async () => (await reviewsEndpoints()).length === 2, 5_000);
     assert.ok(Date.now() - closedAt < 4_000, `withdrawn after ${Date.now() - closedAt} ms`);
     assert.deepEqual(await reviewsEndpoints(), real);
+  });
+
+  test("reviews' demo controls answer only on their own loopback port: through its sidecar, in plaintext or through the mesh, they are not there", async () => {
+    const admin = appAdmin(mesh, 'reviews-v2');
+    const before = await admin.behaviour();
+    const inbound = mesh.plan.ports.workloads['reviews-v2']?.inbound as number;
+    const outbound = mesh.plan.ports.workloads['frontend']?.outbound as number;
+    const body = JSON.stringify({ failPercent: 100 });
+    // Plaintext straight at reviews-v2's inbound listener (PERMISSIVE lets it in), and through frontend's sidecar as its app would call.
+    const viaInbound = await request(`http://127.0.0.1:${inbound}/admin/behaviour`, { method: 'POST', headers: { host: 'reviews:9080', 'content-type': 'application/json' }, body });
+    assert.equal(viaInbound.statusCode, 404);
+    await viaInbound.body.dump();
+    const frontendSidecar = new ProxyAgent({ uri: `http://127.0.0.1:${outbound}`, proxyTunnel: false });
+    try {
+      for (let i = 0; i < 4; i++) {
+        // The route sends these to reviews v1, which has the control on its own port only, as v2 does.
+        const viaMesh = await request('http://reviews:9080/admin/behaviour', { dispatcher: frontendSidecar, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        assert.equal(viaMesh.statusCode, 404);
+        await viaMesh.body.dump();
+      }
+    } finally {
+      await frontendSidecar.close();
+    }
+    assert.deepEqual(await admin.behaviour(), before, 'nothing changed');
+    assert.deepEqual(await admin.setBehaviour({ failPercent: 0 }), { failPercent: 0, extraLatencyMs: 0 }, 'on its own port, the control works');
   });
 });

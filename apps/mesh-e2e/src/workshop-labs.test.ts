@@ -20,7 +20,7 @@ function portMap(from: MeshPorts, to: MeshPorts): Map<number, number> {
   for (const [name, ports] of Object.entries(from.workloads)) {
     const mine = to.workloads[name];
     if (!mine) continue;
-    for (const key of ['app', 'admin', 'outbound', 'inbound', 'metrics'] as const) map.set(ports[key], mine[key]);
+    for (const key of ['app', 'appAdmin', 'admin', 'outbound', 'inbound', 'metrics'] as const) map.set(ports[key], mine[key]);
   }
   return map;
 }
