@@ -17,7 +17,7 @@ describe('skiff scenario run ab', { timeout: 180_000 }, () => {
 
   test('jason gets v2 by header and by cookie, others v1; exit 0; reviews.yaml is put back', async (t) => {
     const original = readFileSync(join(mesh.configDir, 'reviews.yaml'), 'utf8');
-    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'ab', '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--json'];
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'ab', '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--mesh-token-file', mesh.state?.meshTokenFile ?? '', '--json'];
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
     );

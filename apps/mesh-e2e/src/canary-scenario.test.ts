@@ -25,7 +25,7 @@ interface Run {
 function scenarioArgs(mesh: TestMesh, spec: string, extra: string[] = []): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'skiff-canary-')), 'canary.yaml');
   writeFileSync(file, spec);
-  return ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '25', '--json', ...extra];
+  return ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--mesh-token-file', mesh.state?.meshTokenFile ?? '', '--rate', '25', '--json', ...extra];
 }
 
 function runScenario(mesh: TestMesh, spec: string, extra: string[] = []): Promise<Run> {

@@ -120,7 +120,7 @@ describe('the dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `${
 
     const file = join(mkdtempSync(join(tmpdir(), 'skiff-dashboard-canary-')), 'canary.yaml');
     writeFileSync(file, canarySpec({ threshold: 3, maxP99Ms: 2000, interval: '3s', stepWeights: [50] }));
-    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--rate', '20', '--json'];
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'canary', '--file', file, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--mesh-token-file', mesh.state?.meshTokenFile ?? '', '--rate', '20', '--json'];
     const run = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(process.execPath, args, { cwd: repoRoot, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
     );

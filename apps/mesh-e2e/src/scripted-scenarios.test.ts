@@ -28,7 +28,7 @@ describe('skiff scenario run <fault|circuit-breaker|mirror|mtls|authz>', { timeo
   }
 
   async function run(t: TestContext, name: string): Promise<{ probes: NonNullable<Line['probe']>[]; watches: NonNullable<Line['watch']>[] }> {
-    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', name, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--json'];
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', name, '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--mesh-token-file', mesh.state?.meshTokenFile ?? '', '--json'];
     const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(process.execPath, args, { cwd: repoRoot, timeout: 240_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
     );
@@ -104,7 +104,7 @@ describe('skiff scenario run <fault|circuit-breaker|mirror|mtls|authz>', { timeo
   });
 
   test('Ctrl-C (SIGINT) during a step stops the run, puts config and behaviour back; exit 130', async () => {
-    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'fault', '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--json'];
+    const args = ['--import', 'tsx', join(repoRoot, 'bin/skiff.mjs'), 'scenario', 'run', 'fault', '--config', mesh.configDir, '--gateway', `${mesh.gateway}/api/product/1`, '--control-plane', mesh.controlPlane, '--mesh-token-file', mesh.state?.meshTokenFile ?? '', '--json'];
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let stderr = '';

@@ -42,7 +42,7 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
         script
           .replace(/localhost:(\d+)/g, (_, port: string) => `127.0.0.1:${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost:${port}, which npm start does not listen on`)}`)
           .replace(/git checkout config\/([\w.-]+)/g, (_, file: string) => `cp '${join(original, file)}' '${join(mesh.configDir, file)}'`)
-          .replace(/npm run scenario -- ([\w-]+)/g, (_, name: string) => `${SKIFF} scenario run ${name} --config '${mesh.configDir}' --gateway ${mesh.gateway}/api/product/1 --control-plane ${mesh.controlPlane}`)
+          .replace(/npm run scenario -- ([\w-]+)/g, (_, name: string) => `${SKIFF} scenario run ${name} --config '${mesh.configDir}' --gateway ${mesh.gateway}/api/product/1 --control-plane ${mesh.controlPlane} --mesh-token-file '${mesh.state?.meshTokenFile ?? ''}'`)
           .replace(/npm run skiff -- proxy-config (\w+) ([\w-]+)/g, (_, kind: string, workload: string) => `${SKIFF} proxy-config ${kind} ${workload} --admin ${admin(workload)}`)
           .replace(/npm run skiff -- simulate /g, `${SKIFF} simulate --control-plane ${mesh.controlPlane} `)
           .replace(/npm run skiff -- (\S+)/g, (_, command: string) => assert.fail(`the walker does not know how to point "skiff ${command}" at the test mesh`))

@@ -1,10 +1,16 @@
 // Recent traces in memory, for the dashboard when no collector is configured: the newest
-// `maxTraces` traces, each capped at `maxSpansPerTrace` spans, oldest dropped first.
+// `maxTraces` traces, each capped at `maxSpansPerTrace` spans, oldest dropped first. Under load it
+// keeps a sample: at most `maxNewTracesPerSecond` new traces a second (a trace it passes over is
+// passed over whole, whichever proxy's spans come later). Without that cap, 250 requests a second
+// replaced all 500 traces every 2 s, and the dashboard, which lists only traces that have had no
+// new span for 2 s, showed none.
 import type { TraceDetail, TraceSpan, TraceSummary } from './mesh-view.js';
 
 export interface TraceStoreOptions {
   maxTraces?: number;
   maxSpansPerTrace?: number;
+  /** Default 20: 500 traces then cover 25 s at least. */
+  maxNewTracesPerSecond?: number;
 }
 
 export class TraceStore {
@@ -13,11 +19,35 @@ export class TraceStore {
   readonly #lastAdded = new Map<string, number>();
   readonly #maxTraces: number;
   readonly #maxSpans: number;
+  readonly #maxNewPerSecond: number;
+  /** Traces passed over, and until when their late spans are passed over too. */
+  readonly #passedOver = new Map<string, number>();
+  #second = 0;
+  #newThisSecond = 0;
   #version = 0;
 
   constructor(options: TraceStoreOptions = {}) {
     this.#maxTraces = options.maxTraces ?? 500;
     this.#maxSpans = options.maxSpansPerTrace ?? 200;
+    this.#maxNewPerSecond = options.maxNewTracesPerSecond ?? 20;
+  }
+
+  /** Whether a span of a trace not in the store may start one now. */
+  #admitNew(traceId: string, now: number): boolean {
+    const second = Math.floor(now / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#newThisSecond = 0;
+      for (const [id, until] of this.#passedOver) if (until < now) this.#passedOver.delete(id);
+    }
+    const until = this.#passedOver.get(traceId);
+    if (until !== undefined && until >= now) return false;
+    if (this.#newThisSecond >= this.#maxNewPerSecond) {
+      if (this.#passedOver.size < 100_000) this.#passedOver.set(traceId, now + 10_000);
+      return false;
+    }
+    this.#newThisSecond++;
+    return true;
   }
 
   /** Bumped on every change, so watchers can tell whether to publish. */
@@ -31,8 +61,9 @@ export class TraceStore {
 
   add(spans: readonly TraceSpan[], now = Date.now()): void {
     for (const span of spans) {
-      this.#lastAdded.set(span.traceId, now);
       let list = this.#traces.get(span.traceId);
+      if (!list && !this.#admitNew(span.traceId, now)) continue;
+      this.#lastAdded.set(span.traceId, now);
       if (!list) {
         list = [];
         this.#traces.set(span.traceId, list);

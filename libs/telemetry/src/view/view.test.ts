@@ -70,6 +70,23 @@ describe('the trace store', () => {
     }
   });
 
+  test('under load it keeps a sample of whole traces, so the traces it lists have settled', () => {
+    const store = new TraceStore({ maxTraces: 100, maxNewTracesPerSecond: 5 });
+    // 300 requests a second for 3 s, each trace's spans in two exports half a second apart.
+    for (let ms = 0; ms < 3_000; ms += 10) {
+      const t = (n: number) => `t${n}`;
+      const n = ms / 10;
+      store.add([span(t(n), `${n}-a`, ms), span(t(n), `${n}-b`, ms + 1, { parentSpanId: `${n}-a` })], 10_000 + ms);
+      if (n >= 50) store.add([span(t(n - 50), `${n - 50}-c`, ms, { parentSpanId: `${n - 50}-a` })], 10_000 + ms);
+    }
+    assert.equal(store.size, 15, '5 new traces a second');
+    for (const summary of store.list(100)) {
+      const n = Number(summary.traceId.slice(1));
+      assert.equal(summary.spanCount, n < 250 ? 3 : 2, `${summary.traceId}: the late span of a kept trace is kept, none of a passed-over one`);
+    }
+    assert.ok(store.list(100, 10_000 + 3_000 - 2_000).length >= 5, 'traces older than 2 s are there to list');
+  });
+
   test('keeps the newest traces and caps spans per trace', () => {
     const store = new TraceStore({ maxTraces: 3, maxSpansPerTrace: 2 });
     for (let i = 0; i < 5; i++) store.add([span(`t${i}`, 'a', i)]);
