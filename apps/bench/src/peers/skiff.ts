@@ -30,16 +30,18 @@ export async function startSkiffMesh(root: string, upstreamPort: number, nodeArg
     { name: 'upstream', namespace: 'default', serviceAccount: 'upstream' },
     { name: 'bench-client', namespace: 'default', serviceAccount: 'bench-client' },
   ]);
-  const [xds, monitoring, ...p] = (await freePorts(10)) as number[];
+  const [xds, plaintextXds, monitoring, ...p] = (await freePorts(11)) as number[];
   const port = (i: number) => String(p[i]);
   // The bundles images run (tools/bundle.mjs), not tsx: start-up and memory as users get them.
   const tsx = (app: string) => [join(root, 'dist', 'apps', app, 'main.js')];
-  const controlPlane = await spawnReady('control plane', process.execPath, [...tsx('control-plane'), '--config', config, '--xds-port', String(xds), '--monitoring-port', String(monitoring), '--dashboard-port', 'off', '--ca-dir', join(dir, 'ca'), '--tokens', tokensFile, '--warmup-ms', '0'], `http://127.0.0.1:${monitoring}/ready`, { cwd: root });
+  const controlPlane = await spawnReady('control plane', process.execPath, [...tsx('control-plane'), '--config', config, '--xds-port', String(xds), '--monitoring-port', String(monitoring), '--dashboard-port', 'off', '--ca-dir', join(dir, 'ca'), '--tokens', tokensFile, '--warmup-ms', '0', ...(mtls ? [] : ['--plaintext-xds-port', String(plaintextXds)])], `http://127.0.0.1:${monitoring}/ready`, { cwd: root });
+  // Discovery is mutual TLS with the workload certificate; the no-mTLS case uses the plaintext port.
+  const discovery = mtls ? ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(dir, 'ca', 'root-cert.pem')] : ['--control-plane', `127.0.0.1:${plaintextXds}`, '--plaintext-discovery'];
   const sidecar = (service: string, token: string, appPort: number, base: number) =>
     spawnReady(
       `${service} sidecar`,
       process.execPath,
-      [...nodeArgs, ...tsx('proxy'), '--service', service, '--id', `${service}.default`, '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), '--control-plane', `127.0.0.1:${xds}`, ...(mtls ? ['--token-file', token] : [])],
+      [...nodeArgs, ...tsx('proxy'), '--service', service, '--id', `${service}.default`, '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, ...(mtls ? ['--token-file', token] : [])],
       `http://127.0.0.1:${port(base + 2)}/ready`,
       { cwd: root },
     );
