@@ -83,6 +83,9 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
           [...options.discovery.connections].map((c) => ({
             proxy: c.workload.id,
             kind: c.workload.kind,
+            identity: c.identity ?? null,
+            peer: c.peer,
+            ...(c.health ? { appHealth: c.health } : {}),
             connectedAt: c.connectedAt,
             sent: c.sentVersion,
             acked: c.ackedVersion,
