@@ -30,9 +30,25 @@ export interface IssuedCertificate {
 }
 
 export function certificateServiceHandlers(options: CertificateServiceOptions): grpc.UntypedServiceImplementation {
+  // Anyone who reaches the port may send a made-up token; each would read the tokens file again.
+  // Once a second is enough for a token added by hand.
+  let lastReload = 0;
+  const tokens: CredentialCheck = {
+    entitlements: (token) => options.tokens.entitlements(token),
+    ...(options.tokens.reload
+      ? {
+          reload: () => {
+            if (Date.now() - lastReload < 1_000) return;
+            lastReload = Date.now();
+            options.tokens.reload?.();
+          },
+        }
+      : {}),
+  };
+  const limited = { ...options, tokens };
   return {
     CreateCertificate: (call: grpc.ServerUnaryCall<CertificateRequest, CertificateResponse>, callback: grpc.sendUnaryData<CertificateResponse>) => {
-      void issue(options, call)
+      void issue(limited, call)
         .then((response) => callback(null, response))
         .catch((error: { code?: number; message?: string }) => callback({ code: error.code ?? grpc.status.INTERNAL, details: error.message ?? String(error) } as grpc.ServiceError));
     },

@@ -67,7 +67,7 @@ describe('a control plane fed hostile config files', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  test('while a 4 MiB file is parsed the monitoring port answers at once, and the memory the parse needed comes back', async () => {
+  test('while a 4 MiB file is parsed the monitoring port answers at once, and the memory the parse needed comes back', async (t) => {
     const docs: string[] = [];
     for (let i = 0, length = 0; length < 4 * 1024 * 1024; i++) {
       docs.push(vs(`svc-${i}`));
@@ -94,8 +94,11 @@ describe('a control plane fed hostile config files', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const parseMs = Date.now() - started;
+    t.diagnostic(`parse ${parseMs} ms; /ready at worst ${slowest.toFixed(0)} ms over ${answers} answers`);
     assert.ok(parseMs > 1_000, `the parse took ${parseMs} ms: too quick to show anything`);
-    assert.ok(slowest < 250, `/ready took ${slowest.toFixed(0)} ms at worst during a ${parseMs} ms parse (${answers} answers)`);
+    // A blocked loop would hold /ready for the whole parse; a free one answers at once, give or
+    // take the scheduling of a machine that runs other tests too.
+    assert.ok(slowest < Math.max(250, parseMs / 4), `/ready took ${slowest.toFixed(0)} ms at worst during a ${parseMs} ms parse (${answers} answers)`);
     const c = await configz();
     assert.ok(c.issues.some((i) => /large\.yaml:\d+: error: VirtualService default\/broken: spec\.hosts/.test(i.text)));
     // The parser thread is replaced after a large input; its heap goes with it.

@@ -73,7 +73,9 @@ function useSource(limits: { maxFileBytes?: number; maxDirBytes?: number; settle
 }
 
 describe('config files that cannot be trusted', () => {
-  const s = useSource({ maxFileBytes: 64 * 1024, maxDirBytes: 160 * 1024, settleMs: 400 });
+  // A settle time well above the 300 ms between the two chunks below, so a loaded machine that
+  // runs the second write late does not turn one write into two.
+  const s = useSource({ maxFileBytes: 64 * 1024, maxDirBytes: 160 * 1024, settleMs: 1_200 });
 
   test('an oversized file is refused before it is read, naming the file and the limit; its last good version stays', async () => {
     writeFileSync(join(s.dir, 'reviews.yaml'), vs('reviews'));
@@ -107,7 +109,7 @@ describe('config files that cannot be trusted', () => {
     await new Promise((r) => setTimeout(r, 300));
     appendFileSync(join(s.dir, 'two-chunks.yaml'), text.slice(cut));
     const set = await s.next(before + 1);
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(s.sets.length, before + 1, 'one change, not one per chunk');
     assert.deepEqual(weightsOf(set, 'details'), [[90, 10]], 'the second half is there');
     assert.deepEqual(weightsOf(set, 'ratings'), [[90, 10]]);
