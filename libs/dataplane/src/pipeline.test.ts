@@ -5,9 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyAgent, request } from 'undici';
 import type { ProxySnapshotInput } from '@skiff/api';
-import { createLogger } from '@skiff/telemetry';
 import { startProxy, type RunningProxy } from './proxy.js';
-import { ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
+import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
 
 type Route = ProxySnapshotInput['routeConfigs'][number]['virtualHosts'][number]['routes'][number];
 
@@ -62,15 +61,7 @@ describe('request pipeline', () => {
     });
     slow = await startUpstream('slow', () => ({ delayMs: 300 }));
     shadow = await startUpstream('shadow', () => ({ delayMs: 500 }));
-    proxy = await startProxy({
-      node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 80 },
-      controlPlane: `127.0.0.1:${port}`,
-      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
-      logger: createLogger('test', {}, { level: 'silent' }),
-      bindHost: '127.0.0.1',
-      adminPort: 0,
-      outboundPort: 0,
-    });
+    proxy = await startProxy(clientProxyOptions(port));
     viaProxy = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ports['outbound']}`, proxyTunnel: false });
   });
 

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { ProxyAgent, request } from 'undici';
 import { clusterName, type ProxySnapshotInput } from '@skiff/api';
-import { createLogger } from '@skiff/telemetry';
 import { startProxy, type RunningProxy } from './proxy.js';
-import { ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
+import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
 
 const fqdn = 'reviews.default.svc.cluster.local';
 const v1 = clusterName('outbound', 9080, 'v1', fqdn);
@@ -65,17 +64,7 @@ describe('proxy engine', () => {
     upstreamV2 = await startUpstream('v2');
     app = await startUpstream('app');
     discovery.push(snapshot('s1', { v1: upstreamV1.port, v2: upstreamV2.port }, [100, 0]));
-    proxy = await startProxy({
-      node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 9080 },
-      controlPlane: `127.0.0.1:${port}`,
-      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
-      logger: createLogger('test', {}, { level: 'silent' }),
-      bindHost: '127.0.0.1',
-      adminPort: 0,
-      outboundPort: 0,
-      inboundPort: 0,
-      appPort: app.port,
-    });
+    proxy = await startProxy(clientProxyOptions(port, { node: { ...clientProxyOptions(port).node, servicePort: 9080 }, inboundPort: 0, appPort: app.port }));
     await until(() => proxy.holder.current?.version === 's1', 'first snapshot');
     viaProxy = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ports['outbound']}`, proxyTunnel: false });
   });

@@ -5,9 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProxyAgent, request } from 'undici';
-import { createLogger } from '@skiff/telemetry';
 import { startProxy, type RunningProxy } from './proxy.js';
-import { ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
+import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
 
 let discovery: ScriptedDiscoveryServer;
 let proxy: RunningProxy;
@@ -20,15 +19,7 @@ before(async () => {
   const port = await discovery.listen();
   matched = await startUpstream('matched');
   other = await startUpstream('other');
-  proxy = await startProxy({
-    node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 80 },
-    controlPlane: `127.0.0.1:${port}`,
-    discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
-    logger: createLogger('test', {}, { level: 'silent' }),
-    bindHost: '127.0.0.1',
-    adminPort: 0,
-    outboundPort: 0,
-  });
+  proxy = await startProxy(clientProxyOptions(port));
   viaProxy = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ports['outbound']}`, proxyTunnel: false, connections: 16 });
   const endpoint = (p: number, workload: string) => ({ address: '127.0.0.1', port: p, workload, labels: {} });
   discovery.push({

@@ -4,10 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyAgent, request } from 'undici';
 import type { ProxySnapshotInput } from '@skiff/api';
-import { createLogger } from '@skiff/telemetry';
 import type { RequestEvent } from './core/request-event.js';
 import { startProxy, type RunningProxy } from './proxy.js';
-import { ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
+import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
 
 type Route = ProxySnapshotInput['routeConfigs'][number]['virtualHosts'][number]['routes'][number];
 const noRetries = { attempts: 0, retryOn: [], retriableStatusCodes: [] };
@@ -59,16 +58,7 @@ describe('response flags in request events', () => {
     good = await startUpstream('good');
     broken = await startUpstream('broken', () => ({ status: 503 }));
     slow = await startUpstream('slow', () => ({ delayMs: 300 }));
-    proxy = await startProxy({
-      node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 80 },
-      controlPlane: `127.0.0.1:${port}`,
-      discovery: { plaintext: true }, // a scripted stand-in for the control plane (test-support.ts)
-      logger: createLogger('test', {}, { level: 'silent' }),
-      bindHost: '127.0.0.1',
-      adminPort: 0,
-      outboundPort: 0,
-      observer: (event) => events.push(event),
-    });
+    proxy = await startProxy(clientProxyOptions(port, { observer: (event) => events.push(event) }));
     viaProxy = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ports['outbound']}`, proxyTunnel: false });
   });
 

@@ -2,6 +2,8 @@
 // whose pushes the test chooses) and small real HTTP upstreams.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ProxySnapshotInput } from '@skiff/api';
+import { createLogger } from '@skiff/telemetry';
+import type { ProxyOptions } from './proxy.js';
 import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
 
 export class ScriptedDiscoveryServer {
@@ -42,6 +44,23 @@ export class ScriptedDiscoveryServer {
   close(): void {
     this.server.forceShutdown();
   }
+}
+
+/**
+ * A client sidecar's options for tests against a ScriptedDiscoveryServer on `discoveryPort`:
+ * plaintext discovery (the stand-in has no TLS), silent logs, an outbound listener on a free port.
+ */
+export function clientProxyOptions(discoveryPort: number, extra: Partial<ProxyOptions> = {}): ProxyOptions {
+  return {
+    node: { id: 'client.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: {}, address: '127.0.0.1', inboundPort: 0, servicePort: 80 },
+    controlPlane: `127.0.0.1:${discoveryPort}`,
+    discovery: { plaintext: true },
+    logger: createLogger('test', {}, { level: 'silent' }),
+    bindHost: '127.0.0.1',
+    adminPort: 0,
+    outboundPort: 0,
+    ...extra,
+  };
 }
 
 export interface RecordedRequest {

@@ -37,7 +37,7 @@ export class ServingCertificate {
   }
 
   get dnsNames(): string[] {
-    // "control-plane" is the compose service; "istiod" lets Istio-style addresses work too.
+    // "control-plane" is the compose service; the Service names are what pods dial in Kubernetes.
     const names = [CONTROL_PLANE_SAN, 'control-plane', 'localhost', ...serviceDnsNames({ service: CONTROL_PLANE_SAN, namespace: this.options.namespace }), ...(this.options.extraNames ?? [])];
     return [...new Set(names)];
   }
