@@ -45,8 +45,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
   let configLoadedAt = new Date();
   const analysis = new ConfigAnalysis(logger);
   const warmupUntil = Date.now() + flags.warmupMs;
-  // Checks against the registry wait for the warm-up: right after a start it is still filling.
-  const analyse = () => analysis.update(current, Date.now() >= warmupUntil ? registry.list() : undefined);
+  // Checks against the registry wait for the discovery server's warm-up: until then the registry is still filling.
+  const analyse = () => analysis.update(current, late.discovery?.warmedUp ? registry.list() : undefined);
   const metrics = createControlPlaneMetrics(() => [...(late.discovery?.connections ?? [])].map((c) => c.workload));
   const onConfigChange = (set: ConfigSet, changed: string[]) => {
     current = set;
@@ -137,6 +137,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     ...(kube ? { serving: kube.serving } : {}),
   });
   late.discovery = discovery;
+  analyse(); // now with the registry, if there is no warm-up to wait for
   const issued: IssuedCertificate[] = [];
   discovery.addService(
     certificateServiceDefinition(),

@@ -3,7 +3,7 @@
 // workload's identity only. Files are readable by this user only.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface WorkloadAccount {
   name: string;
@@ -28,8 +28,23 @@ export function prepareMeshState(dir: string, accounts: readonly WorkloadAccount
   chmodSync(dir, 0o700);
   const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, accounts);
   const meshTokenFile = join(dir, 'mesh-token');
-  if (!existsSync(meshTokenFile)) writeFileSync(meshTokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  ensureMeshToken(meshTokenFile);
   return { dir, caDir: join(dir, 'ca'), tokensFile, tokenFiles, meshTokenFile };
+}
+
+/**
+ * Creates the mesh token (what the control plane asks of writes) unless the file exists: 32
+ * random bytes, `mode` (0600; compose's 0640 lets the sidecars in the control plane's group read it).
+ */
+export function ensureMeshToken(file: string, mode = 0o600): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new Error(`cannot create the mesh token ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  chmodSync(file, mode); // the process umask may have narrowed `mode`
 }
 
 /**

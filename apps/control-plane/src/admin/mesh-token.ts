@@ -3,9 +3,9 @@
 // (`skiff up` keeps it in .skiff/mesh-token; compose in the tokens volume, for the sidecars).
 // Without it, anyone who can reach the monitoring port could show a forged "PASSED: v2 promoted"
 // or forged spans on the dashboard.
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ensureMeshToken } from '@skiff/launcher';
 
 export type WriteVerdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
 
@@ -22,14 +22,7 @@ export class MeshToken {
 
   /** Reads the token, creating it (mode `mode`) when the file does not exist yet. */
   static loadOrCreate(file: string, mode = 0o600): MeshToken {
-    try {
-      readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`--mesh-token-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode, flag: 'wx' });
-      chmodSync(file, mode);
-    }
+    ensureMeshToken(file, mode);
     return new MeshToken(file);
   }
 

@@ -31,7 +31,7 @@ export interface MonitoringOptions {
   /** Where `skiff scenario run` reports its progress for the dashboard (/debug/scenario). */
   scenarios?: ScenarioBoard;
   /** Who may write (POST /v1/traces, POST /debug/scenario). */
-  writes?: MeshToken;
+  writes: MeshToken;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -44,7 +44,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.end(text);
     };
     if ((url.pathname === '/v1/traces' || url.pathname === '/debug/scenario') && req.method === 'POST') {
-      const verdict = options.writes?.check(req.headers.authorization) ?? { ok: false, status: 403, message: 'this control plane takes no writes: start it with --mesh-token-file' };
+      const verdict = options.writes.check(req.headers.authorization);
       if (!verdict.ok) {
         req.resume();
         res.writeHead(verdict.status, { 'content-type': 'application/json', ...(verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="skiff-control-plane"' } : {}) });

@@ -22,15 +22,26 @@ export class BootstrapTokens {
   #byDigest = new Map<string, { digest: Buffer; entry: Omit<TokenEntry, 'token'> }>();
   /** "namespace/serviceAccount" -> the services that identity may serve. */
   #services = new Map<string, Set<string>>();
+  #lastReloadAt = 0;
 
   constructor(
     private readonly file: string | undefined,
     private readonly trustDomain: string,
   ) {
-    this.reload();
+    this.#read();
   }
 
+  /**
+   * Reads the file again, so a token added by hand is honoured without a restart; at most once a
+   * second, since anyone who reaches the CA may send made-up tokens, each asking for a reload.
+   */
   reload(): void {
+    if (Date.now() - this.#lastReloadAt < 1_000) return;
+    this.#lastReloadAt = Date.now();
+    this.#read();
+  }
+
+  #read(): void {
     this.#byDigest.clear();
     this.#services.clear();
     if (!this.file) return;

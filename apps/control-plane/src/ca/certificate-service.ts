@@ -7,7 +7,7 @@ import type { Logger } from '@skiff/telemetry';
 /** Who may get which identity: bootstrap tokens (local, compose) or TokenReview (Kubernetes). */
 export interface CredentialCheck {
   entitlements(token: string): string[] | Promise<string[]>;
-  /** Reads the credentials again, for a token added since start. */
+  /** Reads the credentials again, for a token added since start (the implementation bounds how often). */
   reload?(): void;
 }
 
@@ -30,25 +30,9 @@ export interface IssuedCertificate {
 }
 
 export function certificateServiceHandlers(options: CertificateServiceOptions): grpc.UntypedServiceImplementation {
-  // Anyone who reaches the port may send a made-up token; each would read the tokens file again.
-  // Once a second is enough for a token added by hand.
-  let lastReload = 0;
-  const tokens: CredentialCheck = {
-    entitlements: (token) => options.tokens.entitlements(token),
-    ...(options.tokens.reload
-      ? {
-          reload: () => {
-            if (Date.now() - lastReload < 1_000) return;
-            lastReload = Date.now();
-            options.tokens.reload?.();
-          },
-        }
-      : {}),
-  };
-  const limited = { ...options, tokens };
   return {
     CreateCertificate: (call: grpc.ServerUnaryCall<CertificateRequest, CertificateResponse>, callback: grpc.sendUnaryData<CertificateResponse>) => {
-      void issue(limited, call)
+      void issue(options, call)
         .then((response) => callback(null, response))
         .catch((error: { code?: number; message?: string }) => callback({ code: error.code ?? grpc.status.INTERNAL, details: error.message ?? String(error) } as grpc.ServiceError));
     },

@@ -5,7 +5,7 @@
 // for a hostname address, which the caller provides.
 import { isIP } from 'node:net';
 import type { WorkloadInfo } from '@skiff/api';
-import { parseSpiffeId, spiffeIdFromSubjectAltName, type SpiffeIdParts } from '@skiff/pki';
+import { parseSpiffeId, spiffeId, spiffeIdFromSubjectAltName, type SpiffeIdParts } from '@skiff/pki';
 import type { NodeMessage } from '@skiff/protocol';
 import { workloadFromNode } from './node.js';
 
@@ -54,7 +54,7 @@ export function admitNode(node: NodeMessage | null | undefined, peer: StreamPeer
   const identity = peer.identity;
   if (!identity) return { ok: false, kind: 'unauthenticated', reason: 'no workload certificate was presented: discovery runs over mutual TLS; give the proxy its bootstrap token (--token-file) and the mesh root (--root-cert)' };
   if (identity.trustDomain !== options.trustDomain) return { ok: false, kind: 'identity', reason: `the certificate is for trust domain "${identity.trustDomain}", this mesh is "${options.trustDomain}"` };
-  const proven = `spiffe://${identity.trustDomain}/ns/${identity.namespace}/sa/${identity.serviceAccount}`;
+  const proven = spiffeId(identity.trustDomain, identity.namespace, identity.serviceAccount);
   if (parsed.namespace !== identity.namespace || parsed.serviceAccount !== identity.serviceAccount) {
     return { ok: false, kind: 'identity', reason: `the node announces namespace "${parsed.namespace}" and service account "${parsed.serviceAccount}", but its certificate proves ${proven}` };
   }

@@ -6,6 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Loaded, WorkloadInfo } from '@skiff/api';
 import { discoveryServiceDefinition, grpc, mutualTlsServerCredentials, type DiscoveryRequest, type MutableCertificateProvider, type ServerDiscoveryStream } from '@skiff/protocol';
+import { spiffeId } from '@skiff/pki';
 import type { Logger } from '@skiff/telemetry';
 import { addressProblem, admitNode, identityOfPeer, peerAddress, type Entitlements, type StreamPeer } from './admission.js';
 import type { WorkloadRegistry } from './registry.js';
@@ -100,6 +101,11 @@ export class DiscoveryServer {
 
   #warmedUp = false;
 
+  /** False while a restarted control plane still waits for the registrations it knew of. */
+  get warmedUp(): boolean {
+    return !this.#warming();
+  }
+
   /** True while a restarted control plane still waits for registrations it knew of. */
   #warming(): boolean {
     if (this.#warmedUp) return false;
@@ -164,7 +170,7 @@ export class DiscoveryServer {
 
   #refuse(stream: ServerDiscoveryStream, code: grpc.status, reason: 'unauthenticated' | 'identity' | 'address' | 'invalid', message: string, peer: StreamPeer, node?: unknown): void {
     this.options.metrics?.refused(reason);
-    const identity = peer.identity ? `spiffe://${peer.identity.trustDomain}/ns/${peer.identity.namespace}/sa/${peer.identity.serviceAccount}` : undefined;
+    const identity = peer.identity ? spiffeId(peer.identity.trustDomain, peer.identity.namespace, peer.identity.serviceAccount) : undefined;
     this.options.logger.warn({ peer: peer.address, identity, node, reason: message }, `refused a discovery stream: ${message}`);
     endWithStatus(stream, code, message);
   }
@@ -231,7 +237,7 @@ export class DiscoveryServer {
     const connection: ProxyConnection = {
       key: `stream-${++this.#streams}`,
       workload: admission.workload,
-      ...(peer.identity ? { identity: `spiffe://${peer.identity.trustDomain}/ns/${peer.identity.namespace}/sa/${peer.identity.serviceAccount}` } : {}),
+      ...(peer.identity ? { identity: spiffeId(peer.identity.trustDomain, peer.identity.namespace, peer.identity.serviceAccount) } : {}),
       peer: peer.address,
       connectedAt: new Date().toISOString(),
       reportedVersion: request.versionInfo,
@@ -258,12 +264,14 @@ export class DiscoveryServer {
   }
 
   #onRequest(connection: ProxyConnection, request: DiscoveryRequest): void {
-    if (request.health && request.health.healthy !== (connection.health?.healthy ?? true)) {
-      connection.health = { healthy: request.health.healthy, message: request.health.message, at: new Date().toISOString() };
-      this.options.logger[request.health.healthy ? 'info' : 'warn']({ proxy: connection.workload.id, message: request.health.message }, request.health.healthy ? 'app is healthy again; its endpoint is back' : 'app is unhealthy; its endpoint is marked unhealthy');
-      this.options.registry.register(connection.key, this.#registered(connection));
-    } else if (request.health) {
-      connection.health = { healthy: request.health.healthy, message: request.health.message, at: new Date().toISOString() };
+    const health = request.health;
+    if (health) {
+      const flipped = health.healthy !== (connection.health?.healthy ?? true);
+      connection.health = { healthy: health.healthy, message: health.message, at: new Date().toISOString() };
+      if (flipped) {
+        this.options.logger[health.healthy ? 'info' : 'warn']({ proxy: connection.workload.id, message: health.message }, health.healthy ? 'app is healthy again; its endpoint is back' : 'app is unhealthy; its endpoint is marked unhealthy');
+        this.options.registry.register(connection.key, this.#registered(connection));
+      }
     }
     if (request.responseNonce) this.#onAckOrNack(connection, request);
   }
