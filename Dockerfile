@@ -12,24 +12,25 @@ ENV NODE_ENV=production
 RUN mkdir -p /var/lib/skiff /var/run/skiff && chown 65532:65532 /var/lib/skiff /var/run/skiff
 # A fixed unprivileged uid: works on images that have no "node" user.
 USER 65532:65532
+COPY deploy/compose/healthcheck.cjs /app/healthcheck.cjs
 
 FROM runtime AS control-plane
 COPY --chown=65532:65532 dist/apps/control-plane/ /app/
 COPY --chown=65532:65532 dist/apps/dashboard/ /app/dashboard/
 EXPOSE 15010 15014 20001
-HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15014/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "/app/healthcheck.cjs", "15014", "/ready"]
 CMD ["node", "/app/main.js", "--bind", "0.0.0.0", "--config", "/etc/skiff/config", "--dashboard-dir", "/app/dashboard", "--ca-dir", "/var/lib/skiff/ca"]
 
 FROM runtime AS proxy
 COPY --chown=65532:65532 dist/apps/proxy/ /app/
 EXPOSE 15000 15001 15006 15090
-HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=30s --timeout=2s --retries=3 CMD ["node", "/app/healthcheck.cjs", "15000", "/ready"]
 CMD ["node", "/app/main.js"]
 
 FROM runtime AS gateway
 COPY --chown=65532:65532 dist/apps/gateway/ /app/
 EXPOSE 8080 15000 15090
-HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:15000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=30s --timeout=2s --retries=3 CMD ["node", "/app/healthcheck.cjs", "15000", "/ready"]
 CMD ["node", "/app/main.js", "--bind", "0.0.0.0"]
 
 FROM runtime AS sample
@@ -37,7 +38,7 @@ ARG APP
 COPY --chown=65532:65532 dist/apps/${APP}/ /app/
 ENV PORT=9080 HOST=0.0.0.0
 EXPOSE 9080
-HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "-e", "fetch('http://127.0.0.1:9080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=5s --timeout=2s --retries=10 CMD ["node", "/app/healthcheck.cjs", "9080", "/healthz"]
 CMD ["node", "/app/main.js"]
 
 # Transparent interception (istio-init's job): iptables rules in the pod's network namespace
