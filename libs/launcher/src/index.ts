@@ -5,6 +5,7 @@
 //   await supervisor.startAll([controlPlane, [reviewsV1, reviewsV2], gateway]);
 //
 // Children call childLifecycle({ close }) in their main so they exit with their parent.
+export { applyConfigFiles, type AppliedConfig, type ConfigTarget } from './config-in-force.js';
 export { childLifecycle, type ChildLifecycle, type ChildLifecycleOptions } from './child-lifecycle.js';
 export { freePort, freePorts } from './free-port.js';
 export { ManagedProcess, type OutputListener, type OutputStream } from './managed-process.js';

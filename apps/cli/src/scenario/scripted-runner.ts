@@ -1,11 +1,13 @@
 // Runs a scripted scenario against a running mesh: for each step, writes its config files into
-// the config directory, waits until every proxy has ACKed the resulting push, sets the sample
+// the config directory, waits until the control plane holds them and every proxy has ACKed the
+// snapshot computed from them (@skiff/launcher config-in-force.ts), sets the sample
 // apps' behaviour, sends each probe's requests and judges the answers, and reads what the step
 // watches from the sidecars' metrics. The files and behaviours it touched are put back as they
 // were at the end, so a scenario leaves the mesh as it found it.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { callOutcome, failedCallOutcome, judgeProbe, type AppBehaviour, type ProbeVerdict, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
+import { applyConfigFiles } from '@skiff/launcher';
 import { controlPlaneJson, productOutcome, writeFileAtomically } from './mesh-io.js';
 import { MeshWorkloads } from './mesh-workloads.js';
 import { StepWatcher, type WatchReport } from './step-watch.js';
@@ -41,25 +43,20 @@ export interface ScriptedResult {
   watches: WatchReport[];
 }
 
-interface SyncRow {
-  proxy: string;
-  acked: string;
-  synced: boolean;
+function syncz(controlPlane: string): Promise<unknown[]> {
+  return controlPlaneJson<unknown[]>(controlPlane, '/debug/syncz');
 }
 
-function syncz(controlPlane: string): Promise<SyncRow[]> {
-  return controlPlaneJson<SyncRow[]>(controlPlane, '/debug/syncz');
-}
-
-/** Until some proxy's ACKed version differs from `before` and every proxy is in sync (10 s at most). */
-async function waitForPush(controlPlane: string, before: SyncRow[]): Promise<void> {
-  const was = new Map(before.map((r) => [r.proxy, r.acked]));
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const now = await syncz(controlPlane);
-    if (now.some((r) => r.acked !== was.get(r.proxy)) && now.every((r) => r.synced)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The step's files saved, and in force: loaded by the control plane and ACKed by every proxy. */
+async function putInForce(options: ScriptedRunOptions, files: Record<string, string | null>): Promise<void> {
+  await applyConfigFiles(
+    {
+      configDir: options.configDir,
+      writeConfig: (name, text) => writeFileAtomically(join(options.configDir, name), text),
+      readJson: async (path) => ({ status: 200, body: await controlPlaneJson(options.controlPlane, path) }),
+    },
+    files,
+  );
 }
 
 /** One request of the probe: what came back (see @skiff/scenarios' outcomes) and how long it took. */
@@ -118,13 +115,11 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
         break;
       }
       options.onStep(step, index);
-      const before = await syncz(options.controlPlane);
-      for (const [name, text] of Object.entries(step.files)) {
+      for (const name of Object.keys(step.files)) {
         const path = join(options.configDir, name);
-        if (!originalFiles.has(path)) originalFiles.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-        writeFileAtomically(path, text);
+        if (!originalFiles.has(name)) originalFiles.set(name, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
       }
-      if (Object.keys(step.files).length > 0) await waitForPush(options.controlPlane, before);
+      if (Object.keys(step.files).length > 0) await putInForce(options, step.files);
       for (const [name, update] of Object.entries(step.behaviour ?? {})) {
         if (!originalBehaviour.has(name)) originalBehaviour.set(name, await workloads.behaviour(name));
         await workloads.behaviour(name, update);
@@ -148,12 +143,17 @@ export async function runScripted(scenario: ScriptedScenario, options: ScriptedR
     }
   } finally {
     for (const [name, behaviour] of originalBehaviour) await workloads.behaviour(name, behaviour).catch(() => undefined);
-    const before = await syncz(options.controlPlane).catch(() => []);
-    for (const [path, text] of originalFiles) {
-      if (text === undefined) rmSync(path, { force: true });
-      else writeFileAtomically(path, text);
+    if (originalFiles.size > 0) {
+      const originals = Object.fromEntries([...originalFiles].map(([name, text]) => [name, text ?? null]));
+      // Put back even when the control plane is gone or a file was edited meanwhile; then wait
+      // for it to be in force where that can be known.
+      await putInForce(options, originals).catch(() => {
+        for (const [name, text] of Object.entries(originals)) {
+          if (text === null) rmSync(join(options.configDir, name), { force: true });
+          else writeFileAtomically(join(options.configDir, name), text);
+        }
+      });
     }
-    if (originalFiles.size > 0 && before.length > 0) await waitForPush(options.controlPlane, before).catch(() => undefined);
   }
   const ok = !interrupted && results.every((r) => r.verdict.ok) && watches.every((w) => w.verdict?.ok !== false);
   return { ok, interrupted, results, watches };
