@@ -15,6 +15,14 @@ const HOP_BY_HOP = new Set([
 
 export type HeaderMap = Record<string, string | string[]>;
 
+/**
+ * `Expect: 100-continue` is answered by the proxy itself (node:http's server sends the 100 before
+ * the request reaches a handler) and not passed on, as Envoy does unless `proxy_100_continue` is
+ * set (envoy/api/envoy/extensions/filters/network/http_connection_manager/v3/
+ * http_connection_manager.proto). Passed on, undici refuses the request outright.
+ */
+const isContinueExpectation = (name: string, value: string | string[]) => name === 'expect' && typeof value === 'string' && value.trim().toLowerCase() === '100-continue';
+
 /** Copies node's incoming headers without hop-by-hop ones (including those named in Connection). */
 export function forwardableHeaders(headers: Record<string, string | string[] | undefined>): HeaderMap {
   const connection = headers['connection'];
@@ -22,7 +30,7 @@ export function forwardableHeaders(headers: Record<string, string | string[] | u
   const out: HeaderMap = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || isContinueExpectation(name, value)) continue;
     if (named.length > 0 && named.includes(name)) continue;
     out[name] = value;
   }

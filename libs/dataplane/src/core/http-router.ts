@@ -292,6 +292,7 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
           return { status: 0, flag: 'DC', retriable: false };
         }
         if (result.kind === 'error') {
+          if (result.outcome.invalidRequest) return sendLocalReply(res, badRequest(result.message));
           const timedOut = attemptState.timedOut;
           const outcome: AttemptOutcome = timedOut ? { perTryTimeout: true } : result.outcome;
           cluster.record(host, outcome);

@@ -20,6 +20,8 @@ export interface AttemptRequest {
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** undici's refusals of the request itself, before anything is sent: nothing the upstream did. */
+export const INVALID_REQUEST = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 export async function callUpstream(dispatcher: Dispatcher, request: AttemptRequest): Promise<AttemptResult> {
   try {
@@ -35,6 +37,7 @@ export async function callUpstream(dispatcher: Dispatcher, request: AttemptReque
     const code = (error as { code?: string }).code ?? (error as Error).name ?? 'ERROR';
     const message = error instanceof Error ? error.message : String(error);
     if (CONNECT_FAILURES.has(code)) return { kind: 'error', outcome: { connectFailure: true }, code, message };
+    if (INVALID_REQUEST.has(code)) return { kind: 'error', outcome: { invalidRequest: true }, code, message };
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return { kind: 'error', outcome: { perTryTimeout: true }, code, message };
     return { kind: 'error', outcome: { reset: true }, code, message };
   }

@@ -11,6 +11,11 @@ export interface AttemptOutcome {
   reset?: boolean;
   /** This attempt's per-try timeout fired. */
   perTryTimeout?: boolean;
+  /**
+   * The request could not be sent as the client gave it (the HTTP client refused one of its
+   * headers). The client's fault: never retried, never charged to the upstream's outlier record.
+   */
+  invalidRequest?: boolean;
 }
 
 export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOutcome): boolean {
