@@ -6,8 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { durationMs, parseWrkOutput } from './load/wrk-output.js';
 import { runWrk, WRK, wrkHeaderName } from './load/wrk.js';
 import { percentile, summarize } from './load/percentiles.js';
+import { notBefore, openLoop } from './load/open-loop.js';
 import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
-import { nginxConfig } from './peers/nginx.js';
+import { freePorts } from '@skiff/launcher';
+import { HAPROXY, haproxyConfig, startHaproxy } from './peers/haproxy.js';
+import { NGINX, nginxConfig, startNginx } from './peers/nginx.js';
 
 // What Debian's wrk 4.1 prints with --latency (socket errors and non-2xx lines appear only when non-zero).
 const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:34567/small
@@ -68,7 +71,7 @@ describe('wrk headers', () => {
 describe('percentiles', () => {
   test('nearest rank on sorted samples', () => {
     const samples = Array.from({ length: 1000 }, (_, i) => 1000 - i); // 1..1000, unsorted
-    assert.deepEqual(summarize(samples), { count: 1000, p50: 500, p99: 990, p999: 999, max: 1000 });
+    assert.deepEqual(summarize(samples), { count: 1000, min: 1, p50: 500, p99: 990, p999: 999, max: 1000 });
     assert.equal(percentile([7], 99.9), 7);
     assert.ok(Number.isNaN(percentile([], 50)));
   });
@@ -98,4 +101,72 @@ describe('nginx config', () => {
     assert.match(conf, /listen 127\.0\.0\.1:8081;/);
     for (const path of conf.matchAll(/(?:_path|pid|error_log) (\/\S+)/g)) assert.ok(path[1]?.startsWith('/tmp/p/'), path[1]);
   });
+});
+
+describe('open-loop load', () => {
+  test('a request is never sent before it is due, however close the due time (timers may fire early)', async () => {
+    let early = 0;
+    for (let i = 0; i < 300; i++) {
+      const due = performance.now() + (i % 30) / 10; // 0 to 2.9 ms ahead, where timers round
+      await notBefore(due);
+      if (performance.now() < due) early++;
+    }
+    assert.equal(early, 0);
+  });
+
+  test('against a real server: no negative latency, and the achieved rate is reported', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await openLoop({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, ratePerSecond: 500, durationMs: 1000, connections: 4 });
+      assert.equal(result.sent, 500);
+      assert.equal(result.errors, 0);
+      assert.ok(result.latencyMs.min >= 0, `the fastest answer took ${result.latencyMs.min} ms`);
+      assert.ok(result.achievedRate > 0 && result.achievedRate <= 500 * 1.01, `achieved ${result.achievedRate}/s of 500/s`);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('haproxy config', () => {
+  test('one thread, upstream connection reuse, its pid file inside its prefix', () => {
+    const conf = haproxyConfig(8081, 9090, '/tmp/p');
+    assert.match(conf, /^\s*nbthread 1$/m);
+    assert.match(conf, /^\s*http-reuse always$/m);
+    assert.match(conf, /^\s*bind 127\.0\.0\.1:8081$/m);
+    assert.match(conf, /^\s*server app 127\.0\.0\.1:9090 /m);
+    assert.match(conf, /^\s*pidfile \/tmp\/p\/haproxy\.pid$/m);
+  });
+});
+
+// The peers as the benchmark starts them, with Debian's binaries: a config that the real server
+// refuses would otherwise only show when someone runs `npm run bench`. Skipped where a binary is
+// missing, except under CI=true (.ci/run installs both).
+describe('the C peers, really started', () => {
+  for (const peer of [
+    { name: 'nginx', binary: NGINX, start: startNginx },
+    { name: 'haproxy', binary: HAPROXY, start: startHaproxy },
+  ]) {
+    const missing = !existsSync(peer.binary) && process.env['CI'] !== 'true' ? `${peer.binary} is not installed` : false;
+    test(`${peer.name} forwards a request to the upstream and stops by its pid`, { skip: missing }, async () => {
+      const [listen, upstreamPort] = (await freePorts(2)) as [number, number];
+      const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}`));
+      await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
+      try {
+        const started = await peer.start(listen, upstreamPort);
+        try {
+          const res = await fetch(`http://127.0.0.1:${listen}/small`);
+          assert.equal(res.status, 200);
+          assert.equal(await res.text(), 'upstream saw /small');
+        } finally {
+          await started.stop();
+        }
+        await assert.rejects(fetch(`http://127.0.0.1:${listen}/small`), 'nothing listens after stop()');
+      } finally {
+        upstream.closeAllConnections();
+        await new Promise((resolve) => upstream.close(resolve));
+      }
+    });
+  }
 });

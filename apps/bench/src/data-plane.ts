@@ -1,11 +1,12 @@
 // The data-plane benchmark: the same upstream reached directly, through one Skiff sidecar,
 // through the full mesh path (client sidecar -> mTLS -> server sidecar), through nginx and
-// through node-http-proxy, each measured closed-loop for throughput (wrk) and at a fixed rate
+// through HAProxy and node-http-proxy, each measured closed-loop for throughput (wrk) and at a fixed rate
 // for latency (open loop), with the proxies' CPU and peak memory.
 import { join } from 'node:path';
 import { freePorts } from '@skiff/launcher';
 import { openLoop } from './load/open-loop.js';
 import { runWrk } from './load/wrk.js';
+import { startHaproxy } from './peers/haproxy.js';
 import { startNginx } from './peers/nginx.js';
 import { startSkiffMesh, type SkiffMesh } from './peers/skiff.js';
 import { cpuSeconds, memoryMiB } from './process-stats.js';
@@ -39,15 +40,17 @@ export interface DataPlaneResult {
 
 export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlaneResult> {
   const { root, progress } = options;
-  const [upstreamPort, nginxPort, nodeProxyPort] = (await freePorts(3)) as [number, number, number];
+  const [upstreamPort, nginxPort, haproxyPort, nodeProxyPort] = (await freePorts(4)) as [number, number, number, number];
   const started: Started[] = [];
   let mesh: SkiffMesh | undefined;
   try {
-    progress('starting the upstream, nginx, node-http-proxy and a Skiff control plane with two sidecars…');
+    progress('starting the upstream, nginx, HAProxy, node-http-proxy and a Skiff control plane with two sidecars…');
     const upstream = await spawnReady('upstream', process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/upstream.ts'), String(upstreamPort)], `http://127.0.0.1:${upstreamPort}/small`, { cwd: root });
     started.push(upstream);
-    started.push(await startNginx(nginxPort, upstreamPort));
-    const nginx = started[1] as Started;
+    const nginx = await startNginx(nginxPort, upstreamPort);
+    started.push(nginx);
+    const haproxy = await startHaproxy(haproxyPort, upstreamPort);
+    started.push(haproxy);
     const nodeProxy = await spawnReady('node-http-proxy', process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/peers/http-proxy-server.ts'), String(nodeProxyPort), String(upstreamPort)], `http://127.0.0.1:${nodeProxyPort}/small`, { cwd: root });
     started.push(nodeProxy);
     mesh = await startSkiffMesh(root, upstreamPort);
@@ -58,27 +61,30 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
       { name: 'skiff sidecar (1 hop)', url: mesh.inbound, pids: [mesh.server.pid] },
       { name: 'skiff mesh (2 sidecars, mTLS)', url: mesh.outbound, headers: { host: 'upstream:9080' }, pids: [mesh.client.pid, mesh.server.pid] },
       { name: 'nginx (C peer)', url: `http://127.0.0.1:${nginxPort}`, pids: [nginx.pid] },
+      { name: 'haproxy (C peer)', url: `http://127.0.0.1:${haproxyPort}`, pids: [haproxy.pid] },
       { name: 'node-http-proxy (Node peer)', url: `http://127.0.0.1:${nodeProxyPort}`, pids: [nodeProxy.pid] },
     ];
     const results: CaseResult[] = [];
     for (const c of cases) {
       const throughput: Record<string, number> = {};
+      const cpuPer1000: Record<string, number> = {};
       let errors = 0;
-      let requests = 0;
       // A proxy's first seconds run unoptimized code over cold pools; users live in the steady state.
       progress(`${c.name}: warming up, ${options.warmupS} s (not counted)`);
       for (const path of ['/small', '/large']) await runWrk(`${c.url}${path}`, { connections: options.connections, durationS: options.warmupS / 2, headers: c.headers });
-      const cpuBefore = c.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+      const cpuNow = () => c.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
       for (const scenario of SCENARIOS) {
+        const cpuBefore = cpuNow();
         progress(`${c.name}: ${scenario}, ${options.connections} connections, ${options.durationS} s (wrk)`);
         const path = scenario === '64KiB' ? '/large' : '/small';
         const headers = { ...c.headers, ...(scenario === 'small new-conn' ? { connection: 'close' } : {}) };
         const r = await runWrk(`${c.url}${path}`, { connections: scenario === 'small new-conn' ? Math.min(8, options.connections) : options.connections, durationS: options.durationS, headers });
         throughput[scenario] = r.requestsPerSecond;
         errors += r.errors;
-        requests += r.requests;
+        // Per scenario: a 64 KiB body or a new connection costs a proxy far more than a small
+        // keep-alive request, and a mixed figure would hide which one a change moved.
+        if (c.pids.length > 0) cpuPer1000[scenario] = ((cpuNow() - cpuBefore) / r.requests) * 1000;
       }
-      const cpu = c.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
       progress(`${c.name}: ${options.rate} req/s for ${options.durationS} s (open loop)`);
       const latency = await openLoop({ url: `${c.url}/small`, headers: c.headers, ratePerSecond: options.rate, durationMs: options.durationS * 1000, connections: options.connections });
       errors += latency.errors;
@@ -86,8 +92,8 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
         name: c.name,
         throughput,
         errors,
-        latency: { rate: options.rate, p50: latency.latencyMs.p50, p99: latency.latencyMs.p99, p999: latency.latencyMs.p999 },
-        ...(c.pids.length > 0 ? { cpuPer1000: (cpu / requests) * 1000, peakRssMiB: Math.max(...c.pids.map((pid) => memoryMiB(pid).peak)) } : {}),
+        latency: { rate: Math.round(latency.achievedRate), p50: latency.latencyMs.p50, p99: latency.latencyMs.p99, p999: latency.latencyMs.p999 },
+        ...(c.pids.length > 0 ? { cpuPer1000, peakRssMiB: Math.max(...c.pids.map((pid) => memoryMiB(pid).peak)) } : {}),
       });
     }
     return { cases: results, sidecar };

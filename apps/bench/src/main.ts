@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runControlPlaneScale, type ScaleResult } from './control-plane-scale.js';
 import { runDataPlane, SCENARIOS, type DataPlaneResult } from './data-plane.js';
+import { HAPROXY } from './peers/haproxy.js';
 import { NGINX } from './peers/nginx.js';
 import { WRK } from './load/wrk.js';
 import { formatTable, ratiosToDirect } from './report.js';
@@ -15,8 +16,9 @@ import { formatTable, ratiosToDirect } from './report.js';
 const HELP = `usage: npm run bench -- [options]
 
 Measures, on loopback, one run side by side: direct to a plain upstream (the limit), one Skiff
-sidecar hop, the full mesh path (client sidecar -> mTLS -> server sidecar), Debian's nginx as a
-keep-alive reverse proxy, and node-http-proxy with a keep-alive agent. Throughput is closed-loop
+sidecar hop, the full mesh path (client sidecar -> mTLS -> server sidecar), Debian's nginx and
+HAProxy as keep-alive reverse proxies (one worker or thread each), and node-http-proxy with a
+keep-alive agent. Throughput is closed-loop
 (wrk); latency is open-loop at a fixed rate (no coordinated omission). Every figure is also a
 ratio to direct.
 
@@ -29,7 +31,7 @@ ratio to direct.
   --out <dir>         where the JSON goes (default bench/results)
   -h, --help          this text
 
-Needs ${WRK} and ${NGINX} (apt-get install wrk nginx).`;
+Needs ${WRK}, ${NGINX} and ${HAPROXY} (apt-get install wrk nginx haproxy).`;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -46,7 +48,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  for (const tool of [WRK, NGINX]) {
+  for (const tool of [WRK, NGINX, HAPROXY]) {
     if (!existsSync(tool)) {
       console.error(`bench: ${tool} is missing; install it with apt-get install ${tool.split('/').pop()}`);
       return 2;

@@ -6,10 +6,10 @@ export interface CaseResult {
   /** Closed-loop requests/s per scenario. */
   throughput: Record<string, number>;
   errors: number;
-  /** Fixed-rate latency of small keep-alive requests, ms. */
+  /** Fixed-rate latency of small keep-alive requests, ms, and the rate the client achieved. */
   latency: { rate: number; p50: number; p99: number; p999: number };
-  /** CPU seconds used by the proxy process(es) per 1000 requests in the throughput runs. */
-  cpuPer1000?: number;
+  /** CPU seconds used by the proxy process(es) per 1000 requests, per throughput scenario. */
+  cpuPer1000?: Record<string, number>;
   peakRssMiB?: number;
 }
 
@@ -36,7 +36,7 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.is
 
 export function formatTable(results: readonly CaseResult[], scenarios: readonly string[]): string {
   const ratios = ratiosToDirect(results);
-  const header = ['case', ...scenarios.map((s) => `${s} req/s (×direct)`), 'p50 / p99 / p99.9 ms @ rate', 'added p99', 'CPU s/1k req', 'peak RSS MiB'];
+  const header = ['case', ...scenarios.map((s) => `${s} req/s (×direct)`), 'p50 / p99 / p99.9 ms @ achieved rate', 'added p99', `CPU s/1k req (${scenarios.join(' / ')})`, 'peak RSS MiB'];
   const rows = results.map((r, i) => {
     const ratio = ratios[i] as Ratios;
     return [
@@ -44,7 +44,7 @@ export function formatTable(results: readonly CaseResult[], scenarios: readonly 
       ...scenarios.map((s) => `${fmt(r.throughput[s])} (${fmt(ratio.throughput[s], 2)})`),
       `${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)} / ${fmt(r.latency.p999, 2)} @ ${r.latency.rate}/s`,
       fmt(ratio.addedP99, 2),
-      fmt(r.cpuPer1000, 3),
+      r.cpuPer1000 ? scenarios.map((s) => fmt(r.cpuPer1000?.[s], 3)).join(' / ') : '—',
       fmt(r.peakRssMiB, 1),
     ];
   });

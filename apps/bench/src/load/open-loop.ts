@@ -24,6 +24,17 @@ export interface OpenLoopResult {
   achievedRate: number;
 }
 
+/**
+ * Resolves at `due` or later, never before. A timer alone may fire up to a millisecond early
+ * (libuv measures from the loop's cached time), and sending early made latencies negative
+ * (direct's p50 came out -0.26 ms); the rare early wake-up waits again.
+ */
+export async function notBefore(due: number, now: () => number = () => performance.now()): Promise<void> {
+  for (let wait = due - now(); wait > 0; wait = due - now()) {
+    await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(wait))));
+  }
+}
+
 export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const agent = new Agent({ connections: options.newConnections ? null : options.connections, pipelining: 1, keepAliveTimeout: options.newConnections ? 1 : 10_000 });
   const headers = { ...options.headers, ...(options.newConnections ? { connection: 'close' } : {}) };
@@ -35,8 +46,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const inflight: Array<Promise<void>> = [];
   for (let i = 0; i < total; i++) {
     const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    await notBefore(due);
     inflight.push(
       request(options.url, { dispatcher: agent, headers })
         .then(async (res) => {

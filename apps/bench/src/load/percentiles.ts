@@ -9,6 +9,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export interface LatencySummary {
   count: number;
+  min: number;
   p50: number;
   p99: number;
   p999: number;
@@ -17,5 +18,5 @@ export interface LatencySummary {
 
 export function summarize(samples: readonly number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), p999: percentile(sorted, 99.9), max: sorted[sorted.length - 1] ?? NaN };
+  return { count: sorted.length, min: sorted[0] ?? NaN, p50: percentile(sorted, 50), p99: percentile(sorted, 99), p999: percentile(sorted, 99.9), max: sorted[sorted.length - 1] ?? NaN };
 }
