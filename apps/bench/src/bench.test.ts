@@ -122,6 +122,7 @@ describe('open-loop load', () => {
       assert.equal(result.sent, 500);
       assert.equal(result.errors, 0);
       assert.ok(result.latencyMs.min >= 0, `the fastest answer took ${result.latencyMs.min} ms`);
+      assert.ok(result.sendLagMs.min >= 0, `a request went out ${-result.sendLagMs.min} ms early`);
       assert.ok(result.achievedRate > 0 && result.achievedRate <= 500 * 1.01, `achieved ${result.achievedRate}/s of 500/s`);
     } finally {
       server.close();

@@ -88,6 +88,7 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
       progress(`${c.name}: ${options.rate} req/s for ${options.durationS} s (open loop)`);
       const latency = await openLoop({ url: `${c.url}/small`, headers: c.headers, ratePerSecond: options.rate, durationMs: options.durationS * 1000, connections: options.connections });
       errors += latency.errors;
+      progress(`${c.name}: achieved ${latency.achievedRate.toFixed(0)} req/s; the client sent each request ${latency.sendLagMs.p50.toFixed(2)} ms late at the median (${latency.sendLagMs.p99.toFixed(2)} at p99), which every latency figure includes`);
       results.push({
         name: c.name,
         throughput,

@@ -22,6 +22,12 @@ export interface OpenLoopResult {
   errors: number;
   /** The rate the client really managed to start requests at. */
   achievedRate: number;
+  /**
+   * How late the client sent each request (its timers wake up to about a millisecond late).
+   * Latencies are measured from when a request was due, so they include this lag; a proxy's
+   * added latency (its figure minus direct's, same client) does not.
+   */
+  sendLagMs: LatencySummary;
 }
 
 /**
@@ -41,12 +47,14 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const interval = 1000 / options.ratePerSecond;
   const total = Math.floor((options.durationMs / 1000) * options.ratePerSecond);
   const latencies: number[] = [];
+  const sendLags: number[] = [];
   let errors = 0;
   const start = performance.now();
   const inflight: Array<Promise<void>> = [];
   for (let i = 0; i < total; i++) {
     const due = start + i * interval;
     await notBefore(due);
+    sendLags.push(performance.now() - due);
     inflight.push(
       request(options.url, { dispatcher: agent, headers })
         .then(async (res) => {
@@ -62,5 +70,5 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const elapsed = performance.now() - start;
   await Promise.all(inflight);
   await agent.close();
-  return { latencyMs: summarize(latencies), sent: total, errors, achievedRate: total / (elapsed / 1000) };
+  return { latencyMs: summarize(latencies), sent: total, errors, achievedRate: total / (elapsed / 1000), sendLagMs: summarize(sendLags) };
 }
