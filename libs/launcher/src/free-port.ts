@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 /** A port on 127.0.0.1 that was free a moment ago. For tests. */
@@ -69,6 +69,9 @@ export async function freePorts(count: number, options: { adjacent?: boolean } =
       handedOut.add(address.port);
       ports.push(address.port);
     }
+    // `npm run test:repeat` names the ports each run drew, so a port clash can be told from a bug.
+    const log = process.env['SKIFF_PORTS_LOG'];
+    if (log) appendFileSync(log, `${ports.join(' ')}\n`);
     return ports;
   } finally {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
