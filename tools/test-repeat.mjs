@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeTestArgs } from './node-test-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const HELP = `usage: npm run test:repeat -- <file.test.ts> [--times N] [--seed S]
@@ -62,18 +63,7 @@ for (let run = 1; run <= times; run++) {
   const { code, output } = await new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [
-        `--random-seed=${seed}`,
-        '--import',
-        'tsx',
-        '--test',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        `--test-reporter=${join(root, 'tools/test-counts-reporter.mjs')}`,
-        `--test-reporter-destination=${countsFile}`,
-        '--test-timeout=900000',
-        file,
-      ],
+      nodeTestArgs({ countsFile, files: [file], nodeFlags: [`--random-seed=${seed}`] }),
       { cwd: root, env: { ...process.env, NODE_ENV: 'test', SKIFF_PORTS_LOG: portsFile }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let text = '';

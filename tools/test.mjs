@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeTestArgs } from './node-test-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -105,21 +106,7 @@ for (const [index, phase] of phases.entries()) {
   const countsFile = join(countsDir, `${index}.json`);
   const result = spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--test',
-      '--test-reporter=spec',
-      '--test-reporter-destination=stdout',
-      `--test-reporter=${join(root, 'tools/test-counts-reporter.mjs')}`,
-      `--test-reporter-destination=${countsFile}`,
-      `--test-concurrency=${phase.concurrency}`,
-      // Per test file as well as per test: the compose file builds images and brings two meshes
-      // up and down on a real Docker engine, 5 to 8 minutes on a busy 2-core CI machine.
-      '--test-timeout=900000',
-      ...passThrough,
-      ...phase.files,
-    ],
+    nodeTestArgs({ countsFile, files: phase.files, testFlags: [`--test-concurrency=${phase.concurrency}`, ...passThrough] }),
     { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
   );
   if (result.status !== 0) status = result.status ?? 1;

@@ -35,8 +35,8 @@ export interface OpenLoopResult {
  * (libuv measures from the loop's cached time), and sending early made latencies negative
  * (direct's p50 came out -0.26 ms); the rare early wake-up waits again.
  */
-export async function notBefore(due: number, now: () => number = () => performance.now()): Promise<void> {
-  for (let wait = due - now(); wait > 0; wait = due - now()) {
+export async function notBefore(due: number): Promise<void> {
+  for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
     await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(wait))));
   }
 }

@@ -23,11 +23,14 @@ export const forwardingLoop = (authority: string): LocalReply => ({
 });
 export const notReady = (): LocalReply => ({ status: 503, body: 'proxy has no configuration yet (control plane not reached)\n', flag: 'NC' });
 
+/** undici's refusals of the request itself, before anything is sent: nothing the upstream did. */
+export const INVALID_REQUEST = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+
 /** Classifies an undici error as Envoy would report it. */
 export function classifyUpstreamError(error: unknown): LocalReply {
   const code = (error as { code?: string })?.code ?? '';
   // undici refused the request as the client gave it: a bad request, not an upstream failure.
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return badRequest((error as Error).message ?? code);
+  if (INVALID_REQUEST.has(code)) return badRequest((error as Error).message ?? code);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return upstreamTimeout();
   if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
     return upstreamConnectFailure('connection failure');

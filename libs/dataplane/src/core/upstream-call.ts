@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { HeaderMap } from './hop-by-hop.js';
 import type { AttemptOutcome } from './steps/retry-policy.js';
 import type { AbortLatch } from './abort-latch.js';
+import { INVALID_REQUEST } from './errors.js';
 
 export type AttemptResult =
   | { kind: 'response'; response: Dispatcher.ResponseData }
@@ -20,8 +21,6 @@ export interface AttemptRequest {
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-/** undici's refusals of the request itself, before anything is sent: nothing the upstream did. */
-export const INVALID_REQUEST = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 export async function callUpstream(dispatcher: Dispatcher, request: AttemptRequest): Promise<AttemptResult> {
   try {
