@@ -1,7 +1,7 @@
 // Command-line flags of the ingress gateway (SKIFF_<FLAG> in the environment works too).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, type DiscoveryFlags, type IdentityFlags } from '@skiff/dataplane';
+import { discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, type DiscoveryFlags, type IdentityFlags, downstreamFromFlags, DOWNSTREAM_HELP, type DownstreamLimits } from '@skiff/dataplane';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
 
@@ -29,6 +29,7 @@ VirtualService resources bound to it. Config comes from the control plane.
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
 ${DISCOVERY_HELP}
+${DOWNSTREAM_HELP}
 ${TRACING_HELP}
   -h, --help                 this text`;
 
@@ -45,6 +46,7 @@ export interface GatewayFlags {
   credentialsDir: string;
   identity?: IdentityFlags;
   discovery: DiscoveryFlags;
+  downstream: Partial<DownstreamLimits>;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -78,12 +80,17 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
       'root-cert': { type: 'string' },
       'control-plane-san': { type: 'string' },
       'plaintext-discovery': { type: 'boolean' },
+      'request-headers-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'stream-idle-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return 'help';
+  const v = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
   const listenArgs = values.listen ?? env('listen')?.split(',') ?? ['8080:80'];
   const listeners = listenArgs.map((spec) => {
     const [local, server] = spec.split(':');
@@ -111,5 +118,6 @@ export function parseGatewayFlags(argv: string[]): GatewayFlags | 'help' {
     credentialsDir: resolve(values['credentials-dir'] ?? env('credentials-dir') ?? '.skiff/credentials'),
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
     discovery: discoveryFromFlags({ rootCert: values['root-cert'], controlPlaneSan: values['control-plane-san'], plaintext: values['plaintext-discovery'] }),
+    downstream: downstreamFromFlags({ requestHeadersTimeout: v('request-headers-timeout'), idleTimeout: v('idle-timeout'), streamIdleTimeout: v('stream-idle-timeout'), maxConnections: v('max-connections') }),
   };
 }

@@ -1,7 +1,7 @@
 // Command-line flags of the sidecar. Every flag also reads an environment variable
 // (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
 import { parseArgs } from 'node:util';
-import { DEFAULT_PROBE, discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, parseAppProbe, type DiscoveryFlags, type IdentityFlags, type ProbeSettings } from '@skiff/dataplane';
+import { DEFAULT_PROBE, discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, parseAppProbe, type DiscoveryFlags, type IdentityFlags, type ProbeSettings, downstreamFromFlags, DOWNSTREAM_HELP, type DownstreamLimits } from '@skiff/dataplane';
 import { parseDuration } from '@skiff/api';
 import type { WorkloadInfo } from '@skiff/api';
 import { parseAccessLogMode, parseTracingFlags, TRACING_HELP, type AccessLogMode, type TracingFlags } from '@skiff/telemetry';
@@ -38,6 +38,7 @@ front of the app, and an admin port. Config comes from the control plane.
   --trust-domain <domain>   SPIFFE trust domain (default: cluster.local)
   --cert-ttl <duration>     certificate lifetime to ask the CA for (default: the CA's)
 ${DISCOVERY_HELP}
+${DOWNSTREAM_HELP}
 ${TRACING_HELP}
   -h, --help                this text
 
@@ -57,6 +58,7 @@ export interface ProxyFlags {
   bind: string;
   identity?: IdentityFlags;
   discovery: DiscoveryFlags;
+  downstream: Partial<DownstreamLimits>;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -126,6 +128,10 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'root-cert': { type: 'string' },
       'control-plane-san': { type: 'string' },
       'plaintext-discovery': { type: 'boolean' },
+      'request-headers-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'stream-idle-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'cert-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -170,5 +176,6 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
     bind,
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
     discovery: discoveryFromFlags({ rootCert: values['root-cert'], controlPlaneSan: values['control-plane-san'], plaintext: values['plaintext-discovery'] }),
+    downstream: downstreamFromFlags({ requestHeadersTimeout: v('request-headers-timeout'), idleTimeout: v('idle-timeout'), streamIdleTimeout: v('stream-idle-timeout'), maxConnections: v('max-connections') }),
   };
 }

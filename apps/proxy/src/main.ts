@@ -29,6 +29,7 @@ try {
     node: flags.node,
     controlPlane: flags.controlPlane,
     discovery: await loadDiscoveryOptions(flags.discovery, logger),
+    downstream: flags.downstream,
     logger,
     ...(flags.identity ? { identity: flags.identity } : {}),
     bindHost: flags.bind,

@@ -8,3 +8,5 @@ export * from './core/errors.js';
 export { identityFromFlags, type IdentityFlags } from './security/identity-flags.js';
 export { discoveryFromFlags, loadDiscoveryOptions, DISCOVERY_HELP, DEFAULT_ROOT_CERT, type DiscoveryFlags } from './security/discovery-flags.js';
 export { parseAppProbe, DEFAULT_PROBE, type AppProbe, type ProbeSettings } from './inbound/app-health.js';
+export { downstreamFromFlags, DOWNSTREAM_HELP, type DownstreamFlagValues } from './downstream/downstream-flags.js';
+export { DEFAULT_DOWNSTREAM_LIMITS, type DownstreamLimits } from './downstream/downstream-guard.js';

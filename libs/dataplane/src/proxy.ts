@@ -9,6 +9,8 @@ import { SnapshotHolder } from './core/snapshot-holder.js';
 import { UpstreamPools } from './core/upstream-pools.js';
 import { XdsClient } from './core/xds-client.js';
 import { startGatewayListener } from './gateway/gateway-listener.js';
+import { DownstreamGuard, type DownstreamLimits } from './downstream/downstream-guard.js';
+import { OverloadMonitor } from './downstream/overload-monitor.js';
 import { startInboundListener } from './inbound/inbound-listener.js';
 import { startOutboundListener } from './outbound/outbound-listener.js';
 import type { InboundStats } from './inbound/inbound-listener.js';
@@ -53,6 +55,10 @@ export interface ProxyOptions {
   onConnection?: (reporter: 'source' | 'destination', connection: { source?: RequestEvent['source']; destination?: RequestEvent['destination'] }) => void;
   /** Prometheus text for the admin port's /stats/prometheus (Envoy's admin path). */
   stats?: () => Promise<{ contentType: string; text: string }>;
+  /** Every data listener's connection cap and timeouts (Envoy's defaults where it has them). */
+  downstream?: Partial<DownstreamLimits>;
+  /** The process's overload monitor (one is made and started when absent; tests drive their own). */
+  overload?: OverloadMonitor;
 }
 
 export interface RunningProxy {
@@ -110,6 +116,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const self = { workload: options.node.id.split('.')[0] ?? options.node.id, namespace: options.node.namespace, app: options.node.labels['app'], version: options.node.labels['version'] };
   const observer = options.observer;
   let inboundStats: InboundStats | undefined;
+  // One overload monitor for the process; each data listener has its own guard.
+  const overload = options.overload ?? new OverloadMonitor(logger);
+  if (!options.overload) overload.start();
+  const guards: Record<string, DownstreamGuard> = {};
+  const guardFor = (name: string) => (guards[name] = new DownstreamGuard(name, logger, options.downstream, overload));
 
   try {
     if (options.outboundPort !== undefined) {
@@ -125,6 +136,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         observer,
         tracer: options.tracer,
         self,
+        guard: guardFor('outbound'),
       });
     }
     if (options.inboundPort !== undefined) {
@@ -142,14 +154,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         observer,
         tracer: options.tracer,
         self: { ...self, service: options.node.service },
+        guard: guardFor('inbound'),
       });
       servers['inbound'] = inbound.server;
       inboundStats = inbound.stats;
     }
     for (const g of options.gatewayPorts ?? []) {
-      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, tracer: options.tracer, self, credentialsDir: options.credentialsDir });
+      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, tracer: options.tracer, self, credentialsDir: options.credentialsDir, guard: guardFor(`gateway:${g.serverPort}`) });
     }
   } catch (error) {
+    overload.stop();
     await Promise.all(Object.values(servers).map(closeServer));
     throw error;
   }
@@ -168,7 +182,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
   const xds = new XdsClient({ controlPlane: options.controlPlane, transport: transports.discovery, node, holder, logger });
   const startedAt = new Date();
-  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
+  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, downstream: () => ({ overload: overload.state, listeners: Object.fromEntries(Object.entries(guards).map(([name, g]) => [name, g.stats])) }), stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
   node.adminPort = boundPort(servers['admin']);
   // The identity first: a proxy that serves before it has a certificate could only fail mTLS,
   // and discovery itself needs the certificate.
@@ -194,6 +208,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       health?.stop();
       xds.stop();
       identity?.stop();
+      overload.stop();
       await Promise.all(Object.values(servers).map(closeServer));
       await Promise.all([upstreamPools.closeAll(), appPools.closeAll()]);
     },

@@ -22,6 +22,8 @@ export interface AdminOptions {
   inboundStats?: () => InboundStats | undefined;
   /** Connection pools to upstreams and to the local app, by pool key. */
   pools?: () => Record<string, unknown>;
+  /** Each data listener's connection counts and refusals, and the overload state. */
+  downstream?: () => unknown;
   /** Prometheus text (Istio metrics) for /stats/prometheus, as Envoy's admin serves it. */
   stats?: () => Promise<{ contentType: string; text: string }>;
 }
@@ -86,6 +88,10 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
           })),
         );
         break;
+      case '/listeners':
+        // Envoy's downstream_cx_* listener stats and the overload manager's state, in one view.
+        out = json(options.downstream?.() ?? {});
+        break;
       case '/pools':
         // Envoy shows these per cluster in /clusters (cx_active, rq_pending…); undici keeps them per pool.
         out = json(options.pools?.() ?? {});
@@ -100,7 +106,7 @@ export function startAdminServer(options: AdminOptions): Promise<Server> {
         out = json({ node: options.node, version: snapshot?.version ?? '', state: snapshot ? 'LIVE' : 'PRE_INITIALIZING', uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000), xds: options.xds });
         break;
       case '/':
-        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /pools /memory /certs /server_info /stats/prometheus\n' };
+        out = { type: 'text/plain', text: 'Skiff proxy admin: /ready /config_dump /clusters /listeners /pools /memory /certs /server_info /stats/prometheus\n' };
         break;
       default:
         status = 404;

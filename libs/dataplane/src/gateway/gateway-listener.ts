@@ -18,6 +18,7 @@ import type { WorkloadCertificate } from '../security/identity.js';
 import { CertificateStore } from './certificate-store.js';
 import { matchServer } from './server-select.js';
 import { TlsTerminator, type TlsGatewayServer } from './tls-termination.js';
+import { DownstreamGuard } from '../downstream/downstream-guard.js';
 
 export interface GatewayListenerOptions {
   host: string;
@@ -38,6 +39,8 @@ export interface GatewayListenerOptions {
   credentialsDir?: string;
   /** How often certificate files are checked for changes (default 1 s). */
   tlsRecheckMs?: number;
+  /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
+  guard?: DownstreamGuard;
 }
 
 export const DEFAULT_CREDENTIALS_DIR = '.skiff/credentials';
@@ -60,16 +63,18 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
   });
   const serversOnPort = (): GatewayServerSnapshot[] => (options.holder.current?.raw.gatewayServers ?? []).filter((s) => s.port === options.serverPort);
 
-  const http = createHttpServer({ keepAlive: true }, (req, res) => {
-    const encrypted = (req.socket as TLSSocket).encrypted === true;
-    if (!encrypted && redirectToHttps(serversOnPort(), req, res)) return;
-    // The edge says how the client connected (Envoy sets it at the gateway the same way).
-    req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
-    router(req, res);
-  });
-  // Longer than the clients' idle timeouts, so the client side closes idle connections first.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  const guard = options.guard ?? new DownstreamGuard(name, options.logger);
+  const http = createHttpServer(
+    guard.httpServerOptions(),
+    guard.wrap((req, res) => {
+      const encrypted = (req.socket as TLSSocket).encrypted === true;
+      if (!encrypted && redirectToHttps(serversOnPort(), req, res)) return;
+      // The edge says how the client connected (Envoy sets it at the gateway the same way).
+      req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+      router(req, res);
+    }),
+  );
+  guard.configure(http);
 
   const terminator = new TlsTerminator({
     name,
@@ -81,6 +86,7 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
   // noDelay here: the http.Server below only sets it on sockets it accepts itself (see the inbound sniffer).
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.on('error', () => socket.destroy());
+    if (!guard.admit(socket)) return;
     const tlsServers = serversOnPort().filter((s): s is TlsGatewayServer => s.tls !== undefined);
     if (tlsServers.length === 0) {
       http.emit('connection', socket);

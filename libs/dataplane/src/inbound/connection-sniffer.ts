@@ -14,6 +14,8 @@ export interface SnifferOptions {
   /** Hands a ready connection (plain or verified TLS) to the HTTP server. */
   onConnection: (socket: Socket | TLSSocket) => void;
   onRefused: (why: string, socket: Socket) => void;
+  /** At accept, before the first byte: false closes the connection (connection cap, overload). */
+  admit?: (socket: Socket) => boolean;
 }
 
 const TLS_HANDSHAKE = 0x16;
@@ -43,6 +45,7 @@ export function createSniffingServer(options: SnifferOptions): Server {
   // and with Nagle on, small responses wait for the peer's delayed ACK (up to 40 ms).
   return createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
+    if (options.admit && !options.admit(socket)) return;
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);

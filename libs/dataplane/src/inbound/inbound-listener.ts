@@ -15,6 +15,7 @@ import { checkRequest } from '../security/request-security.js';
 import { decodePeerMetadata, PEER_METADATA_HEADER } from '../core/peer-metadata.js';
 import { countResponseBytes, traceHeadersOf, type RequestEvent, type RequestObserver } from '../core/request-event.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
+import { DownstreamGuard } from '../downstream/downstream-guard.js';
 
 export interface InboundOptions {
   host: string;
@@ -32,6 +33,8 @@ export interface InboundOptions {
   tracer?: HopTracer;
   /** This workload, the `destination` of requests it receives. */
   self?: RequestEvent['destination'];
+  /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
+  guard?: DownstreamGuard;
 }
 
 export interface InboundStats {
@@ -51,11 +54,15 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   };
   const mode = (): PeerAuthMode => options.holder.current?.peerAuthMode([options.servicePort, options.appPort]) ?? 'PERMISSIVE';
 
-  const http = createHttpServer({ keepAlive: true }, (req, res) => handle(options, appOrigin, stats, req, res));
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  const guard = options.guard ?? new DownstreamGuard(`inbound :${options.port}`, options.logger);
+  const http = createHttpServer(
+    guard.httpServerOptions(),
+    guard.wrap((req, res) => handle(options, appOrigin, stats, req, res)),
+  );
+  guard.configure(http);
   const server = createSniffingServer({
     mode,
+    admit: (socket) => guard.admit(socket),
     tlsOptions,
     onConnection: (socket) => {
       if ('encrypted' in socket) stats.mtlsConnections++;

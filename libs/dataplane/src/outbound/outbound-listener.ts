@@ -9,6 +9,7 @@ import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import type { RequestEvent, RequestObserver } from '../core/request-event.js';
+import type { DownstreamGuard } from '../downstream/downstream-guard.js';
 
 export interface OutboundOptions {
   host: string;
@@ -22,6 +23,7 @@ export interface OutboundOptions {
   observer?: RequestObserver;
   tracer?: HopTracer;
   self?: RequestEvent['source'];
+  guard?: DownstreamGuard;
 }
 
 export function startOutboundListener(options: OutboundOptions): Promise<Server> {
@@ -39,5 +41,5 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
     spanKind: 'client',
     self: options.self,
   });
-  return listen('outbound', options.host, options.port, handler);
+  return listen('outbound', options.host, options.port, handler, options.guard);
 }
