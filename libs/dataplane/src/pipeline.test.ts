@@ -18,6 +18,7 @@ describe('request pipeline', () => {
   let flaky: Awaited<ReturnType<typeof startUpstream>>;
   let slow: Awaited<ReturnType<typeof startUpstream>>;
   let shadow: Awaited<ReturnType<typeof startUpstream>>;
+  let failing: Awaited<ReturnType<typeof startUpstream>>;
   // Fails each request's first attempt (by x-request-id), so the test does not depend on interleaving.
   const failedOnce = new Set<string>();
   let version = 0;
@@ -32,6 +33,7 @@ describe('request pipeline', () => {
       flaky: [endpoint(flaky.port, 'flaky')],
       slow: [endpoint(slow.port, 'slow')],
       shadow: [endpoint(shadow.port, 'shadow')],
+      failing: [endpoint(failing.port, 'failing')],
     };
     discovery.push({
       version: v,
@@ -61,6 +63,7 @@ describe('request pipeline', () => {
     });
     slow = await startUpstream('slow', () => ({ delayMs: 300 }));
     shadow = await startUpstream('shadow', () => ({ delayMs: 500 }));
+    failing = await startUpstream('failing', () => ({ status: 503, delayMs: 200 }));
     proxy = await startProxy(clientProxyOptions(port));
     viaProxy = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ports['outbound']}`, proxyTunnel: false });
   });
@@ -69,7 +72,7 @@ describe('request pipeline', () => {
     await viaProxy?.close();
     await proxy?.close();
     discovery?.close();
-    for (const u of [good, flaky, slow, shadow]) u?.server.close();
+    for (const u of [good, flaky, slow, shadow, failing]) u?.server.close();
   });
 
   test('fault abort answers the configured status without calling the upstream', async () => {
@@ -109,6 +112,26 @@ describe('request pipeline', () => {
     const res = await call();
     assert.equal(res.status, 503);
     assert.equal(res.headers['x-upstream'], 'flaky', "the upstream's own 503 is relayed");
+  });
+
+  test('DestinationRule http.maxRetries caps the retries in flight to the cluster; a refused retry relays the last answer', async () => {
+    const retry = to('failing', { retries: { attempts: 2, retryOn: ['5xx'], retriableStatusCodes: [] } });
+    // Without the cap: four requests, three attempts each.
+    await push([{ name: 'retry-all', action: retry }]);
+    let before = failing.received.length;
+    let results = await Promise.all(Array.from({ length: 4 }, () => call()));
+    assert.deepEqual(results.map((r) => r.status), [503, 503, 503, 503]);
+    assert.equal(failing.received.length - before, 12);
+    // maxRetries 1: the first attempts fail together; one request takes the retry slot (for each
+    // of its two 200 ms retries in turn) and the other three, refused it, get their first answer.
+    await push([{ name: 'retry-capped', action: retry }], { connectionPool: { http: { maxRetries: 1 } } });
+    before = failing.received.length;
+    results = await Promise.all(Array.from({ length: 4 }, () => call()));
+    assert.equal(failing.received.length - before, 6, 'four first attempts and two retries');
+    for (const r of results) {
+      assert.equal(r.status, 503);
+      assert.equal(r.headers['x-upstream'], 'failing', "the upstream's own answer is relayed, not a proxy reply");
+    }
   });
 
   test('per-try timeout cuts each attempt short and the overall answer is 504', async () => {

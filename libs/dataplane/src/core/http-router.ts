@@ -232,12 +232,26 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
   const hashKey = hashKeyFor(cluster.policy.loadBalancer, plan.hashRequest, random);
   if (hashKey?.setCookie) plan.responseOps = [...plan.responseOps, { add: { 'set-cookie': hashKey.setCookie } }];
   let lastReply: LocalReply = noHealthyUpstream(cluster.name);
+  // An answer kept unread while a retry is decided; returned as is when the retry is refused.
+  let held: { response: Dispatcher.ResponseData; release: () => void } | undefined;
+  // A retry attempt holds one of the cluster's maxRetries slots while it is in flight.
+  let retrying = false;
   try {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (attempt > 0) {
+        // DestinationRule http.maxRetries (Envoy's max_retries circuit breaker): retries
+        // outstanding to the cluster at once. Over it, no retry: the last answer stands
+        // (Envoy counts upstream_rq_retry_overflow and returns what it has).
+        if (!cluster.breaker.tryAcquireRetry()) break;
+        retrying = true;
         const wait = retryBackoffMs(attempt - 1, random);
         if (Date.now() + wait >= deadline) break;
         if (wait > 0 && !(await sleepUnlessGone(wait, res))) return { status: 0, flag: 'DC', retriable: false };
+        if (held) {
+          held.response.body.dump().catch(() => undefined);
+          held.release();
+          held = undefined;
+        }
       }
       if (gone) return { status: 0, flag: 'DC', retriable: false };
       const host = cluster.pickHost(hashKey?.key, tried);
@@ -305,10 +319,9 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         facts.upstreamServiceTimeMs = performance.now() - sentAt;
         cluster.record(host, { status: response.statusCode });
         if (attempt + 1 < maxAttempts && isRetriable(retries, { status: response.statusCode })) {
-          response.body.dump().catch(() => undefined);
           lastReply = { status: response.statusCode, body: '', flag: 'URX' };
-          // Keep the last answer if no retry follows; that needs it unread, so only drop it when
-          // another attempt will really happen.
+          // Kept unread until the retry is admitted: if it is not, this answer is the one relayed.
+          held = { response, release };
           continue;
         }
         const relayed = await relay(res, response, plan.responseOps, release);
@@ -317,12 +330,29 @@ async function attempts(options: RouterOptions, random: () => number, snapshot: 
         return relayed;
       } finally {
         if (timeoutHandle) clearTimeout(timeoutHandle);
-        release();
+        if (held?.release !== release) release();
+        if (retrying) {
+          cluster.breaker.releaseRetry();
+          retrying = false;
+        }
       }
+    }
+    // No further attempt (retries used up, refused by maxRetries, or past the deadline): the
+    // last answer stands, relayed as the upstream gave it.
+    if (held) {
+      const last = held;
+      held = undefined;
+      const relayed = await relay(res, last.response, plan.responseOps, last.release);
+      return relayed.flag === '-' ? { ...relayed, flag: 'URX' } : relayed;
     }
     return sendLocalReply(res, lastReply.body === '' ? upstreamReset('retries exhausted') : lastReply);
   } finally {
     res.off('close', onClose);
+    if (retrying) cluster.breaker.releaseRetry();
+    if (held) {
+      held.response.body.dump().catch(() => undefined);
+      held.release();
+    }
   }
 }
 
