@@ -79,8 +79,12 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
       this.buffered = EMPTY;
       return;
     }
+    // Called from one of this decoder's own events: the loop under way goes on by itself.
+    if (this.running) return;
     this.run();
   }
+
+  private running = false;
 
   /** The peer closed its side: ends a close-delimited body; says whether a message was cut short. */
   eof(): 'clean' | 'truncated' {
@@ -98,6 +102,7 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
   protected abstract framingOf(head: H): Body;
 
   private run(): void {
+    this.running = true;
     try {
       let offset = 0;
       let buf = this.buffered;
@@ -154,6 +159,8 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
       this.failed = true;
       this.buffered = EMPTY;
       this.events.error(error);
+    } finally {
+      this.running = false;
     }
   }
 

@@ -1,0 +1,210 @@
+// The client side of an HTTP/1.1 connection to an upstream, on the codec: one request at a time
+// (HTTP/1.1 pipelining to upstreams is unsafe and Envoy does not do it), the response decoded as
+// it arrives and handed on in pieces, the connection reusable once both directions are complete
+// and neither side said close.
+import type { Socket } from 'node:net';
+import { CodecError } from './codec-error.js';
+import type { HeadLimits, ResponseHead } from './head-parser.js';
+import { DEFAULT_HEAD_LIMITS } from './head-parser.js';
+import { ResponseDecoder } from './message-decoder.js';
+
+export interface ClientRequestHead {
+  method: string;
+  /** origin-form: path and query. */
+  path: string;
+  /** End-to-end fields, flat [name, value, …], lowercased names, including host. */
+  headers: readonly string[];
+}
+
+/** How the request body is framed on the wire. */
+export type RequestBodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
+
+export interface ResponseEvents {
+  /** The final response head (interim 1xx answers are consumed here). */
+  head(head: ResponseHead): void;
+  data(chunk: Buffer): void;
+  end(trailers: string[]): void;
+  /** The exchange failed: reset before or during the response, or the response broke HTTP/1.1. */
+  error(error: UpstreamError): void;
+}
+
+export type UpstreamErrorKind = 'reset' | 'protocol' | 'closed-before-response';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    /** Response bytes had arrived before it failed. */
+    readonly responseStarted: boolean,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+export class ClientConnection {
+  readonly #decoder: ResponseDecoder;
+  #events: ResponseEvents | undefined;
+  #responseStarted = false;
+  #requestComplete = false;
+  #responseComplete = false;
+  #keepAlive = true;
+  #closed = false;
+  /** Requests this connection has carried. */
+  requests = 0;
+  /** Told when the connection becomes free for another request, or closes. */
+  onIdle: ((connection: ClientConnection) => void) | undefined;
+  onClose: ((connection: ClientConnection) => void) | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    limits: HeadLimits = DEFAULT_HEAD_LIMITS,
+  ) {
+    this.#decoder = new ResponseDecoder(
+      {
+        head: (head) => this.#onHead(head),
+        data: (chunk) => this.#events?.data(chunk),
+        end: (trailers) => this.#onEnd(trailers),
+        error: (error) => this.#fail(new UpstreamError('protocol', `the upstream broke HTTP/1.1: ${error.message}`, this.#responseStarted)),
+      },
+      limits,
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#decoder.feed(chunk));
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('close', () => this.#onClose());
+    socket.on('error', () => undefined); // 'close' follows
+  }
+
+  get busy(): boolean {
+    return this.#events !== undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends a request head; the body follows through write()/end() unless framing is none.
+   * Returns false when the socket's buffer is full.
+   */
+  send(request: ClientRequestHead, framing: RequestBodyFraming, events: ResponseEvents): boolean {
+    if (this.#events || this.#closed) throw new Error('connection is busy or closed');
+    this.#events = events;
+    this.#responseStarted = false;
+    this.#responseComplete = false;
+    this.#requestComplete = framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
+    this.#chunked = framing.kind === 'chunked';
+    this.requests++;
+    this.#decoder.requestMethod = request.method;
+    this.#decoder.resume(); // it stopped after the previous response
+    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+    const h = request.headers;
+    for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
+    if (framing.kind === 'length') head += `content-length: ${framing.length}\r\n`;
+    else if (framing.kind === 'chunked') head += 'transfer-encoding: chunked\r\n';
+    else if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') head += 'content-length: 0\r\n';
+    head += '\r\n';
+    return this.socket.write(head, 'latin1');
+  }
+
+  #chunked = false;
+
+  /** Request body bytes; false when the socket's buffer is full (wait for 'drain'). */
+  write(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    if (!this.#chunked) return this.socket.write(chunk);
+    this.socket.cork();
+    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunk);
+    const ok = this.socket.write('\r\n', 'latin1');
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** The request body is complete (trailers only with chunked framing). */
+  end(trailers: readonly string[] = []): void {
+    if (this.#requestComplete) return;
+    if (this.#chunked) {
+      let last = '0\r\n';
+      for (let i = 0; i < trailers.length; i += 2) last += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
+      this.socket.write(`${last}\r\n`, 'latin1');
+    }
+    this.#requestComplete = true;
+    this.#maybeIdle();
+  }
+
+  /** Stops reading the response (the downstream cannot take more now). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Abandons the exchange; the connection cannot be reused after a cut-short request. */
+  destroy(): void {
+    this.#events = undefined;
+    this.#closed = true;
+    this.socket.destroy();
+  }
+
+  #onHead(head: ResponseHead): void {
+    if (head.status < 200 && head.status !== 101) {
+      // 100 Continue and other interim answers: the final one follows.
+      queueMicrotask(() => this.#decoder.resume());
+      return;
+    }
+    this.#responseStarted = true;
+    if (!head.keepAlive) this.#keepAlive = false;
+    this.#events?.head(head);
+  }
+
+  #onEnd(trailers: string[]): void {
+    if (!this.#responseStarted) return; // the end of an interim response
+    this.#responseComplete = true;
+    const events = this.#events;
+    // An answer that came before the whole request was sent: the rest will not be read.
+    if (!this.#requestComplete) this.#keepAlive = false;
+    // Free first, so whatever the end sets off (the client's next request) can reuse this connection.
+    this.#maybeIdle();
+    events?.end(trailers);
+  }
+
+  #maybeIdle(): void {
+    if (!this.#responseComplete || !this.#requestComplete || !this.#events) return;
+    this.#events = undefined;
+    if (!this.#keepAlive) {
+      this.#closed = true;
+      this.socket.end();
+      return;
+    }
+    this.onIdle?.(this);
+  }
+
+  #onPeerEnd(): void {
+    const state = this.#decoder.eof(); // ends a close-delimited body
+    if (state === 'truncated' || (this.#events && !this.#responseComplete)) {
+      this.#fail(new UpstreamError(this.#responseStarted ? 'reset' : 'closed-before-response', 'the upstream closed the connection before the response was complete', this.#responseStarted));
+    }
+    this.#closed = true;
+    this.socket.end();
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    if (this.#events) this.#fail(new UpstreamError(this.#responseStarted ? 'reset' : 'closed-before-response', 'the upstream connection closed', this.#responseStarted));
+    this.onClose?.(this);
+  }
+
+  #fail(error: UpstreamError): void {
+    const events = this.#events;
+    this.#events = undefined;
+    this.#closed = true;
+    this.socket.destroy();
+    events?.error(error);
+  }
+}
+
+export { CodecError };

@@ -1,0 +1,40 @@
+// Header fields as the codec gives them: one flat list [name, value, name, value, …] with
+// lowercased names. Small helpers for the few edits a forwarder makes to it.
+
+// Fields that describe one connection, not the message (RFC 9110 §7.6.1), and the framing
+// fields, which the codec writes itself for each side from the message's framing.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'content-length']);
+
+/** The list without hop-by-hop and framing fields, those named in Connection, or `expect: 100-continue`. */
+export function endToEnd(fields: readonly string[]): string[] {
+  let named: string[] | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'connection') named = [...(named ?? []), ...(fields[i + 1] as string).toLowerCase().split(',').map((t) => t.trim())];
+  }
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string;
+    if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
+    if (name === 'expect' && (fields[i + 1] as string).toLowerCase() === '100-continue') continue;
+    out.push(name, fields[i + 1] as string);
+  }
+  return out;
+}
+
+/** The first value of `name`, or undefined. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** Sets `name` to one value, replacing every earlier one. */
+export function setField(fields: string[], name: string, value: string): void {
+  let first = -1;
+  for (let i = fields.length - 2; i >= 0; i -= 2) {
+    if (fields[i] !== name) continue;
+    if (first >= 0) fields.splice(first, 2);
+    first = i;
+  }
+  if (first >= 0) fields[first + 1] = value;
+  else fields.push(name, value);
+}
