@@ -91,7 +91,6 @@ function discoveryTransports(options: ProxyOptions): { ca: DiscoveryTransport; d
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const holder = new SnapshotHolder();
   const upstreamPools = new UpstreamPools();
-  const appPools = new UpstreamPools();
   holder.onSwap((snapshot) => upstreamPools.retainOnly(snapshot.origins));
   const servers: Record<string, Server> = {};
   const { logger, bindHost } = options;
@@ -116,6 +115,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const self = { workload: options.node.id.split('.')[0] ?? options.node.id, namespace: options.node.namespace, app: options.node.labels['app'], version: options.node.labels['version'] };
   const observer = options.observer;
   let inboundStats: InboundStats | undefined;
+  let appPoolStats: () => Record<string, unknown> = () => ({});
   // One overload monitor for the process; each data listener has its own guard.
   const overload = options.overload ?? new OverloadMonitor(logger);
   if (!options.overload) overload.start();
@@ -147,7 +147,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         appHost: options.appHost ?? '127.0.0.1',
         appPort: options.appPort,
         servicePort: options.node.servicePort,
-        pools: appPools,
         holder,
         identity,
         logger,
@@ -158,6 +157,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
       servers['inbound'] = inbound.server;
       inboundStats = inbound.stats;
+      appPoolStats = inbound.appPool;
     }
     for (const g of options.gatewayPorts ?? []) {
       servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, tracer: options.tracer, self, credentialsDir: options.credentialsDir, guard: guardFor(`gateway:${g.serverPort}`) });
@@ -182,7 +182,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.inboundPort !== undefined) node.inboundPort = ports()['inbound'] ?? options.inboundPort;
   const xds = new XdsClient({ controlPlane: options.controlPlane, transport: transports.discovery, node, holder, logger });
   const startedAt = new Date();
-  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, downstream: () => ({ overload: overload.state, listeners: Object.fromEntries(Object.entries(guards).map(([name, g]) => [name, g.stats])) }), stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPools.stats() }) });
+  servers['admin'] = await startAdminServer({ host: bindHost, port: options.adminPort, node, holder, xds: xds.status, listeners: ports, ...(options.appPort !== undefined ? { app: { host: options.appHost ?? '127.0.0.1', port: options.appPort } } : {}), startedAt, identity, inboundStats: () => inboundStats, downstream: () => ({ overload: overload.state, listeners: Object.fromEntries(Object.entries(guards).map(([name, g]) => [name, g.stats])) }), stats: options.stats, pools: () => ({ upstream: upstreamPools.stats(), app: appPoolStats() }) });
   node.adminPort = boundPort(servers['admin']);
   // The identity first: a proxy that serves before it has a certificate could only fail mTLS,
   // and discovery itself needs the certificate.
@@ -210,7 +210,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       identity?.stop();
       overload.stop();
       await Promise.all(Object.values(servers).map(closeServer));
-      await Promise.all([upstreamPools.closeAll(), appPools.closeAll()]);
+      await upstreamPools.closeAll();
     },
   };
 }

@@ -134,7 +134,7 @@ async function handle(options: RouterOptions, random: () => number, req: Incomin
   facts.span = options.tracer?.start(options.spanKind ?? 'client', headers);
   const method = req.method ?? 'GET';
   if (options.receivingSecurity) {
-    const verdict = await checkRequest(snapshot, req, headers, undefined, options.receivingSecurity.port);
+    const verdict = await checkRequest(snapshot, { url: req.url, method: req.method, headers: req.headers, remoteAddress: req.socket.remoteAddress }, headers, undefined, options.receivingSecurity.port);
     if (!verdict.ok && verdict.reply) return sendLocalReply(res, verdict.reply, verdict.reply.headers ?? {});
     target.path = verdict.path;
   }

@@ -142,20 +142,31 @@ export class DownstreamGuard {
 
   /** A request head arrived: the connection is busy until its response ends. A reply means refuse it. */
   onRequest(req: IncomingMessage, res: ServerResponse): LocalReply | undefined {
-    const tracked = this.#connections.get(peerKey(req.socket));
+    const { refusal, done } = this.beginRequest(req.socket);
+    res.once('close', done);
+    return refusal;
+  }
+
+  /** The same for any codec: the request counts as in flight until done() (call it once). */
+  beginRequest(socket: Socket): { refusal: LocalReply | undefined; done: () => void } {
+    const tracked = this.#connections.get(peerKey(socket));
+    let done = noop;
     if (tracked) {
       if (tracked.headersTimer) {
         clearTimeout(tracked.headersTimer);
         tracked.headersTimer = undefined;
       }
       tracked.inFlight++;
-      res.once('close', () => tracked.inFlight--);
+      done = () => {
+        tracked.inFlight--;
+        done = noop;
+      };
     }
     if (this.overload?.state.level === 'refuse') {
       this.stats.requestsRefusedOverload++;
-      return overloaded();
+      return { refusal: overloaded(), done: () => done() };
     }
-    return undefined;
+    return { refusal: undefined, done: () => done() };
   }
 
   close(): void {
@@ -198,6 +209,10 @@ export class DownstreamGuard {
       res.end(body);
     };
   }
+}
+
+function noop(): void {
+  // nothing left to release
 }
 
 function peerKey(socket: Socket): string {

@@ -38,3 +38,32 @@ export function setField(fields: string[], name: string, value: string): void {
   if (first >= 0) fields[first + 1] = value;
   else fields.push(name, value);
 }
+
+/**
+ * The list as a record, the shape node:http gives (`IncomingHttpHeaders`): repeated fields joined
+ * with ", " (set-cookie kept as a list), for the filters that read headers by name.
+ */
+export function recordOf(fields: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    const seen = out[name];
+    if (seen === undefined) out[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = `${seen}, ${value}`;
+  }
+  return out;
+}
+
+/** A record back to a list, for the codec to write. */
+export function listOf(record: Record<string, string | string[] | number | undefined>): string[] {
+  const out: string[] = [];
+  for (const name in record) {
+    const value = record[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, String(value));
+  }
+  return out;
+}

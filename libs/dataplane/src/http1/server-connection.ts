@@ -119,6 +119,7 @@ export class ServerStream {
     if (!this.responseStarted || this.responseComplete) throw new Error('write outside a response');
     if (this.#noBody || chunk.length === 0) return true;
     this.bytesSent += chunk.length;
+    this.connection.touch();
     const socket = this.connection.socket;
     if (!this.#chunked) return socket.write(chunk);
     socket.cork();
@@ -223,6 +224,11 @@ export class ServerConnection implements HasDeadline {
     this.#arm(this.#options.requestHeadersTimeoutMs);
   }
 
+  /** Bytes moved on the stream in flight: its idle deadline moves on. */
+  touch(): void {
+    if (this.#waiting === Waiting.None) this.deadline = coarseNow() + this.#options.streamIdleTimeoutMs;
+  }
+
   pauseReading(): void {
     if (this.#readPaused) return;
     this.#readPaused = true;
@@ -264,7 +270,7 @@ export class ServerConnection implements HasDeadline {
 
   #onBytes(chunk: Buffer): void {
     if (this.#closed) return;
-    if (this.#waiting === Waiting.None) this.deadline = coarseNow() + this.#options.streamIdleTimeoutMs;
+    this.touch();
     if (this.#waiting === Waiting.Idle) this.#enterHead();
     this.#inDecoder = true;
     this.#decoder.feed(chunk);

@@ -1,7 +1,6 @@
 // Per-request security on the receiving side (sidecar inbound, and the gateway for
 // RequestAuthentication): JWT first, then AuthorizationPolicy on the peer's verified identity
 // and the token's claims, as Envoy's jwt_authn then rbac filters do.
-import type { IncomingMessage } from 'node:http';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import type { LocalReply } from '../core/errors.js';
 import type { HeaderMap } from '../core/hop-by-hop.js';
@@ -20,7 +19,16 @@ export interface Peer {
   namespace: string;
 }
 
-export async function checkRequest(snapshot: CompiledSnapshot | undefined, req: IncomingMessage, headers: HeaderMap, peer: Peer | undefined, port: number): Promise<SecurityVerdict> {
+/** What the security filters read of a request, whichever codec decoded it. */
+export interface RequestFacts {
+  url: string | undefined;
+  method: string | undefined;
+  /** The request's headers as received (lowercased names). */
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string | undefined;
+}
+
+export async function checkRequest(snapshot: CompiledSnapshot | undefined, req: RequestFacts, headers: HeaderMap, peer: Peer | undefined, port: number): Promise<SecurityVerdict> {
   let path = req.url ?? '/';
   if (!snapshot) return { ok: true, path };
   const q = path.indexOf('?');
@@ -43,7 +51,7 @@ export async function checkRequest(snapshot: CompiledSnapshot | undefined, req: 
   const verdict = snapshot.authorize({
     principal: peer?.principal,
     namespace: peer?.namespace,
-    sourceIp: req.socket.remoteAddress,
+    sourceIp: req.remoteAddress,
     method: req.method ?? 'GET',
     path: pathOnly,
     host: String(req.headers.host ?? ''),
