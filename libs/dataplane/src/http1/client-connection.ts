@@ -180,6 +180,8 @@ export class ClientConnection {
       this.socket.end();
       return;
     }
+    // The exchange may have paused reading for a slow client just as its last bytes came.
+    this.socket.resume();
     this.onIdle?.(this);
   }
 

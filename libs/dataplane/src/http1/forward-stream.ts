@@ -60,7 +60,9 @@ function exchange(stream: ServerStream, connection: ClientConnection, request: C
     data(chunk) {
       if (!stream.write(chunk)) {
         connection.pause();
-        stream.onDrain(() => connection.resume());
+        stream.onDrain(() => {
+          if (!settled) connection.resume();
+        });
       }
     },
     end(trailers) {
@@ -80,7 +82,9 @@ function exchange(stream: ServerStream, connection: ClientConnection, request: C
     (chunk) => {
       if (!connection.write(chunk)) {
         stream.pause();
-        connection.socket.once('drain', () => stream.resume());
+        connection.socket.once('drain', () => {
+          if (!settled) stream.resume();
+        });
       }
     },
     (trailers) => connection.end(trailers),

@@ -197,6 +197,36 @@ describe('HTTP/1.1 forwarding on the codec', () => {
     socket.destroy();
   });
 
+  test('a connection paused for a slow reader is reading again when the pool gets it back', async () => {
+    // Seen in the benchmark: the last chunk of a download filled the client's buffer, the
+    // forwarder paused the upstream connection, the exchange ended before 'drain', and the next
+    // request on that pooled connection never got its answer.
+    const pool = new ClientPool({ host: '127.0.0.1', port: upstreamPort });
+    try {
+      const connection = await pool.acquire();
+      await new Promise<void>((resolve, reject) => {
+        connection.send({ method: 'GET', path: '/paused', headers: ['host', 's'] }, { kind: 'none' }, {
+          head: () => connection.pause(),
+          data: () => connection.pause(),
+          end: () => resolve(),
+          error: reject,
+        });
+        setTimeout(() => connection.resume(), 50); // the slow reader catches up once
+      });
+      assert.equal(connection.socket.isPaused(), false, 'reading again once idle');
+      assert.equal(pool.stats.free, 1);
+      const again = await pool.acquire();
+      assert.equal(again, connection, 'the same connection is reused');
+      const status = await new Promise<number>((resolve, reject) => {
+        let code = 0;
+        again.send({ method: 'GET', path: '/next', headers: ['host', 's'] }, { kind: 'none' }, { head: (h) => (code = h.status), data: () => undefined, end: () => resolve(code), error: reject });
+      });
+      assert.equal(status, 200);
+    } finally {
+      pool.close();
+    }
+  });
+
   test('a client that leaves mid-download leaves no pooled connection behind', async () => {
     handlers.set('/stall', (_req, res) => {
       res.writeHead(200, { 'content-length': 1000 });
