@@ -202,7 +202,7 @@ export class DownstreamGuard {
     return (req, res) => {
       const refusal = this.onRequest(req, res) ?? nonConformance(req);
       if (!refusal) return handler(req, res);
-      if (refusal.flag === 'DPE') this.logger.info({ listener: this.name, remote: req.socket.remoteAddress, status: refusal.status, why: refusal.body.trim() }, 'request refused: not valid HTTP/1.1');
+      if (refusal.flag === 'DPE') this.logger.debug({ listener: this.name, remote: req.socket.remoteAddress, status: refusal.status, why: refusal.body.trim() }, 'request refused: not valid HTTP/1.1');
       localReplyFlags.set(res, refusal.flag);
       const body = refusal.body;
       res.writeHead(refusal.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close', ...(refusal.flag === 'OM' ? { 'x-envoy-overloaded': 'true' } : {}) });

@@ -66,7 +66,7 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
     idleTimeoutMs: limits.idleTimeoutMs,
     streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
     onProtocolError: (error: { status: number; detail: string; message: string }, socket: { remoteAddress?: string }) =>
-      options.logger.info({ listener: 'inbound', remote: socket.remoteAddress, status: error.status, detail: error.detail, why: error.message }, 'request refused: not valid HTTP/1.1'),
+      options.logger.debug({ listener: 'inbound', remote: socket.remoteAddress, status: error.status, detail: error.detail, why: error.message }, 'request refused: not valid HTTP/1.1'),
   };
   const server = createSniffingServer({
     mode,
