@@ -238,6 +238,34 @@ describe('HTTP/1.1 forwarding on the codec', () => {
     assert.equal(forwarder.outcomes.at(-1)?.kind, 'client-gone');
   });
 
+  test('an answer sent before a large upload is read ends the connection after it, instead of waiting for the rest', { timeout: 10_000 }, async () => {
+    const server = createServer((socket) => {
+      new ServerConnection(socket, (stream) => {
+        stream.respond(403, ['content-type', 'text/plain'], false, 7);
+        stream.write(Buffer.from('denied\n'));
+        stream.end();
+      });
+    });
+    const port = await listen(server);
+    try {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => {
+        const started = performance.now();
+        socket.once('close', () => resolve(performance.now() - started));
+      });
+      socket.write(`POST /upload HTTP/1.1\r\nHost: s\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`);
+      socket.write(Buffer.alloc(256 * 1024, 0x61));
+      const ms = await closed;
+      assert.match(text, /^HTTP\/1\.1 403 Forbidden\r\n[^]*\r\n\r\ndenied\n$/);
+      assert.ok(ms < 2000, `closed after the answer, not on a timeout (${ms.toFixed(0)} ms)`);
+    } finally {
+      server.close();
+    }
+  });
+
   test('an upstream that refuses connections: the forwarder answers itself and the failure is a connect failure', async () => {
     const closed = createServer();
     const port = await listen(closed);

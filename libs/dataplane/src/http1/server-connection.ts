@@ -173,6 +173,9 @@ export class ServerStream {
 
   #finishResponse(): void {
     this.responseComplete = true;
+    // Answered before the request was all read (a local reply to an upload, an early error from
+    // the upstream): the rest of it is not waited for; the connection ends after the answer.
+    if (!this.requestComplete) this.#keepAlive = false;
     this.connection.streamMayBeDone(this);
   }
 }

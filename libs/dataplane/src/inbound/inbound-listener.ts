@@ -127,6 +127,11 @@ function handle(options: InboundOptions, pool: ClientPool, guard: DownstreamGuar
         options.logger.info({ status: verdict.reply.status, principal: peer?.principal ?? '(plaintext)', path: head.target }, 'request refused by RequestAuthentication/AuthorizationPolicy');
         return local(verdict.reply);
       }
+      // The client may have left while the policies were checked (a JWKS fetch can take a while).
+      if (stream.socket.destroyed) {
+        exchange.flag = 'DC';
+        return finish();
+      }
       const outcome = await forwardStream(stream, pool, { method: head.method, path: verdict.path, headers: listOf(headers) });
       settle(outcome, exchange, local);
       if (outcome.kind !== 'failed-before-response') finish();
