@@ -348,8 +348,10 @@ export class ServerConnection implements HasDeadline {
     this.destroy();
   }
 
+  // Phase deadlines are taken from the real clock: the sweep's clock may be up to a tick old,
+  // which would close an idle connection early. Only the per-chunk stream-idle push uses it.
   #arm(ms: number): void {
-    this.deadline = coarseNow() + ms;
+    this.deadline = Date.now() + ms;
   }
 
   #clearTimer(): void {
