@@ -205,12 +205,10 @@ function hexValue(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
-/** Writes one chunk's framing around `length` bytes of data (the data itself is written apart). */
+/** The size line of a chunk of `length` bytes (the data and its CRLF are written apart). */
 export function chunkHeader(length: number): string {
   return `${length.toString(16)}\r\n`;
 }
-
-export const CHUNK_END = '\r\n';
 
 /** The last chunk with trailers, or none. */
 export function lastChunk(trailers: readonly string[] = []): string {

@@ -3,7 +3,7 @@
 // it arrives and handed on in pieces, the connection reusable once both directions are complete
 // and neither side said close.
 import type { Socket } from 'node:net';
-import { CodecError } from './codec-error.js';
+import { chunkHeader, lastChunk } from './chunked-decoder.js';
 import type { HeadLimits, ResponseHead } from './head-parser.js';
 import { DEFAULT_HEAD_LIMITS } from './head-parser.js';
 import { ResponseDecoder } from './message-decoder.js';
@@ -115,7 +115,7 @@ export class ClientConnection {
     if (chunk.length === 0) return true;
     if (!this.#chunked) return this.socket.write(chunk);
     this.socket.cork();
-    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunkHeader(chunk.length), 'latin1');
     this.socket.write(chunk);
     const ok = this.socket.write('\r\n', 'latin1');
     this.socket.uncork();
@@ -125,11 +125,7 @@ export class ClientConnection {
   /** The request body is complete (trailers only with chunked framing). */
   end(trailers: readonly string[] = []): void {
     if (this.#requestComplete) return;
-    if (this.#chunked) {
-      let last = '0\r\n';
-      for (let i = 0; i < trailers.length; i += 2) last += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
-      this.socket.write(`${last}\r\n`, 'latin1');
-    }
+    if (this.#chunked) this.socket.write(lastChunk(trailers), 'latin1');
     this.#requestComplete = true;
     this.#maybeIdle();
   }
@@ -209,4 +205,3 @@ export class ClientConnection {
   }
 }
 
-export { CodecError };

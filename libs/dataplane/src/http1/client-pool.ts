@@ -109,12 +109,6 @@ export class ClientPool {
     for (const connection of this.#all) connection.destroy();
   }
 
-  /** Closes free connections only; busy ones finish their exchange and then close. */
-  drain(): void {
-    this.#closed = true;
-    for (const connection of this.#free.splice(0)) connection.destroy();
-  }
-
   #takeFree(): ClientConnection | undefined {
     while (this.#free.length > 0) {
       const connection = this.#free.pop() as ClientConnection;

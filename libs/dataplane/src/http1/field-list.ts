@@ -21,24 +21,6 @@ export function endToEnd(fields: readonly string[]): string[] {
   return out;
 }
 
-/** The first value of `name`, or undefined. */
-export function fieldValue(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-/** Sets `name` to one value, replacing every earlier one. */
-export function setField(fields: string[], name: string, value: string): void {
-  let first = -1;
-  for (let i = fields.length - 2; i >= 0; i -= 2) {
-    if (fields[i] !== name) continue;
-    if (first >= 0) fields.splice(first, 2);
-    first = i;
-  }
-  if (first >= 0) fields[first + 1] = value;
-  else fields.push(name, value);
-}
-
 /**
  * The list as a record, the shape node:http gives (`IncomingHttpHeaders`): repeated fields joined
  * with ", " (set-cookie kept as a list), for the filters that read headers by name.

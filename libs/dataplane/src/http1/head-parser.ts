@@ -12,7 +12,7 @@
 // IncomingMessage objects whose cost is most of a Node proxy's per-request time (see
 // docs/benchmarks.md, "ceiling"); llhttp itself is not reachable without them.
 import { allOf, FIELD_VALUE, TARGET, TOKEN } from './chars.js';
-import { codecError, CodecError } from './codec-error.js';
+import { codecError } from './codec-error.js';
 
 export interface HeadLimits {
   /** Bytes of a head, start line to the empty line (Envoy's max_request_headers_kb: 60 KiB). */
@@ -301,4 +301,3 @@ function validHost(host: string): boolean {
   return HOST.test(host);
 }
 
-export { CodecError };

@@ -35,10 +35,6 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
   private inMessage = false;
   private stopped = false;
   private failed = false;
-  /** Head or body bytes are due (a message has begun or bytes wait). */
-  get midMessage(): boolean {
-    return this.inMessage;
-  }
   /** Bytes that arrived after the last complete message and wait to be decoded. */
   get pendingBytes(): number {
     return this.buffered.length;

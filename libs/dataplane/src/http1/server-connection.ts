@@ -6,6 +6,7 @@
 // write() says when the socket's buffer is full.
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import { chunkHeader, lastChunk } from './chunked-decoder.js';
 import type { CodecError } from './codec-error.js';
 import type { RequestHead } from './head-parser.js';
 import { RequestDecoder } from './message-decoder.js';
@@ -123,7 +124,7 @@ export class ServerStream {
     const socket = this.connection.socket;
     if (!this.#chunked) return socket.write(chunk);
     socket.cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    socket.write(chunkHeader(chunk.length), 'latin1');
     socket.write(chunk);
     const ok = socket.write('\r\n', 'latin1');
     process.nextTick(uncork, socket);
@@ -133,11 +134,7 @@ export class ServerStream {
   /** Ends the response, with trailers when it is chunked (HTTP/1.1 carries them only so). */
   end(trailers: readonly string[] = []): void {
     if (this.responseComplete) return;
-    if (this.#chunked) {
-      let last = '0\r\n';
-      for (let i = 0; i < trailers.length; i += 2) last += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
-      this.connection.socket.write(`${last}\r\n`, 'latin1');
-    }
+    if (this.#chunked) this.connection.socket.write(lastChunk(trailers), 'latin1');
     this.#finishResponse();
   }
 
@@ -254,7 +251,7 @@ export class ServerConnection implements HasDeadline {
     if (stream !== this.#stream || !stream.responseComplete) return;
     if (!stream.keepAlive) {
       this.#closed = true;
-      this.#clearTimer();
+      this.#disarm();
       this.socket.end();
       return;
     }
@@ -320,7 +317,7 @@ export class ServerConnection implements HasDeadline {
     }
     stream?.onReset?.(`protocol error: ${error.message}`);
     this.#closed = true;
-    this.#clearTimer();
+    this.#disarm();
     const body = `${STATUS_CODES[error.status]}: ${error.message}\n`;
     this.socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, 'latin1');
   }
@@ -337,7 +334,7 @@ export class ServerConnection implements HasDeadline {
 
   #onClose(): void {
     this.#closed = true;
-    this.#clearTimer();
+    this.#disarm();
     unwatch(this);
     const stream = this.#stream;
     if (stream && !(stream.requestComplete && stream.responseComplete)) stream.onReset?.('the client closed the connection');
@@ -354,7 +351,7 @@ export class ServerConnection implements HasDeadline {
     this.deadline = Date.now() + ms;
   }
 
-  #clearTimer(): void {
+  #disarm(): void {
     this.deadline = Infinity;
   }
 }
