@@ -15,13 +15,15 @@ const HOP_BY_HOP = new Set([
 
 export type HeaderMap = Record<string, string | string[]>;
 
+export const isHopByHop = (name: string): boolean => HOP_BY_HOP.has(name);
+
 /**
  * `Expect: 100-continue` is answered by the proxy itself (node:http's server sends the 100 before
  * the request reaches a handler) and not passed on, as Envoy does unless `proxy_100_continue` is
  * set (envoy/api/envoy/extensions/filters/network/http_connection_manager/v3/
  * http_connection_manager.proto). Passed on, undici refuses the request outright.
  */
-const isContinueExpectation = (name: string, value: string | string[]) => name === 'expect' && typeof value === 'string' && value.trim().toLowerCase() === '100-continue';
+export const isContinueExpectation = (name: string, value: string | string[]) => name === 'expect' && typeof value === 'string' && value.trim().toLowerCase() === '100-continue';
 
 /** Copies node's incoming headers without hop-by-hop ones (including those named in Connection). */
 export function forwardableHeaders(headers: Record<string, string | string[] | undefined>): HeaderMap {

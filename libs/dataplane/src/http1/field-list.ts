@@ -1,11 +1,12 @@
 // Header fields as the codec gives them: one flat list [name, value, name, value, …] with
 // lowercased names. Small helpers for the few edits a forwarder makes to it.
 
-// Fields that describe one connection, not the message (RFC 9110 §7.6.1), and the framing
-// fields, which the codec writes itself for each side from the message's framing.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'content-length']);
+import { isContinueExpectation, isHopByHop } from '../core/hop-by-hop.js';
 
-/** The list without hop-by-hop and framing fields, those named in Connection, or `expect: 100-continue`. */
+/**
+ * The list without hop-by-hop fields (core/hop-by-hop.ts), those named in Connection,
+ * `expect: 100-continue`, or Content-Length: the codec writes the framing itself for each side.
+ */
 export function endToEnd(fields: readonly string[]): string[] {
   let named: string[] | undefined;
   for (let i = 0; i < fields.length; i += 2) {
@@ -14,8 +15,8 @@ export function endToEnd(fields: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i] as string;
-    if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
-    if (name === 'expect' && (fields[i + 1] as string).toLowerCase() === '100-continue') continue;
+    if (name === 'content-length' || isHopByHop(name) || (named !== undefined && named.includes(name))) continue;
+    if (isContinueExpectation(name, fields[i + 1] as string)) continue;
     out.push(name, fields[i + 1] as string);
   }
   return out;
