@@ -1,4 +1,4 @@
-// Shared by the cluster tests only: hosts, a seeded random source and a settable clock.
+// Shared by the cluster tests (and the codec fuzz, for its seeded random source): hosts, a seeded random source and a settable clock.
 import { Host } from './host.js';
 
 export function makeHosts(n: number, base = 10): Host[] {

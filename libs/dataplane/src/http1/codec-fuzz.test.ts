@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { seededRandom } from '../cluster/test-helpers.js';
 import { codecDecode } from './decode-all.js';
 import { llhttpDecode, LLHTTP_METHODS, type DecodeResult } from './llhttp-reference.js';
 
@@ -33,17 +34,6 @@ const STRICTER: Record<string, string> = {
   'http1.body_not_allowed': 'RFC 9110 §15.2: a 1xx response has no body (llhttp reads one after 104)',
   'http1.invalid_status': 'RFC 9110 §15: a status code is 100–599 (llhttp takes 000)',
 };
-
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
@@ -218,7 +208,7 @@ function judge(kind: 'request' | 'response', bytes: Buffer, ours: DecodeResult, 
 }
 
 test(`codec and llhttp agree on ${cases} generated and mutated messages (seed ${seed}; replay with SKIFF_FUZZ_SEED=${seed})`, () => {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const failures: string[] = [];
   const counts = { bothAccept: 0, bothRefuse: 0, stricter: 0 };
   for (let n = 0; n < cases && failures.length < 5; n++) {
