@@ -6,10 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import type { ProxySnapshotInput } from '@skiff/api';
 import { callUpstream } from './core/upstream-call.js';
-import { startProxy, type RunningProxy } from './proxy.js';
-import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
+import { startSidecarAndGateway, startUpstream, type SidecarAndGateway } from './test-support.js';
 
 interface Exchange {
   /** What came before the body was sent: the interim response, or a final one. */
@@ -54,57 +52,25 @@ function uploadExpectingContinue(port: number, target: string, host: string, bod
 }
 
 describe('Expect: 100-continue on every listener', () => {
-  let discovery: ScriptedDiscoveryServer;
-  let sidecar: RunningProxy;
-  let gateway: RunningProxy;
+  let mesh: SidecarAndGateway;
   let app: Awaited<ReturnType<typeof startUpstream>>;
   const body = 'x'.repeat(4096);
 
   before(async () => {
-    discovery = new ScriptedDiscoveryServer();
-    const xdsPort = await discovery.listen();
     app = await startUpstream('app');
-    const route = (name: string) => ({
-      name,
-      virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'upload', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] } } }] }],
-    });
-    const snapshot: ProxySnapshotInput = {
+    mesh = await startSidecarAndGateway({
       version: 'e1',
-      routeConfigs: [route('80'), route('http.80')],
-      clusters: [
-        {
-          name: 'app',
-          service: 'svc',
-          port: 80,
-          endpoints: [{ address: '127.0.0.1', port: app.port, workload: 'app', labels: {} }],
-          trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '0.1s', baseEjectionTime: '30s', maxEjectionPercent: 100 } },
-        },
-      ],
-      gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
-    };
-    discovery.push(snapshot);
-    sidecar = await startProxy(clientProxyOptions(xdsPort, { inboundPort: 0, appPort: app.port }));
-    gateway = await startProxy(
-      clientProxyOptions(xdsPort, {
-        node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
-        gatewayPorts: [{ port: 0, serverPort: 80 }],
-      }),
-    );
-    await until(() => sidecar.holder.current?.version === 'e1' && gateway.holder.current?.version === 'e1', 'the snapshot on both proxies');
+      appPort: app.port,
+      trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '0.1s', baseEjectionTime: '30s', maxEjectionPercent: 100 } },
+    });
   });
 
   after(async () => {
-    await sidecar?.close();
-    await gateway?.close();
-    discovery?.close();
+    await mesh?.close();
     app?.server.close();
   });
 
-  const listeners = () => [
-    { name: 'outbound', port: sidecar.ports['outbound'] as number, target: 'http://svc/upload' },
-    { name: 'inbound', port: sidecar.ports['inbound'] as number, target: '/upload' },
-    { name: 'gateway', port: gateway.ports['gateway:80'] as number, target: '/upload' },
-  ];
+  const listeners = () => mesh.listeners().map((l) => ({ name: l.name, port: l.port, target: l.target('/upload') }));
 
   test('each listener answers 100 Continue, then forwards the upload whole and without the expectation', async () => {
     for (const listener of listeners()) {

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ProxySnapshotInput } from '@skiff/api';
 import { createLogger } from '@skiff/telemetry';
-import type { ProxyOptions } from './proxy.js';
+import { startProxy, type ProxyOptions, type RunningProxy } from './proxy.js';
 import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
 
 export class ScriptedDiscoveryServer {
@@ -96,4 +96,58 @@ export async function until(check: () => boolean, what: string, ms = 5000): Prom
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+export interface SidecarAndGateway {
+  discovery: ScriptedDiscoveryServer;
+  sidecar: RunningProxy;
+  gateway: RunningProxy;
+  /** Ports by listener: outbound (`http://svc/…`), inbound and gateway (`/…`, Host `svc`). */
+  listeners(): Array<{ name: 'outbound' | 'inbound' | 'gateway'; port: number; target: (path: string) => string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A sidecar in front of `appPort` and an ingress gateway, both routing host `svc` (port 80) to
+ * that app through cluster `app`, from one scripted snapshot: every data listener reaches the
+ * same app, for tests that try one behaviour on each.
+ */
+export async function startSidecarAndGateway(options: { version: string; appPort: number; trafficPolicy?: Record<string, unknown>; proxies?: Partial<ProxyOptions>; gateway?: Partial<ProxyOptions> }): Promise<SidecarAndGateway> {
+  const discovery = new ScriptedDiscoveryServer();
+  const xdsPort = await discovery.listen();
+  const route = (name: string) => ({
+    name,
+    virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'to-app', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] } } }] }],
+  });
+  discovery.push({
+    version: options.version,
+    routeConfigs: [route('80'), route('http.80')],
+    clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: [{ address: '127.0.0.1', port: options.appPort, workload: 'app', labels: {} }], ...(options.trafficPolicy ? { trafficPolicy: options.trafficPolicy } : {}) }],
+    gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
+  });
+  const sidecar = await startProxy(clientProxyOptions(xdsPort, { inboundPort: 0, appPort: options.appPort, ...options.proxies }));
+  const gateway = await startProxy(
+    clientProxyOptions(xdsPort, {
+      node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
+      gatewayPorts: [{ port: 0, serverPort: 80 }],
+      ...options.proxies,
+      ...options.gateway,
+    }),
+  );
+  await until(() => sidecar.holder.current?.version === options.version && gateway.holder.current?.version === options.version, 'the snapshot on both proxies');
+  return {
+    discovery,
+    sidecar,
+    gateway,
+    listeners: () => [
+      { name: 'outbound', port: sidecar.ports['outbound'] as number, target: (path) => `http://svc${path}` },
+      { name: 'inbound', port: sidecar.ports['inbound'] as number, target: (path) => path },
+      { name: 'gateway', port: gateway.ports['gateway:80'] as number, target: (path) => path },
+    ],
+    async close() {
+      await sidecar.close();
+      await gateway.close();
+      discovery.close();
+    },
+  };
 }

@@ -7,10 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import type { ProxySnapshotInput } from '@skiff/api';
 import { createLogger } from '@skiff/telemetry';
-import { startProxy, type RunningProxy } from '../proxy.js';
-import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from '../test-support.js';
+import type { RunningProxy } from '../proxy.js';
+import { startSidecarAndGateway, startUpstream, until, type SidecarAndGateway } from '../test-support.js';
 import { OverloadMonitor } from './overload-monitor.js';
 
 const limits = { requestHeadersTimeoutMs: 400, idleTimeoutMs: 700, maxConnections: 40 };
@@ -48,51 +47,23 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 }
 
 describe('hostile clients on every listener', () => {
-  let discovery: ScriptedDiscoveryServer;
-  let sidecar: RunningProxy;
+  let mesh: SidecarAndGateway;
   let gateway: RunningProxy;
   let app: Awaited<ReturnType<typeof startUpstream>>;
   const overload = new OverloadMonitor(createLogger('test', {}, { level: 'silent' }));
 
   before(async () => {
-    discovery = new ScriptedDiscoveryServer();
-    const xdsPort = await discovery.listen();
     app = await startUpstream('app', (req) => (req.url === '/slow' ? { delayMs: 600 } : undefined));
-    const route = (name: string) => ({
-      name,
-      virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'all', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] } } }] }],
-    });
-    const snapshot: ProxySnapshotInput = {
-      version: 'h1',
-      routeConfigs: [route('80'), route('http.80')],
-      clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: [{ address: '127.0.0.1', port: app.port, workload: 'app', labels: {} }] }],
-      gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
-    };
-    discovery.push(snapshot);
-    sidecar = await startProxy(clientProxyOptions(xdsPort, { inboundPort: 0, appPort: app.port, downstream: limits }));
-    gateway = await startProxy(
-      clientProxyOptions(xdsPort, {
-        node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
-        gatewayPorts: [{ port: 0, serverPort: 80 }],
-        downstream: limits,
-        overload,
-      }),
-    );
-    await until(() => sidecar.holder.current?.version === 'h1' && gateway.holder.current?.version === 'h1', 'the snapshot on both proxies');
+    mesh = await startSidecarAndGateway({ version: 'h1', appPort: app.port, proxies: { downstream: limits }, gateway: { overload } });
+    gateway = mesh.gateway;
   });
 
   after(async () => {
-    await sidecar?.close();
-    await gateway?.close();
-    discovery?.close();
+    await mesh?.close();
     app?.server.close();
   });
 
-  const listeners = () => [
-    { name: 'outbound', port: sidecar.ports['outbound'] as number, target: 'http://svc/x' },
-    { name: 'inbound', port: sidecar.ports['inbound'] as number, target: '/x' },
-    { name: 'gateway', port: gateway.ports['gateway:80'] as number, target: '/x' },
-  ];
+  const listeners = () => mesh.listeners().map((l) => ({ name: l.name, port: l.port, target: l.target('/x') }));
 
   test('a connection that sends nothing, and one that sends its head too slowly, are closed on the request headers timeout', async () => {
     for (const listener of listeners()) {
