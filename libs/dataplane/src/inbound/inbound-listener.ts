@@ -8,6 +8,7 @@
 import type { Server } from 'node:net';
 import type { HopSpan, HopTracer, Logger } from '@skiff/telemetry';
 import { upstreamConnectFailure, upstreamReset, type LocalReply } from '../core/errors.js';
+import { forwardableHeaders } from '../core/hop-by-hop.js';
 import { ensureRequestId } from '../core/request-id.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import { replyOnStream } from '../core/stream-reply.js';
@@ -16,7 +17,7 @@ import { checkRequest } from '../security/request-security.js';
 import { decodePeerMetadata, PEER_METADATA_HEADER } from '../core/peer-metadata.js';
 import { traceHeadersOf, type RequestEvent, type RequestObserver } from '../core/request-event.js';
 import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
-import { endToEnd, listOf, recordOf } from '../http1/field-list.js';
+import { listOf, recordOf } from '../http1/field-list.js';
 import { forwardStream, type ForwardOutcome } from '../http1/forward-stream.js';
 import { ServerConnection, type ServerStream } from '../http1/server-connection.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
@@ -100,7 +101,9 @@ function handle(options: InboundOptions, pool: ClientPool, guard: DownstreamGuar
   const received = recordOf(head.headers);
   const peer = peerPrincipal(stream.socket);
   const caller = peer ? decodePeerMetadata(received[PEER_METADATA_HEADER]) : {};
-  const headers = recordOf(endToEnd(head.headers));
+  // The forwarded copy, derived from the record already built; the codec writes the framing.
+  const headers = forwardableHeaders(received);
+  delete headers['content-length'];
   delete headers[PEER_METADATA_HEADER];
   // Only this proxy may say who the caller is (Envoy sanitizes XFCC the same way).
   delete headers['x-forwarded-client-cert'];
