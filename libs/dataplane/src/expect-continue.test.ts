@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { callUpstream } from './core/upstream-call.js';
 import { startSidecarAndGateway, startUpstream, type SidecarAndGateway } from './test-support.js';
 
 interface Exchange {
@@ -96,13 +95,5 @@ describe('Expect: 100-continue on every listener', () => {
       assert.equal(plain.status, 200, `${listener.name}: after four uploads, ${plain.text}`);
       assert.equal(app.received.length, before + 1, `${listener.name}: the endpoint was not ejected`);
     }
-  });
-
-  test('a request the HTTP client refuses is the client\'s fault: not retried, not charged to the upstream', async () => {
-    const refusing = {
-      request: () => Promise.reject(Object.assign(new Error('expect header not supported'), { code: 'UND_ERR_NOT_SUPPORTED' })),
-    } as unknown as Parameters<typeof callUpstream>[0];
-    const result = await callUpstream(refusing, { method: 'POST', path: '/', headers: {}, body: null, signal: new AbortController().signal });
-    assert.deepEqual(result, { kind: 'error', outcome: { invalidRequest: true }, code: 'UND_ERR_NOT_SUPPORTED', message: 'expect header not supported' });
   });
 });

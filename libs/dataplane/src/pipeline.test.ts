@@ -3,6 +3,8 @@
 // upstream servers, with config pushed by a scripted discovery server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { ProxyAgent, request } from 'undici';
 import type { ProxySnapshotInput } from '@skiff/api';
 import { startProxy, type RunningProxy } from './proxy.js';
@@ -132,6 +134,33 @@ describe('request pipeline', () => {
       assert.equal(r.status, 503);
       assert.equal(r.headers['x-upstream'], 'failing', "the upstream's own answer is relayed, not a proxy reply");
     }
+  });
+
+  test('a retried POST within the replay bound is replayed byte-identical (length-framed and chunked); one past the bound streams once and is not retried', async () => {
+    await push([{ name: 'retry-post', action: to('flaky', { retries: { attempts: 3, retryOn: ['5xx'], retriableStatusCodes: [] } }) }]);
+    const post = async (id: string, body: string | Readable) => {
+      const res = await request('http://svc/upload', { dispatcher: viaProxy, method: 'POST', body, headers: { 'x-request-id': id } });
+      return { status: res.statusCode, upstream: res.headers['x-upstream'], text: await res.body.text() };
+    };
+    const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+    // 256 KiB, under the 1 MiB bound: the failed first attempt and the retry carry the same bytes.
+    const small = randomBytes(192 * 1024).toString('base64');
+    for (const [framing, body] of [['content-length', small], ['chunked', Readable.from([small.slice(0, 100_000), small.slice(100_000)])]] as const) {
+      const before = flaky.received.length;
+      const res = await post(`replay-${framing}-${version}`, body);
+      assert.equal(res.status, 200, `${framing}: ${res.text}`);
+      const attempts = flaky.received.slice(before);
+      assert.equal(attempts.length, 2, `${framing}: one failed attempt and its retry`);
+      for (const attempt of attempts) assert.equal(digest(attempt.body), digest(small), `${framing}: every attempt carries the whole body`);
+    }
+    // 2 MiB, past the bound: it streams to the first attempt, whose 503 is the answer.
+    const large = randomBytes(1536 * 1024).toString('base64');
+    const before = flaky.received.length;
+    const res = await post(`no-replay-${version}`, large);
+    assert.equal(res.status, 503);
+    assert.equal(res.upstream, 'flaky', "the upstream's own answer, not a proxy reply");
+    assert.equal(flaky.received.length - before, 1, 'not retried');
+    assert.equal(digest(flaky.received.at(-1)?.body ?? ''), digest(large));
   });
 
   test('per-try timeout cuts each attempt short and the overall answer is 504', async () => {

@@ -45,6 +45,11 @@ export class CompiledSnapshot {
     return mode === 'STRICT' || mode === 'DISABLE' ? mode : 'PERMISSIVE';
   }
 
+  /** Some AuthorizationPolicy applies to this workload. */
+  get hasAuthorization(): boolean {
+    return this.#authorization !== undefined;
+  }
+
   /** AuthorizationPolicy verdict for an inbound request; undefined when no policy applies. */
   authorize(ctx: AuthorizationContext): { allowed: boolean; reason: string } | undefined {
     return this.#authorization?.evaluate(ctx);

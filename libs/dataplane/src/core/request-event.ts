@@ -42,23 +42,3 @@ export function traceHeadersOf(headers: Record<string, string | string[] | undef
   }
   return out;
 }
-
-/** Counts body bytes written to a response without touching the data. */
-export function countResponseBytes(res: import('node:http').ServerResponse): () => number {
-  let bytes = 0;
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
-  const add = (chunk: unknown) => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-  };
-  (res as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
-    add(chunk);
-    return write(chunk, ...rest);
-  };
-  (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
-    if (chunk !== undefined && typeof chunk !== 'function') add(chunk);
-    return end(chunk, ...rest);
-  };
-  return () => bytes;
-}

@@ -1,7 +1,9 @@
-// Keep-alive connection pools to upstreams, one per origin ("http://127.0.0.1:15206"). Pools
-// outlive snapshots: a config push that only changes weights reuses every warm connection, and
-// an origin that disappears is closed gracefully (in-flight requests finish first).
-import { Pool } from 'undici';
+// Keep-alive connection pools to upstreams on the codec's client pool, one per origin
+// ("http://127.0.0.1:15206") and settings. Pools outlive snapshots: a config push that only
+// changes weights reuses every warm connection, and an origin that disappears is retired
+// gracefully (requests in flight or already waiting finish first).
+import { checkServerIdentity as defaultCheck } from 'node:tls';
+import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
 
 export interface PoolOptions {
   connections?: number;
@@ -22,17 +24,25 @@ export interface PeerTls {
   expectedSpiffeId: string;
 }
 
-/** undici's pool counters: connections (connected, free) and requests (pending, queued, running). */
+/** What /pools shows per pool: connections (connected, free) and requests (pending, queued, running). */
 export interface PoolStats {
   connected: number;
   free: number;
+  /** Connections being opened. */
   pending: number;
+  /** Requests waiting for a connection. */
   queued: number;
+  /** Requests on a connection now. */
   running: number;
+  opened: number;
+  connectFailures: number;
 }
 
+/** The error a TLS handshake gives when the peer is not who the control plane says runs there. */
+export const PEER_IDENTITY_ERROR = 'ERR_SKIFF_PEER_IDENTITY';
+
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, ClientPool>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions = {}) {
@@ -40,36 +50,19 @@ export class UpstreamPools {
   }
 
   /** One pool per origin and settings: clusters with different connection limits do not share. */
-  get(origin: string, options?: PoolOptions, tls?: PeerTls): Pool {
-    let key = options ? `${origin}#${options.connections ?? ''}/${options.maxRequestsPerConnection ?? ''}/${options.connectTimeoutMs ?? ''}` : origin;
-    if (tls) key = `${key.includes('#') ? key : `${key}#`}|tls:${tls.generation}:${tls.expectedSpiffeId}`;
+  get(address: string, port: number, options?: PoolOptions, tls?: PeerTls): ClientPool {
+    const key = poolKey(address, port, options, tls);
     let pool = this.#pools.get(key);
     if (!pool) {
       const o = { ...this.#options, ...options };
-      const url = tls ? origin.replace(/^http:/, 'https:') : origin;
-      pool = new Pool(url, {
-        ...(tls
-          ? {
-              connect: {
-                key: tls.key,
-                cert: tls.cert,
-                ca: tls.ca,
-                minVersion: 'TLSv1.2' as const,
-                // Secure naming: the peer must present the identity the control plane says runs
-                // there, whatever name or address we dialled.
-                checkServerIdentity: (_host: string, peer: { subjectaltname?: string }) =>
-                  (peer.subjectaltname ?? '').split(', ').includes(`URI:${tls.expectedSpiffeId}`)
-                    ? undefined
-                    : Object.assign(new Error(`peer presented ${peer.subjectaltname ?? 'no SAN'}, expected ${tls.expectedSpiffeId}`), { code: 'ERR_SKIFF_PEER_IDENTITY' }),
-                ...(o.connectTimeoutMs ? { timeout: o.connectTimeoutMs } : {}),
-              },
-            }
-          : {}),
-        connections: o.connections ?? 128,
-        keepAliveTimeout: o.keepAliveTimeoutMs ?? 30_000,
-        pipelining: 1,
-        ...(o.maxRequestsPerConnection ? { maxRequestsPerClient: o.maxRequestsPerConnection } : {}),
-        ...(o.connectTimeoutMs ? { connectTimeout: o.connectTimeoutMs } : {}),
+      pool = new ClientPool({
+        host: address,
+        port,
+        ...(tls ? { tls: peerTlsOptions(tls) } : {}),
+        maxConnections: o.connections ?? 1024,
+        idleTimeoutMs: o.keepAliveTimeoutMs ?? 30_000,
+        connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+        ...(o.maxRequestsPerConnection ? { maxRequestsPerConnection: o.maxRequestsPerConnection } : {}),
       });
       this.#pools.set(key, pool);
     }
@@ -80,10 +73,9 @@ export class UpstreamPools {
   retainOnly(origins: ReadonlySet<string>): void {
     for (const [key, pool] of this.#pools) {
       const hash = key.indexOf('#');
-      // (TLS pools are keyed "origin#…|tls:…"; the origin part is before '#'.)
       if (origins.has(hash < 0 ? key : key.slice(0, hash))) continue;
       this.#pools.delete(key);
-      void pool.close().catch(() => undefined);
+      pool.retire();
     }
   }
 
@@ -93,17 +85,14 @@ export class UpstreamPools {
       const m = /\|tls:(\d+):/.exec(key);
       if (!m || Number(m[1]) >= generation) continue;
       this.#pools.delete(key);
-      void pool.close().catch(() => undefined);
+      pool.retire();
     }
   }
 
-  /** Connections and requests per pool (undici's counters), for the admin port's /pools. */
+  /** Connections and requests per pool, for the admin port's /pools. */
   stats(): Record<string, PoolStats> {
     const out: Record<string, PoolStats> = {};
-    for (const [key, pool] of this.#pools) {
-      const { connected, free, pending, queued, running } = pool.stats;
-      out[key] = { connected, free, pending, queued, running };
-    }
+    for (const [key, pool] of this.#pools) out[key] = poolStats(pool.stats);
     return out;
   }
 
@@ -112,12 +101,37 @@ export class UpstreamPools {
   }
 
   async closeAll(): Promise<void> {
-    const pools = [...this.#pools.values()];
+    for (const pool of this.#pools.values()) pool.close();
     this.#pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
+}
+
+export function poolStats(s: ClientPoolStats): PoolStats {
+  return { connected: s.open, free: s.free, pending: s.connecting, queued: s.waiting, running: s.busy, opened: s.opened, connectFailures: s.connectFailures };
 }
 
 export function originOf(address: string, port: number): string {
   return address.includes(':') ? `http://[${address}]:${port}` : `http://${address}:${port}`;
+}
+
+function poolKey(address: string, port: number, options: PoolOptions | undefined, tls: PeerTls | undefined): string {
+  let key = originOf(address, port);
+  if (options) key += `#${options.connections ?? ''}/${options.maxRequestsPerConnection ?? ''}/${options.connectTimeoutMs ?? ''}/${options.keepAliveTimeoutMs ?? ''}`;
+  if (tls) key += `${options ? '' : '#'}|tls:${tls.generation}:${tls.expectedSpiffeId}`;
+  return key;
+}
+
+function peerTlsOptions(tls: PeerTls) {
+  return {
+    key: tls.key,
+    cert: tls.cert,
+    ca: tls.ca,
+    minVersion: 'TLSv1.2' as const,
+    // Secure naming: the peer must present the identity the control plane says runs there,
+    // whatever name or address we dialled (the chain itself is still checked against our roots).
+    checkServerIdentity: (_host: string, peer: Parameters<typeof defaultCheck>[1]) =>
+      (peer.subjectaltname ?? '').split(', ').includes(`URI:${tls.expectedSpiffeId}`)
+        ? undefined
+        : Object.assign(new Error(`peer presented ${peer.subjectaltname ?? 'no SAN'}, expected ${tls.expectedSpiffeId}`), { code: PEER_IDENTITY_ERROR }),
+  };
 }

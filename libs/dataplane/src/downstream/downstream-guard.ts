@@ -1,14 +1,11 @@
 // What every data listener does for its downstream connections, before any request is routed:
 // Envoy's listener connection limit, its HTTP connection manager's timeouts, and the overload
-// manager's actions (overload-policy.ts). node:http's own timers miss the cases hostile clients
-// use: its headers timeout starts at a request's first byte, so a connection that sends nothing
-// was never closed; here the clock starts when the connection is accepted.
-import type { IncomingMessage, Server as HttpServer, ServerOptions, ServerResponse } from 'node:http';
+// manager's actions (overload-policy.ts). The request-headers clock starts when the connection
+// is accepted (node:http's started at a request's first byte, so a connection that sent nothing
+// was never closed); the codec's connections take the timeouts from `limits`.
 import type { Socket } from 'node:net';
 import type { Logger } from '@skiff/telemetry';
 import type { LocalReply } from '../core/errors.js';
-import { localReplyFlags } from '../core/forward.js';
-import { nonConformance } from './request-conformance.js';
 import type { OverloadMonitor } from './overload-monitor.js';
 import type { OverloadState } from './overload-policy.js';
 
@@ -80,30 +77,6 @@ export class DownstreamGuard {
     this.#unsubscribe = overload?.onChange((state) => this.#relieve(state));
   }
 
-  /** Options for the listener's http.Server: node's own timers set from the limits. */
-  httpServerOptions(): ServerOptions {
-    return {
-      keepAlive: true,
-      keepAliveTimeout: this.limits.idleTimeoutMs,
-      headersTimeout: this.limits.requestHeadersTimeoutMs,
-      // Envoy has no whole-request timeout by default; node's 300 s one would cut long uploads.
-      requestTimeout: 0,
-      maxHeaderSize: this.limits.maxHeadBytes,
-      // node checks headersTimeout in sweeps; the default 30 s sweep would let a slow head live 40 s.
-      connectionsCheckingInterval: Math.min(1000, this.limits.requestHeadersTimeoutMs),
-    };
-  }
-
-  /** Applies the limits node reads from the server instance (socket inactivity = stream idle). */
-  configure(server: HttpServer): void {
-    server.timeout = this.limits.streamIdleTimeoutMs;
-    server.keepAliveTimeout = this.limits.idleTimeoutMs;
-    server.headersTimeout = this.limits.requestHeadersTimeoutMs;
-    server.requestTimeout = 0;
-    server.on('close', () => this.close());
-  }
-
-  /** At accept: false (and the socket is closed) over the connection cap or under overload. */
   admit(socket: Socket): boolean {
     if (this.overload?.state.level === 'refuse') {
       this.stats.refusedOverload++;
@@ -140,14 +113,7 @@ export class DownstreamGuard {
     return true;
   }
 
-  /** A request head arrived: the connection is busy until its response ends. A reply means refuse it. */
-  onRequest(req: IncomingMessage, res: ServerResponse): LocalReply | undefined {
-    const { refusal, done } = this.beginRequest(req.socket);
-    res.once('close', done);
-    return refusal;
-  }
-
-  /** The same for any codec: the request counts as in flight until done() (call it once). */
+  /** A request head arrived: it counts as in flight until done() (call it once); a refusal means answer it so. */
   beginRequest(socket: Socket): { refusal: LocalReply | undefined; done: () => void } {
     const tracked = this.#connections.get(peerKey(socket));
     let done = noop;
@@ -192,22 +158,6 @@ export class DownstreamGuard {
       this.stats.shedIdle++;
       tracked.socket.destroy();
     }
-  }
-
-  /**
-   * Wraps a listener's request handler: the guard sees each request first and answers those it
-   * refuses (overload 503, or a request HTTP/1.1 forbids) itself, closing the connection after.
-   */
-  wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
-    return (req, res) => {
-      const refusal = this.onRequest(req, res) ?? nonConformance(req);
-      if (!refusal) return handler(req, res);
-      if (refusal.flag === 'DPE') this.logger.debug({ listener: this.name, remote: req.socket.remoteAddress, status: refusal.status, why: refusal.body.trim() }, 'request refused: not valid HTTP/1.1');
-      localReplyFlags.set(res, refusal.flag);
-      const body = refusal.body;
-      res.writeHead(refusal.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close', ...(refusal.flag === 'OM' ? { 'x-envoy-overloaded': 'true' } : {}) });
-      res.end(body);
-    };
   }
 }
 

@@ -4,21 +4,30 @@
 // snapshot in force: when the port's Gateway servers terminate TLS (SIMPLE or MUTUAL) it is
 // handed to the TLS terminator, otherwise it is plaintext HTTP, where servers with
 // `httpsRedirect` answer 301 to https.
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { GatewayServerSnapshot } from '@skiff/api';
 import type { HopTracer, Logger } from '@skiff/telemetry';
-import { createRouterHandler } from '../core/http-router.js';
+import { HttpConnectionManager } from '../chain/connection-manager.js';
+import { FilterChain } from '../chain/filter-chain.js';
+import { faultFilter } from '../chain/filters/fault.js';
+import { gatewayEdgeFilter } from '../chain/filters/gateway-edge.js';
+import { mirrorFilter } from '../chain/filters/mirror.js';
+import { observeFilter } from '../chain/filters/observe.js';
+import { requestHeadersFilter } from '../chain/filters/request-headers.js';
+import { requestIdFilter } from '../chain/filters/request-id.js';
+import { securityFilter } from '../chain/filters/request-security.js';
+import { routeMatchFilter } from '../chain/filters/route-match.js';
+import { routerFilter } from '../chain/filters/router.js';
+import { tracingFilter } from '../chain/filters/tracing.js';
+import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
+import { bindListener } from '../core/listen.js';
 import type { RequestEvent, RequestObserver } from '../core/request-event.js';
-import { requestTarget } from '../core/request-target.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
+import { DownstreamGuard } from '../downstream/downstream-guard.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { CertificateStore } from './certificate-store.js';
-import { matchServer } from './server-select.js';
 import { TlsTerminator, type TlsGatewayServer } from './tls-termination.js';
-import { DownstreamGuard } from '../downstream/downstream-guard.js';
 
 export interface GatewayListenerOptions {
   host: string;
@@ -41,85 +50,64 @@ export interface GatewayListenerOptions {
   tlsRecheckMs?: number;
   /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
   guard?: DownstreamGuard;
+  random?: () => number;
 }
 
 export const DEFAULT_CREDENTIALS_DIR = '.skiff/credentials';
 
 export function startGatewayListener(options: GatewayListenerOptions): Promise<Server> {
   const name = `gateway :${options.serverPort}`;
-  const routeConfig = `http.${options.serverPort}`;
-  const router = createRouterHandler({
-    holder: options.holder,
-    pools: options.pools,
-    logger: options.logger,
-    routeConfigName: () => routeConfig,
-    passthrough: false,
-    certificate: options.certificate,
-    receivingSecurity: { port: options.serverPort },
-    observer: options.observer,
-    tracer: options.tracer,
-    spanKind: 'server',
-    self: options.self,
-  });
-  const serversOnPort = (): GatewayServerSnapshot[] => (options.holder.current?.raw.gatewayServers ?? []).filter((s) => s.port === options.serverPort);
-
+  const random = options.random ?? Math.random;
+  const serversOn = (snapshot: CompiledSnapshot | undefined): GatewayServerSnapshot[] => (snapshot?.raw.gatewayServers ?? []).filter((s) => s.port === options.serverPort);
   const guard = options.guard ?? new DownstreamGuard(name, options.logger);
-  const http = createHttpServer(
-    guard.httpServerOptions(),
-    guard.wrap((req, res) => {
-      const encrypted = (req.socket as TLSSocket).encrypted === true;
-      if (!encrypted && redirectToHttps(serversOnPort(), req, res)) return;
-      // The edge says how the client connected (Envoy sets it at the gateway the same way).
-      req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
-      router(req, res);
-    }),
-  );
-  guard.configure(http);
+  const manager = new HttpConnectionManager({
+    name,
+    holder: options.holder,
+    guard,
+    logger: options.logger,
+    source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+    buildChain: (snapshot) => {
+      const routeConfig = snapshot?.routeConfigs.get(`http.${options.serverPort}`);
+      return new FilterChain(
+        [
+          observeFilter('source', options.observer, options.tracer !== undefined),
+          gatewayEdgeFilter(serversOn(snapshot)),
+          requestIdFilter,
+          tracingFilter(options.tracer, 'server'),
+          securityFilter(snapshot, { port: options.serverPort }),
+          routeMatchFilter(snapshot && { routeConfig: () => routeConfig, passthrough: false, random }),
+          faultFilter(random),
+          requestHeadersFilter,
+          mirrorFilter(options.pools, options.certificate, random),
+          routerFilter({ pools: options.pools, certificate: options.certificate, self: options.self, random }),
+        ],
+        options.logger,
+      );
+    },
+  });
 
   const terminator = new TlsTerminator({
     name,
     logger: options.logger,
     store: new CertificateStore({ name, logger: options.logger, credentialsDir: options.credentialsDir ?? DEFAULT_CREDENTIALS_DIR, recheckMs: options.tlsRecheckMs }),
-    onSecureConnection: (socket) => http.emit('connection', socket),
+    onSecureConnection: (socket) => manager.accept(socket),
   });
 
-  // noDelay here: the http.Server below only sets it on sockets it accepts itself (see the inbound sniffer).
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.on('error', () => socket.destroy());
     if (!guard.admit(socket)) return;
-    const tlsServers = serversOnPort().filter((s): s is TlsGatewayServer => s.tls !== undefined);
-    if (tlsServers.length === 0) {
-      http.emit('connection', socket);
-      return;
-    }
+    const tlsServers = serversOn(options.holder.current).filter((s): s is TlsGatewayServer => s.tls !== undefined);
+    if (tlsServers.length === 0) return manager.accept(socket);
     terminator.accept(socket, tlsServers, options.holder.current?.version ?? '');
   });
-  // closeServer() calls this: idle keep-alive connections live in the HTTP server, not here.
-  Object.assign(server, {
-    closeIdleConnections: () => {
-      terminator.closePending();
-      http.closeIdleConnections();
-    },
-  });
-  server.on('close', () => http.close());
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(`${name} listener cannot bind ${options.host}:${options.port}: ${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ' (port in use: stop the other process or pick another port)' : ''}`));
+  return bindListener(name, server, options.host, options.port, manager, guard).then((bound) => {
+    const closeIdle = (bound as Server & { closeIdleConnections: () => void }).closeIdleConnections;
+    Object.assign(bound, {
+      closeIdleConnections: () => {
+        terminator.closePending();
+        closeIdle();
+      },
     });
-    server.listen(options.port, options.host, () => resolve(server));
+    return bound;
   });
-}
-
-/**
- * Istio's httpsRedirect (Envoy's require_tls on the virtual hosts of that server): a plaintext
- * request for a host of such a server gets 301 to the same authority and path over https.
- */
-function redirectToHttps(servers: readonly GatewayServerSnapshot[], req: IncomingMessage, res: ServerResponse): boolean {
-  if (!servers.some((s) => s.httpsRedirect)) return false;
-  const target = requestTarget(req.url, req.headers.host);
-  if (typeof target === 'string') return false;
-  if (!matchServer(servers, target.host)?.httpsRedirect) return false;
-  res.writeHead(301, { location: `https://${target.authority}${target.path}`, 'content-length': 0 });
-  res.end();
-  return true;
 }

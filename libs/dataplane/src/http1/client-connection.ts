@@ -161,8 +161,16 @@ export class ClientConnection {
     if (!this.#responseStarted) return; // the end of an interim response
     this.#responseComplete = true;
     const events = this.#events;
-    // An answer that came before the whole request was sent: the rest will not be read.
-    if (!this.#requestComplete) this.#keepAlive = false;
+    if (!this.#requestComplete) {
+      // An answer that came before the whole request was sent: the rest is not sent, and the
+      // connection, cut mid-request, cannot carry another exchange. Closed now, not when a
+      // request body that may never finish does.
+      this.#events = undefined;
+      this.#closed = true;
+      this.socket.destroy();
+      events?.end(trailers);
+      return;
+    }
     // Free first, so whatever the end sets off (the client's next request) can reuse this connection.
     this.#maybeIdle();
     events?.end(trailers);

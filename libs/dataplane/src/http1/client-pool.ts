@@ -62,6 +62,8 @@ export class ClientPool {
   #opened = 0;
   #connectFailures = 0;
   #closed = false;
+  /** Retired: serves what is already waiting or running, then closes every connection. */
+  #retired = false;
 
   constructor(readonly options: ClientPoolOptions) {}
 
@@ -101,6 +103,21 @@ export class ClientPool {
       this.#waiters.push(waiter);
       this.#grow();
     });
+  }
+
+  /**
+   * Closes gracefully (a config push removed the origin, or a certificate rotated): free
+   * connections close now, busy ones when their exchange ends, and requests already waiting are
+   * still served.
+   */
+  retire(): void {
+    this.#retired = true;
+    for (const connection of this.#free.splice(0)) {
+      const timer = this.#idleTimers.get(connection);
+      if (timer) clearTimeout(timer);
+      this.#idleTimers.delete(connection);
+      connection.destroy();
+    }
   }
 
   close(): void {
@@ -167,6 +184,10 @@ export class ClientPool {
     if (waiter) {
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(connection);
+      return;
+    }
+    if (this.#retired) {
+      connection.destroy();
       return;
     }
     this.#free.push(connection);

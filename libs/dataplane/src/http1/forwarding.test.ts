@@ -1,45 +1,56 @@
-// The codec's server connection, client pool and forwarding step together, as a minimal proxy
-// between real sockets: keep-alive and pipelining, chunked bodies with trailers, Expect:
+// The codec's server connection, client pool and the router's attempt machinery together, as the
+// inbound side runs them (a connection manager whose chain is just the app router), between real
+// sockets: keep-alive and pipelining, chunked bodies with trailers, Expect:
 // 100-continue, bodiless responses, backpressure both ways, aborts that leave no pooled
 // connection behind, protocol errors and timeouts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
+import { createLogger } from '@skiff/telemetry';
+import { HttpConnectionManager } from '../chain/connection-manager.js';
+import { FilterChain } from '../chain/filter-chain.js';
+import { appRouterFilter } from '../chain/filters/app-router.js';
+import { SnapshotHolder } from '../core/snapshot-holder.js';
+import { DownstreamGuard, type DownstreamLimits } from '../downstream/downstream-guard.js';
 import { ClientPool } from './client-pool.js';
-import { endToEnd } from './field-list.js';
-import { forwardStream, type ForwardOutcome } from './forward-stream.js';
-import { ServerConnection, type ServerConnectionOptions } from './server-connection.js';
+import { ServerConnection } from './server-connection.js';
 
 const listen = (server: Server | HttpServer): Promise<number> =>
   new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 
+/** How each exchange ended: the status sent and Envoy's response flag. */
+interface Outcome {
+  status: number;
+  flag: string;
+}
+
 interface Forwarder {
   port: number;
   pool: ClientPool;
-  outcomes: ForwardOutcome[];
+  outcomes: Outcome[];
   server: Server;
 }
 
-async function startForwarder(upstreamPort: number, options: ServerConnectionOptions = {}): Promise<Forwarder> {
+const logger = createLogger('test', {}, { level: 'silent' });
+
+async function startForwarder(upstreamPort: number, limits: Partial<DownstreamLimits> = {}): Promise<Forwarder> {
   const pool = new ClientPool({ host: '127.0.0.1', port: upstreamPort });
-  const outcomes: ForwardOutcome[] = [];
-  const server = createServer((socket) => {
-    new ServerConnection(
-      socket,
-      (stream) => {
-        void forwardStream(stream, pool, { method: stream.head.method, path: stream.head.target, headers: endToEnd(stream.head.headers) }).then((outcome) => {
-          outcomes.push(outcome);
-          if (outcome.kind === 'failed-before-response') {
-            stream.respond(503, ['content-type', 'text/plain'], false, 16);
-            stream.write(Buffer.from('upstream failed\n'));
-            stream.end();
-          }
-        });
-      },
-      options,
-    );
+  const outcomes: Outcome[] = [];
+  const guard = new DownstreamGuard('forwarder', logger, limits);
+  const manager = new HttpConnectionManager({
+    name: 'forwarder',
+    holder: new SnapshotHolder(),
+    guard,
+    logger,
+    source: { workload: 'test', namespace: 'test' },
+    buildChain: () =>
+      new FilterChain([{ name: 'record', onComplete: (x) => outcomes.push({ status: x.status, flag: x.flag }) }, appRouterFilter(pool, 'inbound|0||', {}, Math.random)], logger),
   });
+  const server = createServer((socket) => {
+    if (guard.admit(socket)) manager.accept(socket);
+  });
+  server.on('close', () => guard.close());
   return { port: await listen(server), pool, outcomes, server };
 }
 
@@ -235,7 +246,7 @@ describe('HTTP/1.1 forwarding on the codec', () => {
     const text = await exchange(forwarder.port, 'GET /stall HTTP/1.1\r\nHost: s\r\n\r\n', (t) => t.includes('xxxxxxxxxx'));
     assert.match(text, /^HTTP\/1\.1 200/);
     await waitFor(() => forwarder.pool.stats.busy === 0, 'the upstream connection released');
-    assert.equal(forwarder.outcomes.at(-1)?.kind, 'client-gone');
+    assert.equal(forwarder.outcomes.at(-1)?.flag, 'DC');
   });
 
   test('an answer sent before a large upload is read ends the connection after it, instead of waiting for the rest', { timeout: 10_000 }, async () => {
@@ -272,11 +283,9 @@ describe('HTTP/1.1 forwarding on the codec', () => {
     closed.close();
     const dead = await startForwarder(port);
     try {
-      const text = await exchange(dead.port, 'GET / HTTP/1.1\r\nHost: s\r\n\r\n', (t) => t.includes('upstream failed'));
+      const text = await exchange(dead.port, 'GET / HTTP/1.1\r\nHost: s\r\n\r\n', (t) => t.includes('connection failure'));
       assert.match(text, /^HTTP\/1\.1 503/);
-      const outcome = dead.outcomes.at(-1);
-      assert.equal(outcome?.kind, 'failed-before-response');
-      assert.equal(outcome?.kind === 'failed-before-response' && outcome.connectFailure, true);
+      assert.deepEqual(dead.outcomes.at(-1), { status: 503, flag: 'UF' });
     } finally {
       dead.server.close();
       dead.pool.close();

@@ -25,6 +25,9 @@ export interface ServerConnectionOptions {
   onProtocolError?: (error: CodecError, socket: Socket) => void;
 }
 
+/** How long an answer may take to go out before a connection closed mid-request is destroyed (Envoy's delayed_close_timeout). */
+const DELAYED_CLOSE_MS = 1000;
+
 /** Request bytes queued for a handler that has not started reading yet, before the socket pauses. */
 const QUEUE_HIGH_WATER = 64 * 1024;
 
@@ -224,6 +227,11 @@ export class ServerConnection implements HasDeadline {
     this.#arm(this.#options.requestHeadersTimeoutMs);
   }
 
+  /** No request in flight: the connection may be closed without cutting anything short. */
+  get idle(): boolean {
+    return this.#stream === undefined;
+  }
+
   /** Bytes moved on the stream in flight: its idle deadline moves on. */
   touch(): void {
     if (this.#waiting === Waiting.None) this.deadline = coarseNow() + this.#options.streamIdleTimeoutMs;
@@ -249,13 +257,17 @@ export class ServerConnection implements HasDeadline {
   /** @internal: the stream is done when both its request and its response are. */
   streamMayBeDone(stream: ServerStream): void {
     if (stream !== this.#stream || !stream.responseComplete) return;
-    if (!stream.keepAlive) {
+    if (!stream.keepAlive || !stream.requestComplete) {
+      // An answer complete before its request ends the connection (Envoy resets such a stream):
+      // the rest of the request is not read. The socket may be paused mid-body, so it would never
+      // see the client's FIN: it is destroyed once the answer has had a second to go out (Envoy's
+      // delayed close).
       this.#closed = true;
       this.#disarm();
       this.socket.end();
+      if (!stream.requestComplete) setTimeout(() => this.socket.destroy(), DELAYED_CLOSE_MS).unref();
       return;
     }
-    if (!stream.requestComplete) return;
     this.#stream = undefined;
     this.#waiting = Waiting.Idle;
     this.#arm(this.#options.idleTimeoutMs);

@@ -1,15 +1,24 @@
 // The sidecar's outbound listener (Istio's 15001): the local app sends every call here, as to
 // an explicit HTTP proxy, and the mesh decides where it goes. Route configs are per service
 // port, as in Istio: a call to reviews:9080 is routed by route config "9080".
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import type { HopTracer, Logger } from '@skiff/telemetry';
-import { createRouterHandler } from '../core/http-router.js';
-import { listen } from '../core/listen.js';
+import { HttpConnectionManager } from '../chain/connection-manager.js';
+import { FilterChain } from '../chain/filter-chain.js';
+import { faultFilter } from '../chain/filters/fault.js';
+import { mirrorFilter } from '../chain/filters/mirror.js';
+import { observeFilter } from '../chain/filters/observe.js';
+import { requestHeadersFilter } from '../chain/filters/request-headers.js';
+import { requestIdFilter } from '../chain/filters/request-id.js';
+import { passthroughMarkFor, routeMatchFilter } from '../chain/filters/route-match.js';
+import { routerFilter } from '../chain/filters/router.js';
+import { tracingFilter } from '../chain/filters/tracing.js';
+import { bindListener } from '../core/listen.js';
+import type { RequestEvent, RequestObserver } from '../core/request-event.js';
 import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import type { UpstreamPools } from '../core/upstream-pools.js';
+import { DownstreamGuard } from '../downstream/downstream-guard.js';
 import type { WorkloadCertificate } from '../security/identity.js';
-import type { RequestEvent, RequestObserver } from '../core/request-event.js';
-import type { DownstreamGuard } from '../downstream/downstream-guard.js';
 
 export interface OutboundOptions {
   host: string;
@@ -24,22 +33,46 @@ export interface OutboundOptions {
   tracer?: HopTracer;
   self?: RequestEvent['source'];
   guard?: DownstreamGuard;
+  random?: () => number;
 }
 
 export function startOutboundListener(options: OutboundOptions): Promise<Server> {
-  const handler = createRouterHandler({
+  const random = options.random ?? Math.random;
+  const guard = options.guard ?? new DownstreamGuard('outbound', options.logger);
+  const mark = passthroughMarkFor(options.self);
+  const manager = new HttpConnectionManager({
+    name: 'outbound',
     holder: options.holder,
-    pools: options.pools,
+    guard,
     logger: options.logger,
-    routeConfigName: (target) => String(target.port),
-    passthrough: true,
-    sourceLabels: options.sourceLabels,
-    sourceNamespace: options.sourceNamespace,
-    certificate: options.certificate,
-    observer: options.observer,
-    tracer: options.tracer,
-    spanKind: 'client',
-    self: options.self,
+    source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+    buildChain: (snapshot) =>
+      new FilterChain(
+        [
+          observeFilter('source', options.observer, options.tracer !== undefined),
+          requestIdFilter,
+          tracingFilter(options.tracer, 'client'),
+          routeMatchFilter(
+            snapshot && {
+              routeConfig: (target) => snapshot.routeConfigs.get(String(target.port)),
+              passthrough: true,
+              passthroughMark: mark,
+              sourceLabels: options.sourceLabels,
+              sourceNamespace: options.sourceNamespace,
+              random,
+            },
+          ),
+          faultFilter(random),
+          requestHeadersFilter,
+          mirrorFilter(options.pools, options.certificate, random),
+          routerFilter({ pools: options.pools, certificate: options.certificate, self: options.self, random }),
+        ],
+        options.logger,
+      ),
   });
-  return listen('outbound', options.host, options.port, handler, options.guard);
+  const server = createServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    if (guard.admit(socket)) manager.accept(socket);
+  });
+  return bindListener('outbound', server, options.host, options.port, manager, guard);
 }

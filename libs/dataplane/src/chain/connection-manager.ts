@@ -1,0 +1,112 @@
+// Envoy's HTTP connection manager, for the codec: each accepted socket becomes a ServerConnection
+// with the listener's limits, each request an HttpExchange run through the filter chain built
+// for the config it arrived under (one chain per listener per config push, kept while the
+// snapshot lives). Every data listener — inbound, outbound, gateway — is one of these.
+import type { Socket } from 'node:net';
+import type { Logger } from '@skiff/telemetry';
+import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
+import { badRequest } from '../core/errors.js';
+import { forwardableHeaders } from '../core/hop-by-hop.js';
+import { PEER_METADATA_HEADER } from '../core/peer-metadata.js';
+import type { RequestEvent } from '../core/request-event.js';
+import { requestTarget } from '../core/request-target.js';
+import type { SnapshotHolder } from '../core/snapshot-holder.js';
+import { replyOnStream } from '../core/stream-reply.js';
+import type { DownstreamGuard } from '../downstream/downstream-guard.js';
+import { recordOf } from '../http1/field-list.js';
+import { ServerConnection, type ServerConnectionOptions, type ServerStream } from '../http1/server-connection.js';
+import type { FilterChain } from './filter-chain.js';
+import { HttpExchange } from './http-exchange.js';
+
+export interface ConnectionManagerOptions {
+  /** e.g. "outbound", "gateway :80" (logs). */
+  name: string;
+  holder: SnapshotHolder;
+  guard: DownstreamGuard;
+  logger: Logger;
+  /** The listener's filters for a config (undefined: no config yet). */
+  buildChain: (snapshot: CompiledSnapshot | undefined) => FilterChain;
+  /** Who sends the request on, for its event (the proxy itself; inbound: the caller, set by a filter). */
+  source: RequestEvent['source'];
+}
+
+const UNKNOWN_SOURCE: RequestEvent['source'] = { workload: 'unknown', namespace: 'unknown' };
+
+export class HttpConnectionManager {
+  readonly #options: ConnectionManagerOptions;
+  readonly #connectionOptions: ServerConnectionOptions;
+  readonly #connections = new Set<ServerConnection>();
+  readonly #chains = new WeakMap<CompiledSnapshot, FilterChain>();
+  #unconfigured: FilterChain | undefined;
+
+  constructor(options: ConnectionManagerOptions) {
+    this.#options = options;
+    const { limits } = options.guard;
+    this.#connectionOptions = {
+      limits: { maxHeadBytes: limits.maxHeadBytes, maxHeaders: 100 },
+      requestHeadersTimeoutMs: limits.requestHeadersTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
+      // Envoy logs codec refusals at debug: a client's bad bytes are not the proxy's trouble.
+      onProtocolError: (error, socket) => options.logger.debug({ listener: options.name, remote: socket.remoteAddress, status: error.status, detail: error.detail, why: error.message }, 'request refused: not valid HTTP/1.1'),
+    };
+  }
+
+  /** Serves HTTP/1.1 on a socket the listener has admitted (plaintext, or TLS already terminated). */
+  accept(socket: Socket): void {
+    const connection = new ServerConnection(socket, (stream) => this.#onStream(stream), this.#connectionOptions);
+    this.#connections.add(connection);
+    socket.once('close', () => this.#connections.delete(connection));
+  }
+
+  /** The filter chain for a config: built on first use after a push, then reused. */
+  chainFor(snapshot: CompiledSnapshot | undefined): FilterChain {
+    if (!snapshot) return (this.#unconfigured ??= this.#options.buildChain(undefined));
+    let chain = this.#chains.get(snapshot);
+    if (!chain) {
+      chain = this.#options.buildChain(snapshot);
+      this.#chains.set(snapshot, chain);
+    }
+    return chain;
+  }
+
+  /**
+   * On shutdown: closes connections with no request in flight now, and the others as soon as
+   * their request is done (checked every 100 ms until none is left).
+   */
+  closeIdleConnections(): void {
+    const sweep = () => {
+      for (const connection of this.#connections) if (connection.idle) connection.destroy();
+      if (this.#connections.size === 0) clearInterval(timer);
+    };
+    const timer = setInterval(sweep, 100);
+    timer.unref();
+    sweep();
+  }
+
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  #onStream(stream: ServerStream): void {
+    const { refusal, done } = this.#options.guard.beginRequest(stream.socket);
+    const received = recordOf(stream.head.headers);
+    const host = received['host'];
+    const requested = requestTarget(stream.head.target, typeof host === 'string' ? host : undefined);
+    if (typeof requested === 'string') {
+      done();
+      return replyOnStream(stream, badRequest(requested));
+    }
+    // The forwarded copy; the codec writes each side's framing itself.
+    const headers = forwardableHeaders(received);
+    delete headers['content-length'];
+    // Only a sidecar may say who the caller is, and only to its peer over mTLS.
+    delete headers[PEER_METADATA_HEADER];
+    headers['host'] = requested.authority;
+    const snapshot = this.#options.holder.current;
+    const x = new HttpExchange(stream, snapshot, this.chainFor(snapshot), received, headers, requested, this.#options.source ?? UNKNOWN_SOURCE);
+    x.onComplete = done;
+    if (refusal) return x.answer({ ...refusal, headers: { 'x-envoy-overloaded': 'true' } });
+    x.chain.run(x);
+  }
+}
