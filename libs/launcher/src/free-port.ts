@@ -1,5 +1,7 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A port on 127.0.0.1 that was free a moment ago. For tests. */
 export async function freePort(): Promise<number> {
@@ -28,6 +30,71 @@ export function ephemeralRangeStart(readRange: () => string = () => readFileSync
 // again, so a listener drawn after a mesh's ports (a test's extra HTTPS port, a stand-in) cannot
 // draw one the mesh has not bound yet. (It once drew the control plane's discovery port.)
 const handedOut = new Set<number>();
+
+// And one across processes: test files run side by side, each starting meshes whose ports are
+// drawn seconds before their processes bind them. Two files drawing ~40 ports each from the
+// same range clashed often enough to fail a CI run (a readiness probe answered by another test's
+// proxy; EADDRINUSE). Each port handed out is reserved by a file named after it, holding the pid;
+// a reservation whose process is gone is taken over.
+const RESERVATIONS = process.env['SKIFF_PORT_RESERVATIONS'] ?? join(tmpdir(), 'skiff-port-reservations');
+const reservedHere: string[] = [];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims `port` for this process unless a live process holds it; false when taken. */
+export function reservePort(port: number, dir = RESERVATIONS): boolean {
+  const file = join(dir, String(port));
+  const claim = () => {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    if (reservedHere.length === 0) process.once('exit', releaseReservations);
+    reservedHere.push(file);
+    return true;
+  };
+  try {
+    mkdirSync(dir);
+  } catch {
+    // there already, or cannot be made: the claim below says which
+  }
+  try {
+    return claim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true; // no shared directory: this process's own set still holds
+  }
+  let holder = Number.NaN;
+  try {
+    holder = Number(readFileSync(file, 'utf8'));
+  } catch {
+    // released in between: try again below
+  }
+  if (holder === process.pid || (Number.isInteger(holder) && holder > 0 && alive(holder))) return false;
+  try {
+    unlinkSync(file);
+  } catch {
+    // another process took it over first: its claim below wins, ours fails
+  }
+  try {
+    return claim();
+  } catch {
+    return false;
+  }
+}
+
+function releaseReservations(): void {
+  for (const file of reservedHere.splice(0)) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+}
 
 function bindable(port: number): Promise<Server | undefined> {
   const server = createServer();
@@ -64,8 +131,10 @@ export async function freePorts(count: number, options: { adjacent?: boolean } =
         const second = handedOut.has(address.port + 1) ? undefined : await bindable(address.port + 1);
         if (!second) continue;
         servers.push(second);
+        if (!reservePort(address.port + 1)) continue;
         handedOut.add(address.port + 1);
       }
+      if (!reservePort(address.port)) continue;
       handedOut.add(address.port);
       ports.push(address.port);
     }
