@@ -77,7 +77,8 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     controlPlaneArgs: options.controlPlaneArgs,
     gatewayArgs: options.gatewayArgs,
   });
-  const supervisor = new Supervisor({ quiet: true });
+  // SKIFF_TEST_MESH_OUTPUT=1 prints every process's output, prefixed with its name (to debug a flake).
+  const supervisor = new Supervisor(process.env['SKIFF_TEST_MESH_OUTPUT'] === '1' ? { prefixOutput: true } : { quiet: true });
   try {
     await supervisor.startAll(plan.stages);
   } catch (error) {
