@@ -1,3 +1,4 @@
+import { withStartLock } from './start-lock.js';
 import { spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -155,9 +156,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /**
    * Starts stage after stage; each stage waits until every process of the previous one is
    * ready. Rejects with the first failure once its stage has settled, leaving the processes that
-   * did start running: call stopAll() to clean up.
+   * did start running: call stopAll() to clean up. One start runs at a time on a machine
+   * (start-lock.ts).
    */
-  async startAll(plan: StartPlan, options: StartAllOptions = {}): Promise<ManagedProcess[]> {
+  startAll(plan: StartPlan, options: StartAllOptions = {}): Promise<ManagedProcess[]> {
+    const progress = options.onProgress ?? ((line: string) => this.print(line));
+    return withStartLock(
+      () => this.#startAll(plan, options),
+      (holder) => progress(`… waiting for another Skiff start on this machine to finish (pid ${holder})`),
+    );
+  }
+
+  async #startAll(plan: StartPlan, options: StartAllOptions): Promise<ManagedProcess[]> {
     const stages = plan.map((stage) => (Array.isArray(stage) ? [...stage] : [stage as ProcessSpec]));
     const names = stages.flat().map((spec) => spec.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
