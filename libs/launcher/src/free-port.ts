@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { claimPidFile } from './pid-file.js';
 
 /** A port on 127.0.0.1 that was free a moment ago. For tests. */
 export async function freePort(): Promise<number> {
@@ -39,51 +40,20 @@ const handedOut = new Set<number>();
 const RESERVATIONS = process.env['SKIFF_PORT_RESERVATIONS'] ?? join(tmpdir(), 'skiff-port-reservations');
 const reservedHere: string[] = [];
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Claims `port` for this process unless a live process holds it; false when taken. */
 export function reservePort(port: number, dir = RESERVATIONS): boolean {
-  const file = join(dir, String(port));
-  const claim = () => {
-    writeFileSync(file, String(process.pid), { flag: 'wx' });
-    if (reservedHere.length === 0) process.once('exit', releaseReservations);
-    reservedHere.push(file);
-    return true;
-  };
   try {
     mkdirSync(dir);
   } catch {
     // there already, or cannot be made: the claim below says which
   }
-  try {
-    return claim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true; // no shared directory: this process's own set still holds
-  }
-  let holder = Number.NaN;
-  try {
-    holder = Number(readFileSync(file, 'utf8'));
-  } catch {
-    // released in between: try again below
-  }
-  if (holder === process.pid || (Number.isInteger(holder) && holder > 0 && alive(holder))) return false;
-  try {
-    unlinkSync(file);
-  } catch {
-    // another process took it over first: its claim below wins, ours fails
-  }
-  try {
-    return claim();
-  } catch {
-    return false;
-  }
+  const file = join(dir, String(port));
+  const claim = claimPidFile(file, false);
+  if (claim.kind === 'unusable') return true; // no shared directory: this process's own set still holds
+  if (claim.kind === 'held') return false;
+  if (reservedHere.length === 0) process.once('exit', releaseReservations);
+  reservedHere.push(file);
+  return true;
 }
 
 function releaseReservations(): void {

@@ -5,50 +5,24 @@
 // fresh-clone CI runs: the proxy's admin port said "waiting for a certificate" for 20 s). A lock
 // file holding the pid serializes the starts, across processes and within one; a lock whose
 // process is gone is taken over.
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { claimPidFile } from './pid-file.js';
 
 const LOCK = process.env['SKIFF_START_LOCK'] ?? join(tmpdir(), 'skiff-start.lock');
 let queue: Promise<unknown> = Promise.resolve();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True once this process holds the lock; false when it cannot be taken (no usable temp directory). */
 async function acquire(file: string, onWait: (holder: number) => void): Promise<boolean> {
   let told = false;
   for (;;) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-    }
-    let holder = Number.NaN;
-    try {
-      holder = Number(readFileSync(file, 'utf8'));
-    } catch {
-      continue; // released in between
-    }
     // Within this process starts are queued, so a lock naming this pid is left from a crash.
-    if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !alive(holder)) {
-      try {
-        unlinkSync(file);
-      } catch {
-        // someone else took it over first
-      }
-      continue;
-    }
-    if (!told) {
+    const claim = claimPidFile(file, true);
+    if (claim.kind !== 'held') return claim.kind === 'claimed';
+    if (!told && Number.isInteger(claim.holder)) {
       told = true;
-      onWait(holder);
+      onWait(claim.holder);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
