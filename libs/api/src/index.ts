@@ -4,6 +4,7 @@ export * from './security/ip.js';
 export * from './security/condition-key.js';
 export * from './security/path-template.js';
 export * from './snapshot.js';
+export * from './traffic-policy.js';
 export * from './workload.js';
 export * from './duration.js';
 export * from './regex.js';

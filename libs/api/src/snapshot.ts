@@ -119,6 +119,64 @@ export const EndpointSchema = z.strictObject({
   healthy: z.literal(false).optional(),
 });
 
+// ---- cluster policy: a DestinationRule trafficPolicy as the proxy runs it --------------------------
+// Typed and defaulted at the control plane (libs/api traffic-policy.ts), so a proxy never reads
+// raw config on a request and never NACKs a policy the control plane accepted.
+
+export const HashKeySchema = z.union([
+  z.strictObject({ header: z.string().min(1) }),
+  z.strictObject({ cookie: z.strictObject({ name: z.string().min(1), path: z.string().optional(), ttlMs: z.number().min(0).optional() }) }),
+  z.strictObject({ sourceIp: z.literal(true) }),
+  z.strictObject({ queryParameter: z.string().min(1) }),
+]);
+
+export const LoadBalancerPolicySchema = z.union([
+  z.strictObject({ kind: z.enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM']) }),
+  z.strictObject({ kind: z.literal('CONSISTENT_HASH'), key: HashKeySchema }),
+]);
+
+/** A limit; absent means none (Istio programs 2^32-1). */
+const limit = z.int().min(1).optional();
+
+export const ConnectionPoolPolicySchema = z.strictObject({
+  /** tcp.maxConnections: connections to the whole cluster (Envoy's breakers are per cluster). */
+  maxConnections: limit,
+  /** http.http1MaxPendingRequests: requests allowed to wait for a connection. */
+  maxPendingRequests: limit,
+  /** http.http2MaxRequests: requests outstanding to the cluster (Envoy applies it to HTTP/1.1 too). */
+  maxRequests: limit,
+  /** http.maxRequestsPerConnection; absent: keep-alive without a limit. */
+  maxRequestsPerConnection: limit,
+  /** http.maxRetries: retries outstanding to the cluster at once. */
+  maxRetries: limit,
+  connectTimeoutMs: z.number().min(1),
+  /** Idle upstream connections are closed after this; absent when "0s" disables it. */
+  idleTimeoutMs: z.number().min(1).optional(),
+});
+
+export const OutlierDetectionPolicySchema = z.strictObject({
+  /** 0 disables this detector. */
+  consecutive5xxErrors: z.int().min(0),
+  /** 0 disables this detector (Istio's default: Envoy counts them but does not enforce). */
+  consecutiveGatewayErrors: z.int().min(0),
+  intervalMs: z.number().min(1),
+  baseEjectionTimeMs: z.number().min(1),
+  /** Envoy's max_ejection_time, which Istio does not expose: 300 s, or baseEjectionTime if longer. */
+  maxEjectionTimeMs: z.number().min(1),
+  maxEjectionPercent: z.int().min(0).max(100),
+  /** Below this % of healthy hosts the load balancer panics and uses every host; 0 disables. */
+  minHealthPercent: z.int().min(0).max(100),
+});
+
+export const ClusterPolicySchema = z.strictObject({
+  loadBalancer: LoadBalancerPolicySchema,
+  connectionPool: ConnectionPoolPolicySchema,
+  /** Present only when the DestinationRule sets outlierDetection (Istio enables it only then). */
+  outlierDetection: OutlierDetectionPolicySchema.optional(),
+  /** tls.mode; DISABLE turns auto mTLS off for the cluster's sidecar endpoints. */
+  tlsMode: z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']).optional(),
+});
+
 export const ClusterSchema = z.strictObject({
   /** Istio's name: outbound|<port>|<subset>|<fqdn>. */
   name: z.string(),
@@ -126,8 +184,11 @@ export const ClusterSchema = z.strictObject({
   port: z.number().int(),
   subset: z.string().optional(),
   endpoints: z.array(EndpointSchema),
-  /** DestinationRule trafficPolicy in force for this cluster (subset policy merged over the top level). */
-  trafficPolicy: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * The DestinationRule trafficPolicy in force (subset over top level), compiled by the control
+   * plane with Istio's defaults filled in. Absent: no DestinationRule policy, Istio's defaults.
+   */
+  policy: ClusterPolicySchema.optional(),
 });
 
 /**
@@ -272,6 +333,11 @@ export type VirtualHost = z.infer<typeof VirtualHostSchema>;
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
 export type Cluster = z.infer<typeof ClusterSchema>;
+export type HashKeySource = z.infer<typeof HashKeySchema>;
+export type LoadBalancerPolicy = z.infer<typeof LoadBalancerPolicySchema>;
+export type ConnectionPoolPolicySnapshot = z.infer<typeof ConnectionPoolPolicySchema>;
+export type OutlierDetectionPolicy = z.infer<typeof OutlierDetectionPolicySchema>;
+export type ClusterPolicySnapshot = z.infer<typeof ClusterPolicySchema>;
 export type GatewayServerSnapshot = z.infer<typeof GatewayServerSnapshotSchema>;
 export type GatewayTlsSnapshot = z.infer<typeof GatewayTlsSnapshotSchema>;
 export type EffectiveMtlsMode = z.infer<typeof MtlsModeSchema>;

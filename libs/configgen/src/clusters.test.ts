@@ -30,10 +30,10 @@ describe('clusters', () => {
   test('subset traffic policy is merged field by field over the top-level policy', () => {
     const { parsed } = build([reviewsRule], frontend);
     const byName = new Map(parsed.clusters.map((c) => [c.name, c]));
-    assert.deepEqual(byName.get('outbound|9080||reviews.default.svc.cluster.local')?.trafficPolicy, { loadBalancer: { simple: 'ROUND_ROBIN' }, tls: { mode: 'ISTIO_MUTUAL' } });
-    assert.deepEqual(byName.get('outbound|9080|v1|reviews.default.svc.cluster.local')?.trafficPolicy, { loadBalancer: { simple: 'ROUND_ROBIN' }, tls: { mode: 'ISTIO_MUTUAL' } });
-    assert.deepEqual(byName.get('outbound|9080|v2|reviews.default.svc.cluster.local')?.trafficPolicy, { loadBalancer: { simple: 'RANDOM' }, tls: { mode: 'ISTIO_MUTUAL' } });
-    assert.equal(byName.get('outbound|9080||ratings.default.svc.cluster.local')?.trafficPolicy, undefined);
+    assert.deepEqual(byName.get('outbound|9080||reviews.default.svc.cluster.local')?.policy, { loadBalancer: { kind: 'ROUND_ROBIN' }, connectionPool: { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 }, tlsMode: 'ISTIO_MUTUAL' });
+    assert.deepEqual(byName.get('outbound|9080|v1|reviews.default.svc.cluster.local')?.policy, { loadBalancer: { kind: 'ROUND_ROBIN' }, connectionPool: { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 }, tlsMode: 'ISTIO_MUTUAL' });
+    assert.deepEqual(byName.get('outbound|9080|v2|reviews.default.svc.cluster.local')?.policy, { loadBalancer: { kind: 'RANDOM' }, connectionPool: { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 }, tlsMode: 'ISTIO_MUTUAL' });
+    assert.equal(byName.get('outbound|9080||ratings.default.svc.cluster.local')?.policy, undefined);
   });
 
   test('a subset whose labels match no workload gets an empty cluster', () => {

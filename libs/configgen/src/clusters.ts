@@ -1,6 +1,6 @@
 // Outbound clusters: per service port a default cluster with every endpoint, plus one per
 // DestinationRule subset holding the endpoints whose labels carry all of the subset's labels.
-import { clusterName, type Cluster, type DestinationRule, type Endpoint, type Loaded, type Subset } from '@skiff/api';
+import { clusterName, compileTrafficPolicy, type Cluster, type DestinationRule, type Endpoint, type Loaded, type Subset, type TrafficPolicy } from '@skiff/api';
 import { mergeTrafficPolicy } from './destination-rules.js';
 import { compareStrings } from './order.js';
 import type { ServiceInfo } from './services.js';
@@ -11,10 +11,11 @@ function hasLabels(endpoint: Endpoint, wanted: Record<string, string> | undefine
   return Object.entries(wanted).every(([key, value]) => labels[key] === value);
 }
 
-function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: Record<string, unknown> | undefined): Cluster {
+function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: TrafficPolicy | undefined): Cluster {
   const out: Cluster = { name: clusterName('outbound', port, subset, service.fqdn), service: service.fqdn, port, endpoints };
   if (subset !== undefined) out.subset = subset;
-  if (policy) out.trafficPolicy = policy;
+  // Compiled here, once per push: the proxy gets typed settings it never has to reject.
+  if (policy) out.policy = compileTrafficPolicy(policy);
   return out;
 }
 
@@ -31,10 +32,10 @@ export function clustersForService(service: ServiceInfo, rule: Loaded<Destinatio
   for (const port of service.ports) {
     const endpoints = service.endpoints.get(port) ?? [];
     const top = mergeTrafficPolicy(rule?.spec.trafficPolicy, undefined);
-    clusters.push(cluster(service, port, undefined, endpoints, top as Record<string, unknown> | undefined));
+    clusters.push(cluster(service, port, undefined, endpoints, top));
     for (const subset of uniqueSubsetsByName(rule?.spec.subsets)) {
       const policy = mergeTrafficPolicy(rule?.spec.trafficPolicy, subset.trafficPolicy);
-      clusters.push(cluster(service, port, subset.name, endpoints.filter((e) => hasLabels(e, subset.labels)), policy as Record<string, unknown> | undefined));
+      clusters.push(cluster(service, port, subset.name, endpoints.filter((e) => hasLabels(e, subset.labels)), policy));
     }
   }
   return clusters;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ProxyAgent, request } from 'undici';
-import type { ProxySnapshotInput } from '@skiff/api';
+import { compileTrafficPolicy, type ProxySnapshotInput, type TrafficPolicy } from '@skiff/api';
 import { startProxy, type RunningProxy } from './proxy.js';
 import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
 
@@ -28,7 +28,7 @@ describe('request pipeline', () => {
   const endpoint = (port: number, workload: string) => ({ address: '127.0.0.1', port, workload, labels: {} });
 
   /** Pushes a snapshot whose host "svc:80" has the given routes, and waits until it is in force. */
-  async function push(routes: Route[], trafficPolicy?: Record<string, unknown>, clusterEndpoints?: Record<string, ReturnType<typeof endpoint>[]>) {
+  async function push(routes: Route[], trafficPolicy?: TrafficPolicy, clusterEndpoints?: Record<string, ReturnType<typeof endpoint>[]>) {
     const v = `p${++version}`;
     const endpoints = clusterEndpoints ?? {
       good: [endpoint(good.port, 'good')],
@@ -40,7 +40,7 @@ describe('request pipeline', () => {
     discovery.push({
       version: v,
       routeConfigs: [{ name: '80', virtualHosts: [{ name: 'svc', domains: ['svc'], routes }] }],
-      clusters: Object.entries(endpoints).map(([name, eps]) => ({ name, service: name, port: 80, endpoints: eps, ...(trafficPolicy ? { trafficPolicy } : {}) })),
+      clusters: Object.entries(endpoints).map(([name, eps]) => ({ name, service: name, port: 80, endpoints: eps, ...(trafficPolicy ? { policy: compileTrafficPolicy(trafficPolicy) } : {}) })),
     });
     await until(() => proxy.holder.current?.version === v, `snapshot ${v}`);
   }

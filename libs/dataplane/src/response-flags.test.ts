@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyAgent, request } from 'undici';
-import type { ProxySnapshotInput } from '@skiff/api';
+import { compileTrafficPolicy, type ProxySnapshotInput, type TrafficPolicy } from '@skiff/api';
 import type { RequestEvent } from './core/request-event.js';
 import { startProxy, type RunningProxy } from './proxy.js';
 import { clientProxyOptions, ScriptedDiscoveryServer, startUpstream, until } from './test-support.js';
@@ -21,7 +21,7 @@ describe('response flags in request events', () => {
   const events: RequestEvent[] = [];
   let version = 0;
 
-  async function push(routes: Route[], trafficPolicy?: Record<string, unknown>) {
+  async function push(routes: Route[], trafficPolicy?: TrafficPolicy) {
     const v = `f${++version}`;
     const ep = (port: number, workload: string) => [{ address: '127.0.0.1', port, workload: `${workload}.default`, labels: { version: 'v1' } }];
     discovery.push({
@@ -30,7 +30,7 @@ describe('response flags in request events', () => {
       clusters: [
         { name: 'good', service: 'svc.default.svc.cluster.local', port: 80, endpoints: ep(good.port, 'good') },
         { name: 'broken', service: 'svc.default.svc.cluster.local', port: 80, endpoints: ep(broken.port, 'broken') },
-        { name: 'slow', service: 'svc.default.svc.cluster.local', port: 80, endpoints: ep(slow.port, 'slow'), ...(trafficPolicy ? { trafficPolicy } : {}) },
+        { name: 'slow', service: 'svc.default.svc.cluster.local', port: 80, endpoints: ep(slow.port, 'slow'), ...(trafficPolicy ? { policy: compileTrafficPolicy(trafficPolicy) } : {}) },
         { name: 'empty', service: 'svc.default.svc.cluster.local', port: 80, endpoints: [] },
       ],
     });

@@ -1,7 +1,7 @@
 // Test helpers for the data plane: a scripted discovery server (a real gRPC server on loopback
 // whose pushes the test chooses) and small real HTTP upstreams.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { ProxySnapshotInput } from '@skiff/api';
+import { compileTrafficPolicy, type ProxySnapshotInput, type TrafficPolicy } from '@skiff/api';
 import { createLogger } from '@skiff/telemetry';
 import { startProxy, type ProxyOptions, type RunningProxy } from './proxy.js';
 import { discoveryServiceDefinition, grpc, type DiscoveryRequest, type ServerDiscoveryStream } from '@skiff/protocol';
@@ -112,7 +112,7 @@ export interface SidecarAndGateway {
  * that app through cluster `app`, from one scripted snapshot: every data listener reaches the
  * same app, for tests that try one behaviour on each.
  */
-export async function startSidecarAndGateway(options: { version: string; appPort: number; trafficPolicy?: Record<string, unknown>; proxies?: Partial<ProxyOptions>; gateway?: Partial<ProxyOptions> }): Promise<SidecarAndGateway> {
+export async function startSidecarAndGateway(options: { version: string; appPort: number; trafficPolicy?: TrafficPolicy; proxies?: Partial<ProxyOptions>; gateway?: Partial<ProxyOptions> }): Promise<SidecarAndGateway> {
   const discovery = new ScriptedDiscoveryServer();
   const xdsPort = await discovery.listen();
   const route = (name: string) => ({
@@ -122,7 +122,7 @@ export async function startSidecarAndGateway(options: { version: string; appPort
   discovery.push({
     version: options.version,
     routeConfigs: [route('80'), route('http.80')],
-    clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: [{ address: '127.0.0.1', port: options.appPort, workload: 'app', labels: {} }], ...(options.trafficPolicy ? { trafficPolicy: options.trafficPolicy } : {}) }],
+    clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: [{ address: '127.0.0.1', port: options.appPort, workload: 'app', labels: {} }], ...(options.trafficPolicy ? { policy: compileTrafficPolicy(options.trafficPolicy) } : {}) }],
     gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
   });
   const sidecar = await startProxy(clientProxyOptions(xdsPort, { inboundPort: 0, appPort: options.appPort, ...options.proxies }));

@@ -2,7 +2,7 @@
 // by one, names and hosts in Kubernetes/Istio syntax, durations, percentages and string matches.
 import { z } from 'zod';
 import type { StringMatch } from '../resources.js';
-import { DURATION_HINT, isDuration } from '../duration.js';
+import { DURATION_HINT, isDuration, parseDuration } from '../duration.js';
 import { compileIstioRegex } from '../regex.js';
 import { closest } from '../suggest.js';
 import { DEFAULT_NAMESPACE } from '../workload.js';
@@ -176,12 +176,17 @@ export function resourceSchema<K extends string, S extends z.ZodType>(kind: K, s
 // ---- values ---------------------------------------------------------------------------------
 
 /** An Istio duration string ("1.5s", "100ms", "2m", "1h"). */
-export function duration() {
+/**
+ * An Istio duration string. `atLeast1ms`: Istio's ValidateDuration (pkg/config/validation/agent),
+ * which it applies to connectTimeout, outlier detection's interval and baseEjectionTime.
+ */
+export function duration(options: { atLeast1ms?: boolean } = {}) {
   return z
     .string({ error: (iss) => (iss.input === undefined ? undefined : `expected ${DURATION_HINT} (a string with a unit)`) })
     .check(
       z.superRefine((s: string, ctx) => {
         if (!isDuration(s)) ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(s)}: expected ${DURATION_HINT}` });
+        else if (options.atLeast1ms && parseDuration(s) < 1) ctx.addIssue({ code: 'custom', message: `duration ${JSON.stringify(s)} is too short: it must be at least 1ms` });
       }),
     );
 }

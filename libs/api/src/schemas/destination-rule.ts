@@ -1,6 +1,7 @@
 // DestinationRule (networking.istio.io), named as in Istio's reference. Lists after each shape
 // are Istio fields Skiff ignores with a warning.
 import { z } from 'zod';
+import type { DestinationRuleSpec, TrafficPolicy } from '../resources.js';
 import { always, dns1123Label, duration, exportTo, hostName, istioObject, labelMap, resourceSchema } from './common.js';
 
 export const LB_SIMPLE = ['UNSPECIFIED', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_CONN'] as const;
@@ -36,7 +37,7 @@ export const LoadBalancerSettingsSchema = istioObject(
 const count = z.int().min(0);
 
 export const ConnectionPoolSettingsSchema = istioObject({
-  tcp: istioObject({ maxConnections: count.optional(), connectTimeout: duration().optional() }, ['tcpKeepalive', 'maxConnectionDuration', 'idleTimeout']).optional(),
+  tcp: istioObject({ maxConnections: count.optional(), connectTimeout: duration({ atLeast1ms: true }).optional() }, ['tcpKeepalive', 'maxConnectionDuration', 'idleTimeout']).optional(),
   http: istioObject(
     {
       http1MaxPendingRequests: count.optional(),
@@ -53,8 +54,8 @@ export const OutlierDetectionSchema = istioObject(
   {
     consecutive5xxErrors: count.optional(),
     consecutiveGatewayErrors: count.optional(),
-    interval: duration().optional(),
-    baseEjectionTime: duration().optional(),
+    interval: duration({ atLeast1ms: true }).optional(),
+    baseEjectionTime: duration({ atLeast1ms: true }).optional(),
     maxEjectionPercent: z.int().min(0).max(100).optional(),
     minHealthPercent: z.int().min(0).max(100).optional(),
   },
@@ -103,3 +104,16 @@ export const DestinationRuleSpecSchema = istioObject(
 }, always);
 
 export const DestinationRuleSchema = resourceSchema('DestinationRule', DestinationRuleSpecSchema);
+
+/** Warnings for a valid DestinationRule whose values Skiff runs differently from Istio. */
+export function destinationRuleAdvice(spec: DestinationRuleSpec): Array<{ path: PropertyKey[]; message: string }> {
+  const out: Array<{ path: PropertyKey[]; message: string }> = [];
+  const check = (policy: TrafficPolicy | undefined, at: PropertyKey[]) => {
+    if (policy?.loadBalancer?.simple === 'PASSTHROUGH') {
+      out.push({ path: [...at, 'loadBalancer', 'simple'], message: "PASSTHROUGH (send to the address the caller dialled) is not supported by Skiff; it runs as ROUND_ROBIN over the cluster's endpoints" });
+    }
+  };
+  check(spec.trafficPolicy, ['spec', 'trafficPolicy']);
+  spec.subsets?.forEach((subset, i) => check(subset.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy']));
+  return out;
+}

@@ -5,7 +5,7 @@
 import type { Cluster } from '@skiff/api';
 import {
   CircuitBreaker,
-  compileTrafficPolicy,
+  clusterPolicy,
   createLoadBalancer,
   everyHost,
   OutlierDetector,
@@ -43,7 +43,7 @@ export class ClusterRuntime {
     options: ClusterRuntimeOptions = {},
   ) {
     this.name = cluster.name;
-    this.policy = compileTrafficPolicy(cluster.trafficPolicy, `cluster ${cluster.name} trafficPolicy`);
+    this.policy = clusterPolicy(cluster.policy);
     this.hosts = reconcileHosts(previous?.hosts ?? [], cluster.endpoints);
     this.#lb = createLoadBalancer(this.policy.loadBalancer, this.hosts, options.random ?? Math.random);
     this.#someUnhealthy = this.hosts.some((h) => !h.healthy);

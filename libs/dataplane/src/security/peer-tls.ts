@@ -10,7 +10,6 @@ export function peerTlsFor(cert: WorkloadCertificate | undefined, cluster: Clust
   if (!cert) return undefined;
   const endpoint = host.endpoint as typeof host.endpoint & { identity?: string; tlsMode?: string };
   if (!endpoint.identity || endpoint.tlsMode !== 'istio') return undefined;
-  const tlsMode = (cluster.cluster.trafficPolicy as { tls?: { mode?: string } } | undefined)?.tls?.mode;
-  if (tlsMode === 'DISABLE') return undefined;
+  if (cluster.policy.tlsMode === 'DISABLE') return undefined;
   return { key: cert.tls.key, cert: cert.tls.cert, ca: cert.tls.ca, generation: cert.generation, expectedSpiffeId: endpoint.identity };
 }

@@ -5,6 +5,8 @@ import type { AuthorizationPolicySpec, AuthorizationRule, PeerAuthenticationSpec
 import { parseConditionKey } from '../../security/condition-key.js';
 import { isPathTemplate } from '../../security/path-template.js';
 import { isEmptySelector } from './common.js';
+import type { DestinationRuleSpec } from '../../resources.js';
+import { destinationRuleAdvice } from '../destination-rule.js';
 
 export interface Advice {
   /** Path from the document root, e.g. ["spec", "action"]. */
@@ -85,7 +87,7 @@ function authorizationAdvice(spec: AuthorizationPolicySpec): Advice[] {
   return out;
 }
 
-/** Warnings for a parsed resource of any kind (none for the networking kinds). */
+/** Warnings for a parsed resource of any kind. */
 export function adviseResource(resource: { kind: string; spec: unknown }): Advice[] {
   switch (resource.kind) {
     case 'PeerAuthentication':
@@ -94,6 +96,8 @@ export function adviseResource(resource: { kind: string; spec: unknown }): Advic
       return authorizationAdvice(resource.spec as AuthorizationPolicySpec);
     case 'RequestAuthentication':
       return [...selectorAdvice(resource.spec as RequestAuthenticationSpec), ...targetRefAdvice(resource.spec as RequestAuthenticationSpec)];
+    case 'DestinationRule':
+      return destinationRuleAdvice(resource.spec as DestinationRuleSpec);
     default:
       return [];
   }
