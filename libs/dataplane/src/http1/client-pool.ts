@@ -105,6 +105,11 @@ export class ClientPool {
     });
   }
 
+  /** True once retired or closed: callers that cache a pool take a fresh one from UpstreamPools. */
+  get retired(): boolean {
+    return this.#retired || this.#closed;
+  }
+
   /**
    * Closes gracefully (a config push removed the origin, or a certificate rotated): free
    * connections close now, busy ones when their exchange ends, and requests already waiting are

@@ -26,6 +26,9 @@ export interface RouterFilterOptions {
 
 export function routerFilter(options: RouterFilterOptions): HttpFilter {
   const peerMetadata = options.self ? [PEER_METADATA_HEADER, encodePeerMetadata(options.self)] : undefined;
+  // Pool, peer TLS and destination labels per host, built on first use: a chain lives for one
+  // push, and its hosts' clusters with it.
+  const targets = new WeakMap<Host, HostTarget>();
   return {
     name: 'router',
     decodeHeaders(x) {
@@ -47,7 +50,7 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
       const pick = (tried: readonly Host[]) => {
         const host = cluster.pickHost(hashKey?.key, tried);
         if (!host) return noHealthyUpstream(cluster.name);
-        return targetFor(x, cluster, host, options, peerMetadata);
+        return targetFor(x, cluster, host, options, peerMetadata, targets);
       };
       new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick, random: options.random }).start();
       return TAKEN;
@@ -55,24 +58,40 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
   };
 }
 
-function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options: RouterFilterOptions, peerMetadata: string[] | undefined): AttemptTarget {
-  const peerTls = peerTlsFor(options.certificate?.(), cluster, host);
-  x.upstreamHost = host.key;
-  x.mtls = peerTls !== undefined;
-  if (x.mtls && x.source.principal === undefined) {
-    const principal = options.certificate?.()?.spiffeId;
-    if (principal) x.source = { ...x.source, principal };
-  }
+/** What every attempt to one host shares until the next push, rotation or pool retirement. */
+interface HostTarget extends AttemptTarget {
+  /** The certificate generation it was built for (-1: no identity). */
+  generation: number;
+  mtls: boolean;
+  destination: RequestEvent['destination'];
+}
+
+function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCertificate | undefined, pools: UpstreamPools, peerMetadata: string[] | undefined): HostTarget {
+  const peerTls = peerTlsFor(certificate, cluster, host);
   const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
   const [workload, namespace] = endpoint.workload.split('.');
-  x.destination = {
+  const destination: RequestEvent['destination'] = Object.freeze({
     workload,
     namespace,
     service: cluster.cluster.service,
     app: endpoint.labels['app'],
     version: endpoint.labels['version'],
     ...(endpoint.identity ? { principal: endpoint.identity } : {}),
-  };
-  const pool = options.pools.get(host.address, host.port, cluster.poolOptions, peerTls);
-  return peerTls && peerMetadata ? { pool, host, extraHeaders: peerMetadata } : { pool, host };
+  });
+  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTls);
+  return { pool, host, generation: certificate?.generation ?? -1, mtls: peerTls !== undefined, destination, ...(peerTls && peerMetadata ? { extraHeaders: peerMetadata } : {}) };
+}
+
+function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options: RouterFilterOptions, peerMetadata: string[] | undefined, cache: WeakMap<Host, HostTarget>): AttemptTarget {
+  const certificate = options.certificate?.();
+  let target = cache.get(host);
+  if (!target || target.generation !== (certificate?.generation ?? -1) || target.pool.retired) {
+    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata);
+    cache.set(host, target);
+  }
+  x.upstreamHost = host.key;
+  x.mtls = target.mtls;
+  if (x.mtls && x.source.principal === undefined && certificate?.spiffeId) x.source = { ...x.source, principal: certificate.spiffeId };
+  x.destination = target.destination;
+  return target;
 }
