@@ -216,7 +216,7 @@ describe('request pipeline', () => {
     try {
       await push(
         [{ name: 'od', action: to('pair', { retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] } }) }],
-        { loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 1, interval: '0.1s', baseEjectionTime: '0.5s', maxEjectionPercent: 100 } },
+        { loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 1, interval: '0.1s', baseEjectionTime: '2s', maxEjectionPercent: 100 } },
         { pair: [endpoint(good.port, 'good'), endpoint(failing.port, 'failing')] },
       );
       for (let i = 0; i < 4; i++) await call();
@@ -225,7 +225,9 @@ describe('request pipeline', () => {
       const statuses = await Promise.all(Array.from({ length: 10 }, () => call()));
       assert.equal(failing.received.length, afterEjection, 'no request reaches the ejected host');
       assert.deepEqual(new Set(statuses.map((s) => s.status)), new Set([200]));
-      await new Promise((r) => setTimeout(r, 800));
+      // Long enough that the 14 calls above always finish inside it, even on a loaded machine
+      // (at 0.5 s they once did not); the detector's timing itself is tested with a fake clock.
+      await new Promise((r) => setTimeout(r, 2_300));
       for (let i = 0; i < 6; i++) await call();
       assert.ok(failing.received.length > afterEjection, 'the host is back after its ejection time');
     } finally {
