@@ -161,10 +161,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   startAll(plan: StartPlan, options: StartAllOptions = {}): Promise<ManagedProcess[]> {
     const progress = options.onProgress ?? ((line: string) => this.print(line));
-    return withStartLock(
-      () => this.#startAll(plan, options),
-      (holder) => progress(`… waiting for another Skiff start on this machine to finish (pid ${holder})`),
-    );
+    return withStartLock(() => this.#startAll(plan, options), {
+      onWait: (holder) => progress(`… waiting for another Skiff start on this machine to finish (pid ${holder})`),
+      onGiveUp: (holder, waitedMs) => progress(`… pid ${holder} has been starting a mesh for ${Math.round(waitedMs / 1000)} s; starting anyway`),
+    });
   }
 
   async #startAll(plan: StartPlan, options: StartAllOptions): Promise<ManagedProcess[]> {
