@@ -99,6 +99,7 @@ const phases = [
 
 const countsDir = mkdtempSync(join(tmpdir(), 'skiff-test-counts-'));
 const total = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+const failed = [];
 let status = 0;
 const started = Date.now();
 for (const [index, phase] of phases.entries()) {
@@ -113,6 +114,7 @@ for (const [index, phase] of phases.entries()) {
   try {
     const counts = JSON.parse(readFileSync(countsFile, 'utf8'));
     for (const key of Object.keys(total)) total[key] += counts[key];
+    failed.push(...(counts.failures ?? []));
   } catch {
     status ||= 1; // the runner died before it could report: not a pass
     total.fail++;
@@ -120,6 +122,16 @@ for (const [index, phase] of phases.entries()) {
   }
 }
 rmSync(countsDir, { recursive: true, force: true });
+// What failed, together, just above the summary of all runs: their output is long and CI may
+// keep only its end (one run's spec output ends with its own list of failures). Each with its file, how long it ran (a hang shows as the test timeout) and its error.
+if (failed.length > 0 && phases.length > 1) {
+  process.stdout.write(`\n✖ what failed (${failed.length}):\n`);
+  for (const f of failed) {
+    const where = f.file ? relative(root, f.file) : 'unknown file';
+    process.stdout.write(`  ✖ ${f.kind === 'suite' ? 'suite ' : ''}"${f.name}" in ${where} after ${(f.ms / 1000).toFixed(1)} s${f.failureType ? ` (${f.failureType})` : ''}: ${f.message}\n`);
+    for (const line of f.detail ?? []) process.stdout.write(`      ${line}\n`);
+  }
+}
 if (phases.length > 1) {
   // One summary for all runs, last, so a run that executed nothing shows as "tests 0".
   const line = Object.entries(total).map(([key, value]) => `${key} ${value}`).join(', ');
