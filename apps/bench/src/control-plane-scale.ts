@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@skiff/launcher';
-import { createCsr, generateKeyPair, splitPemCertificates, spiffeId } from '@skiff/pki';
+import { createWorkloadCsr, generateWorkloadKey, splitPemCertificates, spiffeId } from '@skiff/pki';
 import { createCertificateClient, createDiscoveryClient, grpc, MutableCertificateProvider, mutualTlsChannelCredentials, type AggregatedDiscoveryClient, type DiscoveryResponse, type DiscoveryStream, type DiscoveryTransport } from '@skiff/protocol';
 import { memoryMiB } from './process-stats.js';
 import { spawnReady } from './spawn-ready.js';
@@ -61,8 +61,8 @@ async function simulatedIdentity(xds: number, tokensFile: string, rootCertFile: 
   const roots = new MutableCertificateProvider();
   roots.setRoots(readFileSync(rootCertFile, 'utf8'));
   const ca = createCertificateClient(`127.0.0.1:${xds}`, { credentials: mutualTlsChannelCredentials(roots, null), serverName: 'skiff-control-plane' });
-  const keys = await generateKeyPair();
-  const csr = await createCsr({ spiffeId: spiffeId('cluster.local', 'default', 'sim'), keys });
+  const keys = await generateWorkloadKey();
+  const csr = createWorkloadCsr(spiffeId('cluster.local', 'default', 'sim'), keys.privateKeyPem);
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   const chain = await new Promise<string[]>((resolve, reject) =>

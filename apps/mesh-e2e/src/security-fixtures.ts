@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { createCsr, createRootCa, generateKeyPair, loadCa, spiffeId, tlsMaterial, type CertificateAuthority } from '@skiff/pki';
+import { createRootCa, createWorkloadCsr, generateWorkloadKey, loadCa, spiffeId, tlsMaterial, type CertificateAuthority } from '@skiff/pki';
 
 export interface DirectResult {
   status?: number;
@@ -38,9 +38,9 @@ export function meshCa(caDir: string): CertificateAuthority {
 
 /** A client certificate for `sa` from the given CA, valid from `now` for `ttlMs`. */
 export async function clientCert(ca: CertificateAuthority, sa: string, now = new Date(), ttlMs = 3_600_000) {
-  const keys = await generateKeyPair();
+  const keys = await generateWorkloadKey();
   const id = spiffeId('cluster.local', 'default', sa);
-  const signed = await ca.sign({ csrPem: await createCsr({ spiffeId: id, keys }), allowedSpiffeIds: [id], ttlMs, now });
+  const signed = await ca.sign({ csrPem: createWorkloadCsr(id, keys.privateKeyPem), allowedSpiffeIds: [id], ttlMs, now });
   return tlsMaterial({ privateKeyPem: keys.privateKeyPem, chainPem: signed.chainPem, rootsPem: [ca.rootCertPem] });
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { x509 } from './x509-provider.js';
 import { createRootCa, loadCa, CLOCK_SKEW_MS } from './ca.js';
-import { createCsr, generateKeyPair } from './csr.js';
+import { createWorkloadCsr, generateWorkloadKey } from './workload.js';
 import { certificateInfo, verifyChain } from './inspect.js';
 import { SigningRefused } from './errors.js';
 import { HOUR, NOW, RATINGS, REVIEWS, csrWithKey, csrWithNames, issue, newCa, newIntermediate } from './test-helpers.js';
@@ -78,8 +78,8 @@ describe('loadCa', () => {
 describe('sign', () => {
   test('round trip: root -> CSR -> sign -> verify chain -> SPIFFE ID', async () => {
     const ca = await newCa();
-    const keys = await generateKeyPair();
-    const csrPem = await createCsr({ spiffeId: REVIEWS, keys });
+    const keys = await generateWorkloadKey();
+    const csrPem = createWorkloadCsr(REVIEWS, keys.privateKeyPem);
     const signed = await ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS], ttlMs: 24 * HOUR, now: NOW });
 
     assert.equal(signed.spiffeId, REVIEWS);
@@ -94,8 +94,8 @@ describe('sign', () => {
 
   test('the leaf has the Istio workload profile', async () => {
     const ca = await newCa();
-    const keys = await generateKeyPair();
-    const signed = await ca.sign({ csrPem: await createCsr({ spiffeId: REVIEWS, keys }), allowedSpiffeIds: [REVIEWS], ttlMs: HOUR, now: NOW });
+    const keys = await generateWorkloadKey();
+    const signed = await ca.sign({ csrPem: createWorkloadCsr(REVIEWS, keys.privateKeyPem), allowedSpiffeIds: [REVIEWS], ttlMs: HOUR, now: NOW });
     const leaf = new x509.X509Certificate(signed.certPem);
     const caCert = new x509.X509Certificate(ca.certPem);
 
@@ -128,7 +128,7 @@ describe('sign', () => {
 
   test('refuses a CSR for another identity, naming both', async () => {
     const ca = await newCa();
-    const csrPem = await createCsr({ spiffeId: RATINGS, keys: await generateKeyPair() });
+    const csrPem = createWorkloadCsr(RATINGS, (await generateWorkloadKey()).privateKeyPem);
     await assert.rejects(
       ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS], ttlMs: HOUR, now: NOW }),
       refusedWith(/^CSR asks for spiffe:\/\/cluster.local\/ns\/default\/sa\/ratings but the credential entitles spiffe:\/\/cluster.local\/ns\/default\/sa\/reviews$/),
@@ -138,7 +138,7 @@ describe('sign', () => {
 
   test('accepts any one of several entitled identities', async () => {
     const ca = await newCa();
-    const csrPem = await createCsr({ spiffeId: RATINGS, keys: await generateKeyPair() });
+    const csrPem = createWorkloadCsr(RATINGS, (await generateWorkloadKey()).privateKeyPem);
     const signed = await ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS, RATINGS], ttlMs: HOUR, now: NOW });
     assert.equal(signed.spiffeId, RATINGS);
   });
@@ -168,7 +168,7 @@ describe('sign', () => {
 
   test('refuses a CSR whose signature does not verify', async () => {
     const ca = await newCa();
-    const pem = await createCsr({ spiffeId: REVIEWS, keys: await generateKeyPair() });
+    const pem = createWorkloadCsr(REVIEWS, (await generateWorkloadKey()).privateKeyPem);
     const der = Buffer.from(x509.PemConverter.decodeFirst(pem));
     der[der.length - 1] = (der[der.length - 1] as number) ^ 0x01;
     const csrPem = x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
@@ -189,7 +189,7 @@ describe('sign', () => {
 
   test('refuses a non-positive ttl and an expired CA', async () => {
     const ca = await newCa(NOW, 1);
-    const csrPem = await createCsr({ spiffeId: REVIEWS, keys: await generateKeyPair() });
+    const csrPem = createWorkloadCsr(REVIEWS, (await generateWorkloadKey()).privateKeyPem);
     await assert.rejects(ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS], ttlMs: 0, now: NOW }), refusedWith(/ttlMs must be a positive/));
     const later = new Date(NOW.getTime() + 2 * 24 * HOUR);
     await assert.rejects(ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS], ttlMs: HOUR, now: later }), refusedWith(/CA certificate expired/));
@@ -222,8 +222,8 @@ describe('sign', () => {
 
   test('signing is fast', async (t) => {
     const ca = await newCa();
-    const keys = await generateKeyPair();
-    const csrPem = await createCsr({ spiffeId: REVIEWS, keys });
+    const keys = await generateWorkloadKey();
+    const csrPem = createWorkloadCsr(REVIEWS, keys.privateKeyPem);
     await ca.sign({ csrPem, allowedSpiffeIds: [REVIEWS], ttlMs: HOUR, now: NOW }); // warm-up: key import
     const rounds = 200;
     const started = performance.now();
@@ -231,9 +231,9 @@ describe('sign', () => {
     const signMs = (performance.now() - started) / rounds;
 
     const keyStarted = performance.now();
-    for (let i = 0; i < rounds; i++) await createCsr({ spiffeId: REVIEWS, keys: await generateKeyPair() });
+    for (let i = 0; i < rounds; i++) createWorkloadCsr(REVIEWS, (await generateWorkloadKey()).privateKeyPem);
     const keyAndCsrMs = (performance.now() - keyStarted) / rounds;
-    t.diagnostic(`sign: ${signMs.toFixed(2)} ms each; generateKeyPair + createCsr: ${keyAndCsrMs.toFixed(2)} ms each (${rounds} rounds)`);
+    t.diagnostic(`sign: ${signMs.toFixed(2)} ms each; generateWorkloadKey + createWorkloadCsr: ${keyAndCsrMs.toFixed(2)} ms each (${rounds} rounds)`);
     // Generous bound (shared CI machines are noisy); unloaded it is well under 10 ms.
     assert.ok(signMs < 50, `sign took ${signMs.toFixed(2)} ms on average`);
   });

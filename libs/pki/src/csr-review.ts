@@ -20,7 +20,7 @@ function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
   try {
     return new x509.Pkcs10CertificateRequest(csrPem);
   } catch (err) {
-    throw new SigningRefused(`the CSR is not a readable PEM certificate request (${(err as Error).message}); send the output of createCsr`);
+    throw new SigningRefused(`the CSR is not a readable PEM certificate request (${(err as Error).message}); send the output of createWorkloadCsr`);
   }
 }
 
@@ -33,7 +33,7 @@ export function checkKeyStrength(publicKey: x509.PublicKey, holder = 'the CSR'):
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_BITS) return;
   const what = key.asymmetricKeyType === 'ec' ? `an EC key on ${details.namedCurve}` : `a ${details.modulusLength ?? '?'}-bit ${key.asymmetricKeyType} key`;
-  throw new SigningRefused(`${holder} carries ${what}; use ECDSA P-256 (generateKeyPair), P-384, or RSA of at least ${MIN_RSA_BITS} bits`);
+  throw new SigningRefused(`${holder} carries ${what}; use ECDSA P-256 (generateWorkloadKey), P-384, or RSA of at least ${MIN_RSA_BITS} bits`);
 }
 
 function requestedUris(csr: x509.Pkcs10CertificateRequest): string[] {

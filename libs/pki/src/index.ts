@@ -10,9 +10,9 @@ export {
   type CertificateAuthority,
 } from './ca.js';
 export { SigningRefused } from './errors.js';
-export { generateKeyPair, createCsr, type KeyPair } from './csr.js';
 export { certificateInfo, verifyChain, rotationDue, type CertificateInfo, type ChainVerdict } from './inspect.js';
 export { tlsMaterial, type TlsMaterial } from './tls-material.js';
 export { splitPemCertificates, joinPem } from './pem.js';
 export { dnsNameProblem, serviceDnsNames, type ServerSignRequest, type SignedServerCertificate } from './server-cert.js';
 export { issueServingMaterial, type ServingMaterial } from './serving-material.js';
+export { generateWorkloadKey, createWorkloadCsr, leafInfo, isSelfIssued, type WorkloadKey, type LeafInfo } from './workload.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { x509 } from './x509-provider.js';
 import { createRootCa, loadCa } from './ca.js';
-import { generateKeyPair } from './csr.js';
+import { generateWorkloadKey } from './workload.js';
 import { SigningRefused } from './errors.js';
 import { certificateInfo } from './inspect.js';
 import { splitPemCertificates } from './pem.js';
@@ -42,7 +42,7 @@ describe('serviceDnsNames and dnsNameProblem', () => {
 describe('signServer', () => {
   test('a server-only leaf with the DNS SANs, chained to the CA', async () => {
     const ca = await newCa();
-    const keys = await generateKeyPair();
+    const keys = await generateWorkloadKey();
     const signed = await ca.signServer({ publicKeyPem: keys.publicKeyPem, dnsNames: WEBHOOK_NAMES, ttlMs: 24 * HOUR, now: NOW });
     const leaf = new x509.X509Certificate(signed.certPem);
     assert.deepEqual(signed.chainPem, [signed.certPem, ca.certPem]);
@@ -63,7 +63,7 @@ describe('signServer', () => {
 
   test('refuses bad names, no names, weak or unreadable keys, and follows the CA validity rules', async () => {
     const ca = await newCa(NOW, 1);
-    const { publicKeyPem } = await generateKeyPair();
+    const { publicKeyPem } = await generateWorkloadKey();
     const sign = (over: object) => ca.signServer({ publicKeyPem, dnsNames: WEBHOOK_NAMES, ttlMs: HOUR, now: NOW, ...over });
     await assert.rejects(sign({ dnsNames: [] }), refusedWith(/at least one DNS name/));
     await assert.rejects(sign({ dnsNames: ['ok.svc', 'Not_OK'] }), refusedWith(/'Not_OK' is not a usable DNS name/));

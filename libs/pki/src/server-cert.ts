@@ -5,7 +5,7 @@ import { SigningRefused } from './errors.js';
 import { checkKeyStrength } from './csr-review.js';
 
 export interface ServerSignRequest {
-  /** SPKI PEM ("PUBLIC KEY") of the server's key, e.g. generateKeyPair().publicKeyPem. */
+  /** SPKI PEM ("PUBLIC KEY") of the server's key, e.g. generateWorkloadKey().publicKeyPem. */
   publicKeyPem: string;
   /** The DNS names clients dial; the first also becomes the subject CN. */
   dnsNames: readonly string[];
@@ -42,7 +42,7 @@ function readPublicKey(pem: string): x509.PublicKey {
   try {
     return new x509.PublicKey(pem);
   } catch (err) {
-    throw new SigningRefused(`publicKeyPem is not a readable PEM public key (${(err as Error).message}); pass generateKeyPair().publicKeyPem`);
+    throw new SigningRefused(`publicKeyPem is not a readable PEM public key (${(err as Error).message}); pass generateWorkloadKey().publicKeyPem`);
   }
 }
 

@@ -1,9 +1,9 @@
 // Shared fixtures for this library's tests: a CA, issued workloads, and hand-built CSRs and
-// certificates for the shapes createCsr and createRootCa never make.
+// certificates for the shapes createWorkloadCsr and createRootCa never make.
 import { x509, SIGNING_ALGORITHM, randomSerialHex, crypto, EC_P256, type CryptoKeyPair } from './x509-provider.js';
 import type { webcrypto } from 'node:crypto';
 import { createRootCa, loadCa, type CertificateAuthority, type SignedCertificate } from './ca.js';
-import { createCsr, generateKeyPair, type KeyPair } from './csr.js';
+import { createWorkloadCsr, generateWorkloadKey, type WorkloadKey } from './workload.js';
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 export const HOUR = 3_600_000;
@@ -16,21 +16,21 @@ export async function newCa(now = NOW, validityDays = 3650): Promise<Certificate
 }
 
 export interface Workload extends SignedCertificate {
-  keys: KeyPair;
+  keys: WorkloadKey;
 }
 
 export async function issue(ca: CertificateAuthority, spiffeId: string, now = NOW, ttlMs = 24 * HOUR): Promise<Workload> {
-  const keys = await generateKeyPair();
-  const csrPem = await createCsr({ spiffeId, keys });
+  const keys = await generateWorkloadKey();
+  const csrPem = createWorkloadCsr(spiffeId, keys.privateKeyPem);
   const signed = await ca.sign({ csrPem, allowedSpiffeIds: [spiffeId], ttlMs, now });
   return { ...signed, keys };
 }
 
-/** A CSR with whatever SAN entries the test wants (createCsr always makes exactly one URI). */
+/** A CSR with whatever SAN entries the test wants (createWorkloadCsr always makes exactly one URI). */
 export async function csrWithNames(names: x509.JsonGeneralNames | undefined): Promise<string> {
-  const { cryptoKeyPair } = await generateKeyPair();
+  const keys = (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    keys: cryptoKeyPair,
+    keys,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: names ? [new x509.SubjectAlternativeNameExtension(names)] : [],
   });

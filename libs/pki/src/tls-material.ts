@@ -1,8 +1,8 @@
 // What node's `tls.createSecureContext` / `tls.createServer` / `tls.connect` need from an issued
 // certificate: the private key, the leaf plus intermediates (never the root, peers have it) and
 // the trusted roots.
-import { x509 } from './x509-provider.js';
 import { certificateList, joinPem } from './pem.js';
+import { isSelfIssued } from './workload.js';
 
 export interface TlsMaterial {
   /** PKCS#8 PEM private key. */
@@ -11,11 +11,6 @@ export interface TlsMaterial {
   cert: string;
   /** Trusted roots, concatenated. */
   ca: string;
-}
-
-function isSelfIssued(pem: string): boolean {
-  const cert = new x509.X509Certificate(pem);
-  return cert.subject === cert.issuer;
 }
 
 /**

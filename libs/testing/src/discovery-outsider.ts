@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { createCsr, generateKeyPair, spiffeId } from '@skiff/pki';
+import { createWorkloadCsr, generateWorkloadKey, spiffeId } from '@skiff/pki';
 import { repoRoot } from './mesh.js';
 
 const load = (file: string) => grpc.loadPackageDefinition(protoLoader.loadSync(join(repoRoot, 'libs/protocol/proto', file), { keepCase: false, longs: Number, defaults: true, oneofs: true }));
@@ -44,8 +44,8 @@ export interface OutsiderStream {
 export async function outsiderCertificate(address: string, rootPem: string, token: string, identity: { namespace: string; serviceAccount: string }): Promise<{ keyPem: string; chainPem: string }> {
   const pkg = load('ca.proto') as unknown as { istio: { v1: { auth: { IstioCertificateService: ServiceClient } } } };
   const client = new pkg.istio.v1.auth.IstioCertificateService(address, grpc.credentials.createSsl(Buffer.from(rootPem)), SERVER_NAME);
-  const keys = await generateKeyPair();
-  const csr = await createCsr({ spiffeId: spiffeId('cluster.local', identity.namespace, identity.serviceAccount), keys });
+  const keys = await generateWorkloadKey();
+  const csr = createWorkloadCsr(spiffeId('cluster.local', identity.namespace, identity.serviceAccount), keys.privateKeyPem);
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   try {

@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { certificateInfo, createCsr, generateKeyPair, splitPemCertificates } from '@skiff/pki';
+import { certificateInfo, createWorkloadCsr, generateWorkloadKey, splitPemCertificates } from '@skiff/pki';
 import { createCertificateClient, grpc, MutableCertificateProvider, mutualTlsChannelCredentials } from '@skiff/protocol';
 import { createLogger } from '@skiff/telemetry';
 import { startKubeApiStandIn, waitFor, type KubeApiStandIn } from '@skiff/testing';
@@ -67,7 +67,7 @@ test("the CA signs a pod's CSR for the service account its projected token prove
   roots.setRoots(Buffer.from(secret?.['ca-cert.pem'] ?? '', 'base64').toString('utf8'));
   const client = createCertificateClient(`127.0.0.1:${cp.ports.xds}`, { credentials: mutualTlsChannelCredentials(roots, null), serverName: 'skiff-control-plane' });
   const ask = async (spiffeId: string, token: string) => {
-    const csr = await createCsr({ spiffeId, keys: await generateKeyPair() });
+    const csr = createWorkloadCsr(spiffeId, (await generateWorkloadKey()).privateKeyPem);
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${token}`);
     return new Promise<string[]>((resolve, reject) =>

@@ -2,7 +2,7 @@
 // and its bootstrap credential to the control plane's CA, and rotates at half of the
 // certificate's life (as Istio's agent does), with a fresh key each time. Listeners and pools
 // read `current` per connection, so a rotation never interrupts a request in flight.
-import { certificateInfo, createCsr, generateKeyPair, spiffeId as makeSpiffeId, tlsMaterial, splitPemCertificates, type TlsMaterial } from '@skiff/pki';
+import { createWorkloadCsr, generateWorkloadKey, leafInfo, spiffeId as makeSpiffeId, tlsMaterial, splitPemCertificates, type TlsMaterial } from '@skiff/pki/workload';
 import { createCertificateClient, grpc, type CertificateClient, type DiscoveryTransport } from '@skiff/protocol';
 import type { Logger } from '@skiff/telemetry';
 
@@ -84,12 +84,12 @@ export class WorkloadIdentity {
   }
 
   async #renew(): Promise<WorkloadCertificate> {
-    const keys = await generateKeyPair();
-    const csr = await createCsr({ spiffeId: this.spiffeId, keys });
+    const keys = await generateWorkloadKey();
+    const csr = createWorkloadCsr(this.spiffeId, keys.privateKeyPem);
     const chain = await this.#request(csr);
     const [leaf] = chain;
     if (!leaf) throw new Error('the CA answered with an empty chain');
-    const info = certificateInfo(leaf);
+    const info = leafInfo(leaf);
     if (info.spiffeId !== this.spiffeId) throw new Error(`the CA issued ${info.spiffeId ?? 'no SPIFFE ID'} instead of ${this.spiffeId}`);
     const root = chain.at(-1) as string;
     const cert: WorkloadCertificate = {
