@@ -9,7 +9,7 @@ import { runWrk } from './load/wrk.js';
 import { startHaproxy } from './peers/haproxy.js';
 import { startNginx } from './peers/nginx.js';
 import { startSkiffMesh, type SkiffMesh } from './peers/skiff.js';
-import { cpuSeconds, memoryMiB } from './process-stats.js';
+import { cpuSeconds, memoryMiB, settledMemoryMiB } from './process-stats.js';
 import type { CaseResult } from './report.js';
 import { spawnReady, type Started } from './spawn-ready.js';
 
@@ -35,7 +35,8 @@ interface Case {
 
 export interface DataPlaneResult {
   cases: CaseResult[];
-  sidecar: { idleRssMiB: number; startupMs: number };
+  /** Idle RSS once settled (settledMemoryMiB), with its anonymous and file-backed parts. */
+  sidecar: { idleRssMiB: number; idleAnonMiB: number; idleFileMiB: number; settledAfterMs: number; startupMs: number };
 }
 
 export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlaneResult> {
@@ -54,8 +55,9 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
     const nodeProxy = await spawnReady('node-http-proxy', process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/peers/http-proxy-server.ts'), String(nodeProxyPort), String(upstreamPort)], `http://127.0.0.1:${nodeProxyPort}/small`, { cwd: root });
     started.push(nodeProxy);
     mesh = await startSkiffMesh(root, upstreamPort);
-    await new Promise((r) => setTimeout(r, 2000)); // let start-up work (JIT, GC) settle before idle memory
-    const sidecar = { idleRssMiB: memoryMiB(mesh.server.pid).current, startupMs: mesh.server.startupMs };
+    progress('waiting for the sidecar to settle before measuring its idle memory (up to 60 s)…');
+    const idle = await settledMemoryMiB(mesh.server.pid);
+    const sidecar = { idleRssMiB: idle.current, idleAnonMiB: idle.anon, idleFileMiB: idle.file, settledAfterMs: idle.afterMs, startupMs: mesh.server.startupMs };
     const cases: Case[] = [
       { name: 'direct', url: `http://127.0.0.1:${upstreamPort}`, pids: [] },
       { name: 'skiff sidecar (1 hop)', url: mesh.inbound, pids: [mesh.server.pid] },

@@ -89,7 +89,8 @@ async function main(): Promise<number> {
 function printDataPlane(dataPlane: DataPlaneResult, durationS: number, connections: number, rate: number, startedAt: Date): void {
   console.log(`\nData plane, ${durationS} s per measurement, ${connections} connections, fixed rate ${rate}/s (${startedAt.toISOString()})\n`);
   console.log(formatTable(dataPlane.cases, SCENARIOS));
-  console.log(`\nSkiff sidecar: ${dataPlane.sidecar.idleRssMiB.toFixed(1)} MiB RSS idle, ready ${dataPlane.sidecar.startupMs.toFixed(0)} ms after start (control plane already up)`);
+  const idle = dataPlane.sidecar;
+  console.log(`\nSkiff sidecar: ${idle.idleRssMiB.toFixed(1)} MiB RSS idle (${idle.idleAnonMiB.toFixed(1)} anonymous, ${idle.idleFileMiB.toFixed(1)} file pages, mostly node's own binary; settled ${(idle.settledAfterMs / 1000).toFixed(0)} s after start), ready ${idle.startupMs.toFixed(0)} ms after start (control plane already up)`);
   const errors = dataPlane.cases.filter((c) => c.errors > 0);
   if (errors.length > 0) console.log(`errors: ${errors.map((c) => `${c.name} ${c.errors}`).join(', ')}`);
 }
