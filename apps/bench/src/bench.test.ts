@@ -84,6 +84,10 @@ describe('the report', () => {
     assert.deepEqual(ratios[1], { name: 'skiff', throughput: { small: 0.5, large: 0.5 }, addedP99: 2, addedP50: 1 });
     assert.throws(() => ratiosToDirect([result('skiff', 1, 1)]), /no "direct" case/);
   });
+  test('a case that carries direct measured right before it is compared with that, not with the first direct', () => {
+    const paired = { ...result('skiff', 10_000, 3), pairedDirect: { throughput: { small: 12_500, large: 5_000 }, latency: { p50: 1, p99: 2.5 } } };
+    assert.deepEqual(ratiosToDirect([result('direct', 20_000, 1), paired])[1], { name: 'skiff', throughput: { small: 0.8, large: 0.5 }, addedP99: 0.5, addedP50: 0.5 });
+  });
   test('the table has a row per case with the ratios', () => {
     const table = formatTable([result('direct', 20_000, 1), result('skiff', 10_000, 3)], ['small', 'large']);
     const lines = table.split('\n');

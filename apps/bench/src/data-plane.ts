@@ -67,6 +67,7 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
       { name: 'node-http-proxy (Node peer)', url: `http://127.0.0.1:${nodeProxyPort}`, pids: [nodeProxy.pid] },
     ];
     const results: CaseResult[] = [];
+    const directUrl = `http://127.0.0.1:${upstreamPort}`;
     for (const c of cases) {
       const throughput: Record<string, number> = {};
       const cpuPer1000: Record<string, number> = {};
@@ -75,17 +76,30 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
       progress(`${c.name}: warming up, ${options.warmupS} s (not counted)`);
       for (const path of ['/small', '/large']) await runWrk(`${c.url}${path}`, { connections: options.connections, durationS: options.warmupS / 2, headers: c.headers });
       const cpuNow = () => c.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+      const isDirect = c.name === 'direct';
+      const paired = { throughput: {} as Record<string, number>, latency: { p50: NaN, p99: NaN } };
       for (const scenario of SCENARIOS) {
+        const path = scenario === '64KiB' ? '/large' : '/small';
+        const connections = scenario === 'small new-conn' ? Math.min(8, options.connections) : options.connections;
+        const close: Record<string, string> = scenario === 'small new-conn' ? { connection: 'close' } : {};
+        if (!isDirect) {
+          progress(`${c.name}: direct first, ${scenario}, ${options.durationS} s (wrk)`);
+          paired.throughput[scenario] = (await runWrk(`${directUrl}${path}`, { connections, durationS: options.durationS, headers: close })).requestsPerSecond;
+        }
         const cpuBefore = cpuNow();
         progress(`${c.name}: ${scenario}, ${options.connections} connections, ${options.durationS} s (wrk)`);
-        const path = scenario === '64KiB' ? '/large' : '/small';
-        const headers = { ...c.headers, ...(scenario === 'small new-conn' ? { connection: 'close' } : {}) };
-        const r = await runWrk(`${c.url}${path}`, { connections: scenario === 'small new-conn' ? Math.min(8, options.connections) : options.connections, durationS: options.durationS, headers });
+        const headers = { ...c.headers, ...close };
+        const r = await runWrk(`${c.url}${path}`, { connections, durationS: options.durationS, headers });
         throughput[scenario] = r.requestsPerSecond;
         errors += r.errors;
         // Per scenario: a 64 KiB body or a new connection costs a proxy far more than a small
         // keep-alive request, and a mixed figure would hide which one a change moved.
         if (c.pids.length > 0) cpuPer1000[scenario] = ((cpuNow() - cpuBefore) / r.requests) * 1000;
+      }
+      if (!isDirect) {
+        progress(`${c.name}: direct first, ${options.rate} req/s for ${options.durationS} s (open loop)`);
+        const d = await openLoop({ url: `${directUrl}/small`, ratePerSecond: options.rate, durationMs: options.durationS * 1000, connections: options.connections });
+        paired.latency = { p50: d.latencyMs.p50, p99: d.latencyMs.p99 };
       }
       progress(`${c.name}: ${options.rate} req/s for ${options.durationS} s (open loop)`);
       const latency = await openLoop({ url: `${c.url}/small`, headers: c.headers, ratePerSecond: options.rate, durationMs: options.durationS * 1000, connections: options.connections });
@@ -97,6 +111,7 @@ export async function runDataPlane(options: DataPlaneOptions): Promise<DataPlane
         errors,
         latency: { rate: Math.round(latency.achievedRate), p50: latency.latencyMs.p50, p99: latency.latencyMs.p99, p999: latency.latencyMs.p999 },
         ...(c.pids.length > 0 ? { cpuPer1000, peakRssMiB: Math.max(...c.pids.map((pid) => memoryMiB(pid).peak)) } : {}),
+        ...(isDirect ? {} : { pairedDirect: paired }),
       });
     }
     return { cases: results, sidecar };

@@ -1,5 +1,7 @@
-// Every figure of a run, and each as a ratio to the direct (no proxy) case measured in the same
-// run: on a shared 2-core machine absolute numbers drift from run to run; ratios much less.
+// Every figure of a run, and each as a ratio to the direct (no proxy) case: on a shared 2-core
+// machine absolute numbers drift from run to run, and within a run from minute to minute (direct
+// itself moved from 30k to 21k req/s between two runs ten minutes apart). So each case carries
+// direct measured right before each of its measurements, and its ratios are to that.
 
 export interface CaseResult {
   name: string;
@@ -11,6 +13,8 @@ export interface CaseResult {
   /** CPU seconds used by the proxy process(es) per 1000 requests, per throughput scenario. */
   cpuPer1000?: Record<string, number>;
   peakRssMiB?: number;
+  /** Direct, measured right before each of this case's measurements: its throughput per scenario and latency. */
+  pairedDirect?: { throughput: Record<string, number>; latency: { p50: number; p99: number } };
 }
 
 export interface Ratios {
@@ -24,12 +28,15 @@ export interface Ratios {
 export function ratiosToDirect(results: readonly CaseResult[]): Ratios[] {
   const direct = results.find((r) => r.name === 'direct');
   if (!direct) throw new Error('no "direct" case to compare with');
-  return results.map((r) => ({
-    name: r.name,
-    throughput: Object.fromEntries(Object.entries(r.throughput).map(([scenario, rps]) => [scenario, rps / (direct.throughput[scenario] ?? NaN)])),
-    addedP99: r.latency.p99 - direct.latency.p99,
-    addedP50: r.latency.p50 - direct.latency.p50,
-  }));
+  return results.map((r) => {
+    const base = r.pairedDirect ?? direct;
+    return {
+      name: r.name,
+      throughput: Object.fromEntries(Object.entries(r.throughput).map(([scenario, rps]) => [scenario, rps / (base.throughput[scenario] ?? NaN)])),
+      addedP99: r.latency.p99 - base.latency.p99,
+      addedP50: r.latency.p50 - base.latency.p50,
+    };
+  });
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
