@@ -56,7 +56,7 @@ function steadyLoad(mesh: TestMesh, perSecond: number) {
     async stop() {
       running = false;
       await loop;
-      await Promise.all(pending);
+      await Promise.all(pending); // a second call finds both settled
     },
   };
 }
@@ -76,6 +76,7 @@ describe('local mesh: resilience under steady load', () => {
 
   test("an app killed behind its live sidecar: its endpoint is unhealthy in every proxy within 2 s, and traffic goes to the healthy one", async (t) => {
     const load = steadyLoad(mesh, 40);
+    t.after(() => load.stop());
     await new Promise((r) => setTimeout(r, 1_500));
     const killedAt = Date.now();
     await mesh.supervisor.stop('reviews-v2', { signal: 'SIGKILL' });
@@ -112,6 +113,8 @@ describe('local mesh: resilience under steady load', () => {
 
   test('the control plane killed with SIGKILL and started again: no request fails, and a config change afterwards applies', async (t) => {
     const load = steadyLoad(mesh, 40);
+    // Stopped however the test ends: a load left running keeps the file's process alive until the runner's timeout.
+    t.after(() => load.stop());
     await new Promise((r) => setTimeout(r, 1_500));
     const spec = mesh.supervisor.get('control-plane')?.spec;
     assert.ok(spec);
