@@ -95,7 +95,8 @@ if (all && !skipChecks) {
 // - large bodies: the other way round. Its 1 GiB transfers through four proxies with mutual TLS
 //   keep both cores busy for about 45 s, and a file beside it starves: resilience.test.ts's
 //   restarted control plane took 6.5 to 7.5 s to be ready beside it here (3.1 to 3.8 s for the
-//   same start without it), and twice in CI more than the 20 s limit.
+//   same start without it), and in a fresh-clone run of .ci/run here more than its 20 s limit
+//   (CI's run before failed the same test).
 const ALONE = new Set(['apps/mesh-e2e/src/compose.test.ts', 'apps/mesh-e2e/src/scripted-scenarios.test.ts', 'apps/mesh-e2e/src/large-bodies.test.ts']);
 const phases = [
   { title: `tests: ${files.filter((f) => !ALONE.has(f)).length} files`, files: files.filter((f) => !ALONE.has(f)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
