@@ -1,13 +1,12 @@
 // CPU time and peak memory of a process, from Linux's /proc (what `ps` and `time` read).
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '@skiff/launcher';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
 
 /** User + system CPU seconds the process has used so far. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, inside parentheses).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(pid); // utime and stime are fields 14 and 15
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 

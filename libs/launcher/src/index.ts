@@ -8,6 +8,7 @@
 export { applyConfigFiles, type AppliedConfig, type ConfigTarget } from './config-in-force.js';
 export { childLifecycle, type ChildLifecycle, type ChildLifecycleOptions } from './child-lifecycle.js';
 export { freePort, freePorts } from './free-port.js';
+export { procStatFields } from './pid-file.js';
 export { ManagedProcess, type OutputListener, type OutputStream } from './managed-process.js';
 export { describeExit, type ExitStatus, type ProcessSpec, type Readiness } from './process-spec.js';
 export { installSignalHandlers, type SignalHandlerOptions } from './signal-handlers.js';

@@ -8,13 +8,19 @@ import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 
 export type Claim = { kind: 'claimed' } | { kind: 'held'; holder: number } | { kind: 'unusable' };
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses),
+ * so [0] is field 3 (state). Throws where /proc cannot be read.
+ */
+export function procStatFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** When `pid` started, in clock ticks since boot; undefined where /proc cannot tell. */
 export function processStartTime(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses) start at field 3;
-    // the start time is field 22.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return procStatFields(pid)[19]; // field 22
   } catch {
     return undefined;
   }

@@ -12,6 +12,8 @@ const lockIn = () => {
   return { file: join(dir, 'lock'), done: () => rmSync(dir, { recursive: true, force: true }) };
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A process that stays alive (a minute at most) until the test kills it. */
+const liveProcess = () => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
 
 test('within one process, starts run one after the other', async () => {
   const { file, done } = lockIn();
@@ -31,7 +33,7 @@ test('within one process, starts run one after the other', async () => {
 
 test('a start waits while another live process holds the lock, and goes on when it is gone', async () => {
   const { file, done } = lockIn();
-  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  const holder = liveProcess();
   try {
     writeFileSync(file, String(holder.pid));
     let waitedFor: number | undefined;
@@ -64,7 +66,7 @@ test('a lock left by a process that is gone is taken over at once', async () => 
 
 test('a lock naming a live pid that now belongs to another process (the pid was reused) is taken over at once', async () => {
   const { file, done } = lockIn();
-  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  const other = liveProcess();
   try {
     // The pid is alive, but the start time is not the one this process started at.
     writeFileSync(file, `${other.pid} 1`);
@@ -79,7 +81,7 @@ test('a lock naming a live pid that now belongs to another process (the pid was 
 
 test('a holder that never finishes is waited for maxWaitMs, then the lock is taken over and said so', async () => {
   const { file, done } = lockIn();
-  const hung = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  const hung = liveProcess();
   try {
     writeFileSync(file, `${hung.pid} ${processStartTime(hung.pid as number) ?? ''}`.trim());
     const gaveUp: number[] = [];
@@ -98,7 +100,7 @@ test('a holder that never finishes is waited for maxWaitMs, then the lock is tak
 
 test('a start whose lock was taken over meanwhile leaves the new holder its lock', async () => {
   const { file, done } = lockIn();
-  const newHolder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  const newHolder = liveProcess();
   try {
     await withStartLock(async () => writeFileSync(file, String(newHolder.pid)), { file });
     assert.equal(readFileSync(file, 'utf8'), String(newHolder.pid));

@@ -42,8 +42,8 @@ export async function generateWorkloadKey(): Promise<WorkloadKey> {
 function tlv(tag: number, ...contents: Buffer[]): Buffer {
   const body = Buffer.concat(contents);
   const n = body.length;
-  const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
   if (n > 0xffff) throw new Error('DER: value too long for this encoder');
+  const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
   return Buffer.concat([Buffer.from([tag]), length, body]);
 }
 
