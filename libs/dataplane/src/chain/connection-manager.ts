@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@skiff/telemetry';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
-import { badRequest } from '../core/errors.js';
+import { badRequest, upgradeRefused } from '../core/errors.js';
 import { forwardableHeaders } from '../core/hop-by-hop.js';
 import { PEER_METADATA_HEADER } from '../core/peer-metadata.js';
 import type { RequestEvent } from '../core/request-event.js';
@@ -15,6 +15,7 @@ import { replyOnStream } from '../core/stream-reply.js';
 import type { DownstreamGuard } from '../downstream/downstream-guard.js';
 import { recordOf } from '../http1/field-list.js';
 import { ServerConnection, type ServerConnectionOptions, type ServerStream } from '../http1/server-connection.js';
+import { upgradeDecision } from '../upgrade/upgrade-policy.js';
 import type { FilterChain } from './filter-chain.js';
 import { HttpExchange } from './http-exchange.js';
 
@@ -107,6 +108,9 @@ export class HttpConnectionManager {
     const x = new HttpExchange(stream, snapshot, this.chainFor(snapshot), received, headers, requested, this.#options.source ?? UNKNOWN_SOURCE);
     x.onComplete = done;
     if (refusal) return x.answer({ ...refusal, headers: { 'x-envoy-overloaded': 'true' } });
+    const upgrade = upgradeDecision(stream.head);
+    if (upgrade.kind === 'refuse') return x.answer(upgradeRefused(upgrade.status, upgrade.reason));
+    if (upgrade.kind === 'tunnel') x.upgrade = upgrade.protocol;
     x.chain.run(x);
   }
 }

@@ -43,6 +43,8 @@ export class HttpExchange {
   routeMatch?: RouteMatch;
   routeHeaders?: Route['headers'];
   weighted?: WeightedCluster;
+  /** The upgrade offered upstream (`websocket`): on 101 the exchange becomes a tunnel (upgrade/). */
+  upgrade: string | undefined = undefined;
   /** Istio's PassthroughCluster: no route, forwarded to where the client asked. */
   passthrough = false;
   /** Response header operations of the matched route and cluster. */

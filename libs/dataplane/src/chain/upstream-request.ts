@@ -3,6 +3,7 @@
 // replayable copy on a retry), and on the response head decide at once whether to relay it or
 // retry. Per-try and route timeouts, outlier accounting, and the client leaving all end here.
 // Callbacks, not promises: the common request costs no microtask between its bytes.
+import type { Socket } from 'node:net';
 import type { RetryPolicy } from '@skiff/api';
 import type { Host } from '../cluster/index.js';
 import type { ClusterRuntime } from '../core/cluster-runtime.js';
@@ -16,6 +17,7 @@ import type { ResponseHead } from '../http1/head-parser.js';
 import type { HttpExchange } from './http-exchange.js';
 import type { LocalAnswer } from './http-filter.js';
 import type { BodySink } from './request-body.js';
+import { Tunnel, type TunnelEnding } from '../upgrade/tunnel.js';
 
 /** Where one attempt goes. */
 export interface AttemptTarget {
@@ -35,6 +37,9 @@ export interface UpstreamPlan {
   pick(tried: readonly Host[]): AttemptTarget | LocalAnswer;
   random: () => number;
 }
+
+/** How a tunnel ended, as Envoy's response flags say it (SI: stream idle timeout). */
+const TUNNEL_FLAGS: Record<TunnelEnding, string> = { closed: '-', 'downstream reset': 'DC', 'upstream reset': 'UC', 'idle timeout': 'SI' };
 
 interface Attempt {
   target: AttemptTarget;
@@ -114,7 +119,7 @@ export class UpstreamRequest {
     this.#headers ??= listOf(x.headers);
     const extra = attempt.target.extraHeaders;
     const headers = extra ? [...this.#headers, ...extra] : this.#headers;
-    connection.send({ method: x.head.method, path: x.path, headers }, x.body.framing, this.#responseEvents(attempt, connection));
+    connection.send({ method: x.head.method, path: x.path, headers, upgrade: x.upgrade }, x.body.framing, this.#responseEvents(attempt, connection));
     if (x.body.empty) return;
     const sink: BodySink = {
       data: (chunk) => {
@@ -137,6 +142,14 @@ export class UpstreamRequest {
         x.upstreamServiceTimeMs = performance.now() - attempt.sentAt;
         const host = attempt.target.host;
         if (host) this.#plan.cluster?.record(host, { status: response.status });
+        if (response.status === 101) {
+          // The upgrade was accepted: the route's timeout ends here, the tunnel's idle timeout
+          // takes over (upgraded() below, once the connection has handed its socket over).
+          this.#clearTimer(attempt);
+          attempt.relaying = true;
+          x.respond(101, [...endToEnd(response.headers), 'connection', 'upgrade', 'upgrade', response.upgrade as string], false);
+          return;
+        }
         if (this.#wantsRetry({ status: response.status })) {
           if (this.#retryAdmitted(attempt)) {
             // Envoy resets the upstream request it will not use; the connection goes with it.
@@ -171,7 +184,25 @@ export class UpstreamRequest {
         const reason = error.kind === 'protocol' ? 'protocol error' : 'connection termination';
         this.#failed(attempt, { reset: true }, upstreamReset(reason));
       },
+      upgraded: (socket, pending) => {
+        if (!this.#live(attempt) || !attempt.relaying) return socket.destroy();
+        this.#tunnel(attempt, socket, pending);
+      },
     };
+  }
+
+  /** Both connections leave HTTP/1; the exchange completes when the tunnel closes, with its bytes. */
+  #tunnel(attempt: Attempt, socket: Socket, pending: Buffer): void {
+    const x = this.#x;
+    x.stream.onReset = undefined;
+    const downstream = x.stream.takeOver();
+    new Tunnel(downstream, { socket, pending }, downstream.idleTimeoutMs, (result) => {
+      x.stream.bytesReceived += result.bytesUp;
+      x.stream.bytesSent += result.bytesDown;
+      x.flag = TUNNEL_FLAGS[result.ending];
+      this.#endAttempt(attempt, false);
+      this.#complete();
+    });
   }
 
   /** An attempt ended without a response: count it, then retry or answer. */

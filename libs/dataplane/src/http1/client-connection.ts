@@ -14,6 +14,8 @@ export interface ClientRequestHead {
   path: string;
   /** End-to-end fields, flat [name, value, …], lowercased names, including host. */
   headers: readonly string[];
+  /** The Upgrade value to offer (sent with `connection: upgrade`); a 101 answer is expected only then. */
+  upgrade?: string;
 }
 
 /** How the request body is framed on the wire. */
@@ -26,6 +28,11 @@ export interface ResponseEvents {
   end(trailers: string[]): void;
   /** The exchange failed: reset before or during the response, or the response broke HTTP/1.1. */
   error(error: UpstreamError): void;
+  /**
+   * After a 101 head (delivered to head() first): the connection is no longer HTTP/1 and leaves
+   * the pool when its socket closes. The socket is handed over with the bytes that followed the 101.
+   */
+  upgraded?(socket: Socket, pending: Buffer): void;
 }
 
 export type UpstreamErrorKind = 'reset' | 'protocol' | 'closed-before-response';
@@ -50,6 +57,13 @@ export class ClientConnection {
   #responseComplete = false;
   #keepAlive = true;
   #closed = false;
+  #upgradeOffered = false;
+  #upgraded = false;
+  readonly #onData = (chunk: Buffer) => {
+    this.#decoder.feed(chunk);
+    if (this.#upgraded) this.#handOver();
+  };
+  readonly #onPeerEndListener = () => this.#onPeerEnd();
   /** Requests this connection has carried. */
   requests = 0;
   /** Told when the connection becomes free for another request, or closes. */
@@ -70,8 +84,8 @@ export class ClientConnection {
       limits,
     );
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#decoder.feed(chunk));
-    socket.on('end', () => this.#onPeerEnd());
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onPeerEndListener);
     socket.on('close', () => this.#onClose());
     socket.on('error', () => undefined); // 'close' follows
   }
@@ -95,6 +109,7 @@ export class ClientConnection {
     this.#responseComplete = false;
     this.#requestComplete = framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
     this.#chunked = framing.kind === 'chunked';
+    this.#upgradeOffered = request.upgrade !== undefined;
     this.requests++;
     this.#decoder.requestMethod = request.method;
     this.#decoder.resume(); // it stopped after the previous response
@@ -104,6 +119,7 @@ export class ClientConnection {
     if (framing.kind === 'length') head += `content-length: ${framing.length}\r\n`;
     else if (framing.kind === 'chunked') head += 'transfer-encoding: chunked\r\n';
     else if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') head += 'content-length: 0\r\n';
+    if (request.upgrade !== undefined) head += `connection: upgrade\r\nupgrade: ${request.upgrade}\r\n`;
     head += '\r\n';
     return this.socket.write(head, 'latin1');
   }
@@ -147,7 +163,18 @@ export class ClientConnection {
   }
 
   #onHead(head: ResponseHead): void {
-    if (head.status < 200 && head.status !== 101) {
+    if (head.status === 101) {
+      // Switching Protocols answers an offered upgrade only (RFC 9110 §15.2.2); the bytes after it
+      // are the new protocol's, handed over once the decoder has stopped (#onData).
+      if (!this.#upgradeOffered || head.upgrade === undefined) {
+        return this.#fail(new UpstreamError('protocol', 'the upstream answered 101 Switching Protocols to a request that offered no upgrade', false));
+      }
+      this.#responseStarted = true;
+      this.#upgraded = true;
+      this.#events?.head(head);
+      return;
+    }
+    if (head.status < 200) {
       // 100 Continue and other interim answers: the final one follows.
       queueMicrotask(() => this.#decoder.resume());
       return;
@@ -157,7 +184,21 @@ export class ClientConnection {
     this.#events?.head(head);
   }
 
+  #handOver(): void {
+    const events = this.#events;
+    this.#events = undefined;
+    this.#upgraded = false;
+    this.#keepAlive = false;
+    this.socket.off('data', this.#onData);
+    this.socket.off('end', this.#onPeerEndListener);
+    const pending = this.#decoder.detach();
+    // Still busy in its pool's eyes until the socket closes ('close' is still heard).
+    if (events?.upgraded) events.upgraded(this.socket, pending);
+    else this.socket.destroy();
+  }
+
   #onEnd(trailers: string[]): void {
+    if (this.#upgraded) return; // the 101's head is its whole message; the tunnel takes over
     if (!this.#responseStarted) return; // the end of an interim response
     this.#responseComplete = true;
     const events = this.#events;

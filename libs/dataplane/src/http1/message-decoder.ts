@@ -82,6 +82,17 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
 
   private running = false;
 
+  /**
+   * The connection stops being HTTP/1 (an upgrade was accepted): nothing more is decoded, and the
+   * bytes that came after the last message are handed over, for the tunnel to send on.
+   */
+  detach(): Buffer {
+    const rest = this.buffered;
+    this.buffered = EMPTY;
+    this.failed = true;
+    return rest;
+  }
+
   /** The peer closed its side: ends a close-delimited body; says whether a message was cut short. */
   eof(): 'clean' | 'truncated' {
     if (this.failed) return 'clean';

@@ -150,6 +150,16 @@ export class ServerStream {
     this.connection.destroy();
   }
 
+  /**
+   * After a 101 response: the connection is no longer HTTP/1. The socket is handed over with the
+   * bytes that came after the request's head, and the connection's timers stop (the tunnel has
+   * its own idle timeout, the stream idle timeout it returns).
+   */
+  takeOver(): { socket: Socket; pending: Buffer; idleTimeoutMs: number } {
+    if (!this.responseStarted) throw new Error('takeOver before the 101 response');
+    return this.connection.detach();
+  }
+
   get keepAlive(): boolean {
     return this.#keepAlive;
   }
@@ -193,9 +203,15 @@ const enum Waiting {
   Head,
 }
 
+/** Bytes of a pipelined request (or an early tunnel) held while a request is in flight, before the socket pauses. */
+const PIPELINE_HIGH_WATER = 64 * 1024;
+
 export class ServerConnection implements HasDeadline {
   deadline = Infinity;
   readonly #decoder: RequestDecoder;
+  readonly #onData = (chunk: Buffer) => this.#onBytes(chunk);
+  readonly #onEnd = () => this.#onPeerEnd();
+  #detached = false;
   #stream: ServerStream | undefined;
   #waiting = Waiting.Head;
   #readPaused = false;
@@ -219,8 +235,8 @@ export class ServerConnection implements HasDeadline {
     );
     socket.setNoDelay(true);
     watch(this);
-    socket.on('data', (chunk: Buffer) => this.#onBytes(chunk));
-    socket.on('end', () => this.#onPeerEnd());
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
     socket.on('close', () => this.#onClose());
     socket.on('error', () => undefined); // 'close' follows and says what matters
     // First head: the clock runs from accepting the connection (a client that sends nothing too).
@@ -229,7 +245,8 @@ export class ServerConnection implements HasDeadline {
 
   /** No request in flight: the connection may be closed without cutting anything short. */
   get idle(): boolean {
-    return this.#stream === undefined;
+    // A tunnel has no end of its own: on shutdown it is closed with the idle connections.
+    return this.#stream === undefined || this.#detached;
   }
 
   /** Bytes moved on the stream in flight: its idle deadline moves on. */
@@ -252,6 +269,18 @@ export class ServerConnection implements HasDeadline {
   destroy(): void {
     this.#closed = true;
     this.socket.destroy();
+  }
+
+  /** @internal ServerStream.takeOver: the socket leaves HTTP/1. */
+  detach(): { socket: Socket; pending: Buffer; idleTimeoutMs: number } {
+    this.#detached = true;
+    this.#closed = true;
+    this.#disarm();
+    unwatch(this);
+    this.socket.off('data', this.#onData);
+    this.socket.off('end', this.#onEnd);
+    this.#readPaused = false;
+    return { socket: this.socket, pending: this.#decoder.detach(), idleTimeoutMs: this.#options.streamIdleTimeoutMs };
   }
 
   /** @internal: the stream is done when both its request and its response are. */
@@ -288,6 +317,9 @@ export class ServerConnection implements HasDeadline {
     this.#decoder.feed(chunk);
     this.#inDecoder = false;
     if (this.#resumeAfter) this.#resumeDecoder();
+    // A client that sends on while its request is in flight (pipelining, or bytes for a tunnel
+    // not yet open) is held at a bound: reading resumes when the request is done.
+    else if (this.#stream && this.#decoder.pendingBytes > PIPELINE_HIGH_WATER) this.pauseReading();
   }
 
   #resumeDecoder(): void {
@@ -345,6 +377,7 @@ export class ServerConnection implements HasDeadline {
   }
 
   #onClose(): void {
+    if (this.#detached) return;
     this.#closed = true;
     this.#disarm();
     unwatch(this);

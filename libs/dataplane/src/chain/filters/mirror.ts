@@ -18,6 +18,8 @@ export function mirrorFilter(pools: UpstreamPools, certificate: (() => WorkloadC
     name: 'mirror',
     decodeHeaders(x) {
       const mirror = x.action?.mirror;
+      // An upgrade is not shadowed: a copy would open a second live session with the app.
+      if (x.upgrade !== undefined) return undefined;
       if (!mirror || !(mirror.percent >= 100 || random() * 100 < mirror.percent)) return undefined;
       const cluster = x.snapshot?.clusters.get(mirror.cluster);
       if (!cluster) return undefined;
