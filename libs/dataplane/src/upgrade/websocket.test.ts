@@ -162,6 +162,27 @@ describe('WebSocket upgrades on every listener', () => {
     assert.deepEqual(lasted().map((e) => e.responseFlags), ['SI']);
   });
 
+  test("the route's timeout ends at the 101, and a mirror does not copy the session", async () => {
+    const routes = (name: string) => ({
+      name,
+      virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'to-app', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] }, timeoutMs: 300, mirror: { cluster: 'app', percent: 100 } } }] }],
+    });
+    const current = mesh.gateway.holder.current;
+    assert.ok(current);
+    mesh.discovery.push({ version: 'ws2', routeConfigs: [routes('80'), routes('http.80')], clusters: [...current.clusters.values()].map((c) => c.cluster), gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }] });
+    await until(() => mesh.gateway.holder.current?.version === 'ws2', 'the push with a timeout and a mirror');
+    const before = app.seenHeaders.length;
+    const { ws, messages } = await openSocket(port('gateway'));
+    await new Promise((r) => setTimeout(r, 800));
+    ws.send('still here');
+    await until(() => messages.length === 2, 'an echo 800 ms into a session whose route times out at 300 ms');
+    assert.deepEqual(messages, ['hello', 'still here']);
+    ws.close();
+    await once(ws, 'close');
+    await new Promise((r) => setTimeout(r, 200)); // a shadow is sent at once; give it time to arrive
+    assert.deepEqual(app.seenHeaders.slice(before).map((h) => [h['host'], h['upgrade']]), [['svc', 'websocket']], 'the handshake alone reached the app: no shadow');
+  });
+
   test('other upgrades get 403, a websocket upgrade with a body 400, and h2c is served as HTTP/1.1 without the offer', async () => {
     const gateway = port('gateway');
     const refused = await rawUpgrade(gateway, 'GET /raw HTTP/1.1\r\nHost: svc\r\nConnection: Upgrade\r\nUpgrade: TLS/1.0\r\n\r\n');
