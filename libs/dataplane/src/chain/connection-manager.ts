@@ -3,6 +3,7 @@
 // for the config it arrived under (one chain per listener per config push, kept while the
 // snapshot lives). Every data listener — inbound, outbound, gateway — is one of these.
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@skiff/telemetry';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import { badRequest, upgradeRefused } from '../core/errors.js';
@@ -14,8 +15,10 @@ import type { SnapshotHolder } from '../core/snapshot-holder.js';
 import { replyOnStream } from '../core/stream-reply.js';
 import type { DownstreamGuard } from '../downstream/downstream-guard.js';
 import { recordOf } from '../http1/field-list.js';
-import { ServerConnection, type ServerConnectionOptions, type ServerStream } from '../http1/server-connection.js';
+import { ServerConnection, type ServerConnectionOptions } from '../http1/server-connection.js';
+import type { DownstreamStream } from './downstream-stream.js';
 import { upgradeDecision } from '../upgrade/upgrade-policy.js';
+import { Http2Acceptor, sniffHttp2Preface } from '../http2/h2-acceptor.js';
 import type { FilterChain } from './filter-chain.js';
 import { HttpExchange } from './http-exchange.js';
 
@@ -38,11 +41,18 @@ export class HttpConnectionManager {
   readonly #connectionOptions: ServerConnectionOptions;
   readonly #connections = new Set<ServerConnection>();
   readonly #chains = new WeakMap<CompiledSnapshot, FilterChain>();
+  readonly #h2: Http2Acceptor;
   #unconfigured: FilterChain | undefined;
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
     const { limits } = options.guard;
+    this.#h2 = new Http2Acceptor((stream) => this.#onStream(stream), {
+      maxHeadBytes: limits.maxHeadBytes,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
+      onRefused: (why, socket) => options.logger.debug({ listener: options.name, remote: socket.remoteAddress, why }, 'HTTP/2 stream refused'),
+    });
     this.#connectionOptions = {
       limits: { maxHeadBytes: limits.maxHeadBytes, maxHeaders: 100 },
       requestHeadersTimeoutMs: limits.requestHeadersTimeoutMs,
@@ -53,11 +63,19 @@ export class HttpConnectionManager {
     };
   }
 
-  /** Serves HTTP/1.1 on a socket the listener has admitted (plaintext, or TLS already terminated). */
+  /**
+   * Serves a socket the listener has admitted (plaintext, or TLS already terminated): HTTP/2 when
+   * TLS negotiated h2 or the client opens with HTTP/2's preface (prior knowledge, as gRPC
+   * clients speak to a sidecar), HTTP/1.1 otherwise.
+   */
   accept(socket: Socket): void {
-    const connection = new ServerConnection(socket, (stream) => this.#onStream(stream), this.#connectionOptions);
-    this.#connections.add(connection);
-    socket.once('close', () => this.#connections.delete(connection));
+    if ((socket as TLSSocket).alpnProtocol === 'h2') return this.#h2.accept(socket);
+    sniffHttp2Preface(socket, (http2) => {
+      if (http2) return this.#h2.accept(socket);
+      const connection = new ServerConnection(socket, (stream) => this.#onStream(stream), this.#connectionOptions);
+      this.#connections.add(connection);
+      socket.once('close', () => this.#connections.delete(connection));
+    });
   }
 
   /** The filter chain for a config: built on first use after a push, then reused. */
@@ -83,13 +101,14 @@ export class HttpConnectionManager {
     const timer = setInterval(sweep, 100);
     timer.unref();
     sweep();
+    this.#h2.closeSessions();
   }
 
   get connections(): number {
-    return this.#connections.size;
+    return this.#connections.size + this.#h2.sessions;
   }
 
-  #onStream(stream: ServerStream): void {
+  #onStream(stream: DownstreamStream): void {
     const { refusal, done } = this.#options.guard.beginRequest(stream.socket);
     const received = recordOf(stream.head.headers);
     const host = received['host'];
@@ -104,6 +123,10 @@ export class HttpConnectionManager {
     // Only a sidecar may say who the caller is, and only to its peer over mTLS.
     delete headers[PEER_METADATA_HEADER];
     headers['host'] = requested.authority;
+    // TE is hop-by-hop, but "trailers" says the client takes trailers, which gRPC servers want
+    // to hear (Envoy keeps TE: trailers and drops any other value).
+    const te = received['te'];
+    if (typeof te === 'string' && hasTrailersToken(te)) headers['te'] = 'trailers';
     const snapshot = this.#options.holder.current;
     const x = new HttpExchange(stream, snapshot, this.chainFor(snapshot), received, headers, requested, this.#options.source ?? UNKNOWN_SOURCE);
     x.onComplete = done;
@@ -113,4 +136,9 @@ export class HttpConnectionManager {
     if (upgrade.kind === 'tunnel') x.upgrade = upgrade.protocol;
     x.chain.run(x);
   }
+}
+
+function hasTrailersToken(te: string): boolean {
+  for (const token of te.toLowerCase().split(',')) if (token.split(';')[0]?.trim() === 'trailers') return true;
+  return false;
 }

@@ -10,7 +10,7 @@ import type { RequestEvent } from '../core/request-event.js';
 import type { RequestTarget } from '../core/request-target.js';
 import type { HeaderOperations } from '../core/steps/header-ops.js';
 import type { RequestHead } from '../http1/head-parser.js';
-import type { ServerStream } from '../http1/server-connection.js';
+import type { DownstreamStream } from './downstream-stream.js';
 import type { FilterChain } from './filter-chain.js';
 import type { LocalAnswer, ResponseHeaders } from './http-filter.js';
 import { RequestBody } from './request-body.js';
@@ -55,7 +55,7 @@ export class HttpExchange {
   #completed = false;
 
   constructor(
-    readonly stream: ServerStream,
+    readonly stream: DownstreamStream,
     /** The config in force when the request arrived; a push never changes a request half-way. */
     readonly snapshot: CompiledSnapshot | undefined,
     readonly chain: FilterChain,

@@ -5,7 +5,7 @@
 // retried. The bound is Envoy's per-request buffer limit for retries and shadows, 1 MiB by default
 // (router.proto: per_request_buffer_limit_bytes, falling back to the connection buffer limit).
 import type { RequestBodyFraming } from '../http1/client-connection.js';
-import type { ServerStream } from '../http1/server-connection.js';
+import type { DownstreamStream } from './downstream-stream.js';
 
 export const DEFAULT_REPLAY_LIMIT = 1024 * 1024;
 
@@ -31,7 +31,7 @@ export class RequestBody {
   #onComplete: Array<(copy: Buffer[] | undefined) => void> = [];
 
   constructor(
-    private readonly stream: ServerStream,
+    private readonly stream: DownstreamStream,
     private readonly observe?: (chunk: Buffer) => void,
   ) {
     const head = stream.head;

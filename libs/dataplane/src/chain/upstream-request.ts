@@ -10,8 +10,8 @@ import type { ClusterRuntime } from '../core/cluster-runtime.js';
 import { overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from '../core/errors.js';
 import { isRetriable, retryBackoffMs, type AttemptOutcome } from '../core/steps/retry-policy.js';
 import { PEER_IDENTITY_ERROR } from '../core/upstream-pools.js';
-import type { ClientConnection, ResponseEvents, UpstreamError } from '../http1/client-connection.js';
-import type { ClientPool } from '../http1/client-pool.js';
+import type { ResponseEvents, UpstreamError } from '../http1/client-connection.js';
+import type { UpstreamConnection, UpstreamPool } from './upstream-connection.js';
 import { endToEnd, listOf } from '../http1/field-list.js';
 import type { ResponseHead } from '../http1/head-parser.js';
 import type { HttpExchange } from './http-exchange.js';
@@ -21,7 +21,7 @@ import { Tunnel, type TunnelEnding } from '../upgrade/tunnel.js';
 
 /** Where one attempt goes. */
 export interface AttemptTarget {
-  pool: ClientPool;
+  pool: UpstreamPool;
   host?: Host;
   /** Extra request fields for this attempt (peer metadata over mTLS). */
   extraHeaders?: readonly string[];
@@ -43,7 +43,7 @@ const TUNNEL_FLAGS: Record<TunnelEnding, string> = { closed: '-', 'downstream re
 
 interface Attempt {
   target: AttemptTarget;
-  connection: ClientConnection | undefined;
+  connection: UpstreamConnection | undefined;
   abort: AbortController | undefined;
   timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
@@ -112,7 +112,7 @@ export class UpstreamRequest {
     );
   }
 
-  #send(attempt: Attempt, connection: ClientConnection): void {
+  #send(attempt: Attempt, connection: UpstreamConnection): void {
     const x = this.#x;
     attempt.connection = connection;
     attempt.sentAt = performance.now();
@@ -124,7 +124,7 @@ export class UpstreamRequest {
     const sink: BodySink = {
       data: (chunk) => {
         if (connection.write(chunk)) return true;
-        connection.socket.once('drain', () => {
+        connection.onDrain(() => {
           if (this.#current === attempt) x.body.resumeReading();
         });
         return false;
@@ -134,7 +134,7 @@ export class UpstreamRequest {
     x.body.sendTo(sink);
   }
 
-  #responseEvents(attempt: Attempt, connection: ClientConnection): ResponseEvents {
+  #responseEvents(attempt: Attempt, connection: UpstreamConnection): ResponseEvents {
     const x = this.#x;
     return {
       head: (response: ResponseHead) => {
@@ -160,7 +160,7 @@ export class UpstreamRequest {
           x.flag = 'URX';
         } else if (this.#attempts > 1 && isRetriable(this.#plan.retries, { status: response.status })) x.flag = 'URX';
         attempt.relaying = true;
-        x.respond(response.status, endToEnd(response.headers), false, response.chunked ? -1 : response.contentLength);
+        x.respond(response.status, endToEnd(response.headers), response.endStream === true, response.chunked ? -1 : response.contentLength);
       },
       data: (chunk: Buffer) => {
         if (!attempt.relaying || !this.#live(attempt)) return;

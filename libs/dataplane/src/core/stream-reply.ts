@@ -1,8 +1,8 @@
 // A reply the proxy makes itself (Envoy's local reply), on a codec stream.
-import type { ServerStream } from '../http1/server-connection.js';
+import type { DownstreamStream } from '../chain/downstream-stream.js';
 import type { LocalReply } from './errors.js';
 
-export function replyOnStream(stream: ServerStream, reply: LocalReply, extraHeaders: Record<string, string> = {}): void {
+export function replyOnStream(stream: DownstreamStream, reply: LocalReply, extraHeaders: Record<string, string> = {}): void {
   if (stream.responseStarted) {
     // Too late for a status: the only way to say the answer failed is to cut it off.
     stream.reset();

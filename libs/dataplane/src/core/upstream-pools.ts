@@ -4,6 +4,8 @@
 // gracefully (requests in flight or already waiting finish first).
 import { checkServerIdentity as defaultCheck } from 'node:tls';
 import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
+import { H2ClientPool } from '../http2/h2-client-pool.js';
+import type { UpstreamPool, UpstreamProtocol } from '../chain/upstream-connection.js';
 
 export interface PoolOptions {
   connections?: number;
@@ -42,7 +44,7 @@ export interface PoolStats {
 export const PEER_IDENTITY_ERROR = 'ERR_SKIFF_PEER_IDENTITY';
 
 export class UpstreamPools {
-  readonly #pools = new Map<string, ClientPool>();
+  readonly #pools = new Map<string, UpstreamPool>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions = {}) {
@@ -50,9 +52,15 @@ export class UpstreamPools {
   }
 
   /** One pool per origin and settings: clusters with different connection limits do not share. */
-  get(address: string, port: number, options?: PoolOptions, tls?: PeerTls): ClientPool {
-    const key = poolKey(address, port, options, tls);
+  get(address: string, port: number, options?: PoolOptions, tls?: PeerTls, protocol: UpstreamProtocol = 'HTTP/1.1'): UpstreamPool {
+    const key = poolKey(address, port, options, tls, protocol);
     let pool = this.#pools.get(key);
+    if (!pool && protocol === 'HTTP/2') {
+      const o = { ...this.#options, ...options };
+      // One connection carries every stream: Envoy's HTTP/2 pool; connection limits count connections.
+      pool = new H2ClientPool({ host: address, port, ...(tls ? { tls: peerTlsOptions(tls) } : {}), idleTimeoutMs: o.keepAliveTimeoutMs ?? 30_000, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 });
+      this.#pools.set(key, pool);
+    }
     if (!pool) {
       const o = { ...this.#options, ...options };
       pool = new ClientPool({
@@ -114,10 +122,11 @@ export function originOf(address: string, port: number): string {
   return address.includes(':') ? `http://[${address}]:${port}` : `http://${address}:${port}`;
 }
 
-function poolKey(address: string, port: number, options: PoolOptions | undefined, tls: PeerTls | undefined): string {
+function poolKey(address: string, port: number, options: PoolOptions | undefined, tls: PeerTls | undefined, protocol: UpstreamProtocol): string {
   let key = originOf(address, port);
   if (options) key += `#${options.connections ?? ''}/${options.maxRequestsPerConnection ?? ''}/${options.connectTimeoutMs ?? ''}/${options.keepAliveTimeoutMs ?? ''}`;
   if (tls) key += `${options ? '' : '#'}|tls:${tls.generation}:${tls.expectedSpiffeId}`;
+  if (protocol === 'HTTP/2') key += `${options || tls ? '' : '#'}|h2`;
   return key;
 }
 

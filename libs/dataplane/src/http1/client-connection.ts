@@ -7,6 +7,7 @@ import { chunkHeader, lastChunk } from './chunked-decoder.js';
 import type { HeadLimits, ResponseHead } from './head-parser.js';
 import { DEFAULT_HEAD_LIMITS } from './head-parser.js';
 import { ResponseDecoder } from './message-decoder.js';
+import type { UpstreamConnection } from '../chain/upstream-connection.js';
 
 export interface ClientRequestHead {
   method: string;
@@ -49,7 +50,7 @@ export class UpstreamError extends Error {
   }
 }
 
-export class ClientConnection {
+export class ClientConnection implements UpstreamConnection {
   readonly #decoder: ResponseDecoder;
   #events: ResponseEvents | undefined;
   #responseStarted = false;
@@ -144,6 +145,10 @@ export class ClientConnection {
     if (this.#chunked) this.socket.write(lastChunk(trailers), 'latin1');
     this.#requestComplete = true;
     this.#maybeIdle();
+  }
+
+  onDrain(callback: () => void): void {
+    this.socket.once('drain', callback);
   }
 
   /** Stops reading the response (the downstream cannot take more now). */

@@ -5,6 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ClientConnection } from './client-connection.js';
+import type { UpstreamPool } from '../chain/upstream-connection.js';
 
 export interface ClientPoolOptions {
   host: string;
@@ -53,7 +54,8 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
-export class ClientPool {
+export class ClientPool implements UpstreamPool {
+  readonly protocol = 'HTTP/1.1';
   readonly #free: ClientConnection[] = [];
   readonly #all = new Set<ClientConnection>();
   readonly #waiters: Waiter[] = [];

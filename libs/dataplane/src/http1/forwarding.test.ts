@@ -45,7 +45,7 @@ async function startForwarder(upstreamPort: number, limits: Partial<DownstreamLi
     logger,
     source: { workload: 'test', namespace: 'test' },
     buildChain: () =>
-      new FilterChain([{ name: 'record', onComplete: (x) => outcomes.push({ status: x.status, flag: x.flag }) }, appRouterFilter(pool, 'inbound|0||', {}, Math.random)], logger),
+      new FilterChain([{ name: 'record', onComplete: (x) => outcomes.push({ status: x.status, flag: x.flag }) }, appRouterFilter(() => pool, 'inbound|0||', {}, Math.random)], logger),
   });
   const server = createServer((socket) => {
     if (guard.admit(socket)) manager.accept(socket);

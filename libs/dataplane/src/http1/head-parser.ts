@@ -50,6 +50,8 @@ export interface RequestHead extends MessageHead {
 export interface ResponseHead extends MessageHead {
   status: number;
   reason: string;
+  /** HTTP/2: the response ended with its head (gRPC's trailers-only answer). */
+  endStream?: boolean;
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { chunkHeader, lastChunk } from './chunked-decoder.js';
+import type { DownstreamStream } from '../chain/downstream-stream.js';
 import type { CodecError } from './codec-error.js';
 import type { RequestHead } from './head-parser.js';
 import { RequestDecoder } from './message-decoder.js';
@@ -31,7 +32,7 @@ const DELAYED_CLOSE_MS = 1000;
 /** Request bytes queued for a handler that has not started reading yet, before the socket pauses. */
 const QUEUE_HIGH_WATER = 64 * 1024;
 
-export class ServerStream {
+export class ServerStream implements DownstreamStream {
   #onData: ((chunk: Buffer) => void) | undefined;
   #onEnd: ((trailers: string[]) => void) | undefined;
   #queued: Buffer[] = [];
@@ -61,6 +62,10 @@ export class ServerStream {
 
   get socket(): Socket {
     return this.connection.socket;
+  }
+
+  get protocol(): 'HTTP/1.1' {
+    return 'HTTP/1.1';
   }
 
   /** Starts reading the request body; queued bytes are handed over first. */

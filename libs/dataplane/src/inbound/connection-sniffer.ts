@@ -29,7 +29,8 @@ export function createSniffingServer(options: SnifferOptions): Server {
     const material = options.tlsOptions();
     if (!material) return undefined;
     if (!tlsServer) {
-      tlsServer = createTlsServer({ ...material.options, requestCert: true, rejectUnauthorized: true, sessionIdContext: 'skiff-inbound' });
+      // ALPN: a peer sidecar that carries HTTP/2 (gRPC) says so in the handshake.
+      tlsServer = createTlsServer({ ...material.options, requestCert: true, rejectUnauthorized: true, sessionIdContext: 'skiff-inbound', ALPNProtocols: ['h2', 'http/1.1'] });
       tlsServer.on('secureConnection', (tls) => options.onConnection(tls));
       tlsServer.on('tlsClientError', (error, socket) => {
         options.onRefused(`TLS handshake failed: ${error.message}`, socket as unknown as Socket);

@@ -5,6 +5,8 @@
 //
 // It runs on Skiff's own HTTP/1.1 codec (../http1), not node:http: heads are parsed once into a
 // flat list, bodies move as they arrive, and the app's connections are the codec's client pool.
+import { H2ClientPool } from '../http2/h2-client-pool.js';
+import type { UpstreamPool, UpstreamProtocol } from '../chain/upstream-connection.js';
 import type { Server } from 'node:net';
 import type { HopTracer, Logger } from '@skiff/telemetry';
 import { HttpConnectionManager } from '../chain/connection-manager.js';
@@ -58,7 +60,10 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   const mode = (): PeerAuthMode => options.holder.current?.peerAuthMode([options.servicePort, options.appPort]) ?? 'PERMISSIVE';
   const guard = options.guard ?? new DownstreamGuard(`inbound :${options.port}`, options.logger);
   // The app's connections (Envoy's inbound|<port>|| cluster), kept alive between requests.
+  // The app is spoken to in the protocol the client used (h2c to an app that was sent HTTP/2).
   const pool = new ClientPool({ host: options.appHost, port: options.appPort, idleTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
+  let h2Pool: H2ClientPool | undefined;
+  const poolFor = (protocol: UpstreamProtocol): UpstreamPool => (protocol === 'HTTP/2' ? (h2Pool ??= new H2ClientPool({ host: options.appHost, port: options.appPort, idleTimeoutMs: 30_000, connectTimeoutMs: 10_000 })) : pool);
   const destination = { ...(options.self ?? {}), ...(options.identity ? { principal: options.identity.spiffeId } : {}) };
   const manager = new HttpConnectionManager({
     name: 'inbound',
@@ -81,7 +86,7 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
               options.logger.info({ status, principal: x.source.principal ?? '(plaintext)', path: x.head.target }, 'request refused by RequestAuthentication/AuthorizationPolicy');
             },
           }),
-          appRouterFilter(pool, `inbound|${options.servicePort}||`, destination, Math.random),
+          appRouterFilter(poolFor, `inbound|${options.servicePort}||`, destination, Math.random),
         ],
         options.logger,
       ),
@@ -109,7 +114,9 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   server.on('close', () => {
     guard.close();
     pool.close();
+    h2Pool?.close();
   });
-  return { server, stats, appPool: () => ({ [`http://${options.appHost}:${options.appPort}`]: pool.stats }) };
+  const origin = `http://${options.appHost}:${options.appPort}`;
+  return { server, stats, appPool: () => ({ [origin]: pool.stats, ...(h2Pool ? { [`${origin}|h2`]: h2Pool.stats } : {}) }) };
 }
 

@@ -9,6 +9,7 @@ import type { UpstreamPools } from '../../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import { peerTlsFor } from '../../security/peer-tls.js';
 import type { HttpFilter } from '../http-filter.js';
+import type { UpstreamProtocol } from '../upstream-connection.js';
 import { DEFAULT_REPLAY_LIMIT } from '../request-body.js';
 
 const SHADOW_TIMEOUT_MS = 30_000;
@@ -27,18 +28,19 @@ export function mirrorFilter(pools: UpstreamPools, certificate: (() => WorkloadC
       const headers = { ...x.headers, host: shadowAuthority(String(x.headers['host'] ?? '')) };
       const method = x.head.method;
       const path = x.path;
+      const protocol = x.stream.protocol;
       x.body.whenComplete((copy) => {
-        if (copy) shadow(pools, certificate, cluster, method, path, listOf(headers), copy);
+        if (copy) shadow(pools, certificate, cluster, method, path, listOf(headers), copy, protocol);
       });
       return undefined;
     },
   };
 }
 
-function shadow(pools: UpstreamPools, certificate: (() => WorkloadCertificate | undefined) | undefined, cluster: ClusterRuntime, method: string, path: string, headers: string[], body: Buffer[]): void {
+function shadow(pools: UpstreamPools, certificate: (() => WorkloadCertificate | undefined) | undefined, cluster: ClusterRuntime, method: string, path: string, headers: string[], body: Buffer[], protocol: UpstreamProtocol): void {
   const host = cluster.pickHost(undefined, []);
   if (!host) return;
-  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTlsFor(certificate?.(), cluster, host));
+  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTlsFor(certificate?.(), cluster, host), protocol);
   const abort = AbortSignal.timeout(SHADOW_TIMEOUT_MS);
   pool.acquire(abort).then(
     (connection) => {

@@ -11,6 +11,7 @@ import type { UpstreamPools } from '../../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import { peerTlsFor } from '../../security/peer-tls.js';
 import type { HttpExchange } from '../http-exchange.js';
+import type { UpstreamProtocol } from '../upstream-connection.js';
 import { TAKEN, type HttpFilter } from '../http-filter.js';
 import { DEFAULT_REPLAY_LIMIT } from '../request-body.js';
 import { UpstreamRequest, type AttemptTarget } from '../upstream-request.js';
@@ -28,13 +29,14 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
   const peerMetadata = options.self ? [PEER_METADATA_HEADER, encodePeerMetadata(options.self)] : undefined;
   // Pool, peer TLS and destination labels per host, built on first use: a chain lives for one
   // push, and its hosts' clusters with it.
-  const targets = new WeakMap<Host, HostTarget>();
+  // Upstreams speak what the client spoke (Envoy's USE_DOWNSTREAM_PROTOCOL): one cache each.
+  const targets = { 'HTTP/1.1': new WeakMap<Host, HostTarget>(), 'HTTP/2': new WeakMap<Host, HostTarget>() };
   return {
     name: 'router',
     decodeHeaders(x) {
       if (x.passthrough) {
         const { host, port } = x.requested;
-        const pool = options.pools.get(host, port);
+        const pool = options.pools.get(host, port, undefined, undefined, x.stream.protocol);
         new UpstreamRequest(x, { random: options.random, pick: () => ({ pool }) }).start();
         return TAKEN;
       }
@@ -50,7 +52,7 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
       const pick = (tried: readonly Host[]) => {
         const host = cluster.pickHost(hashKey?.key, tried);
         if (!host) return noHealthyUpstream(cluster.name);
-        return targetFor(x, cluster, host, options, peerMetadata, targets);
+        return targetFor(x, cluster, host, options, peerMetadata, targets[x.stream.protocol]);
       };
       new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick, random: options.random }).start();
       return TAKEN;
@@ -66,7 +68,7 @@ interface HostTarget extends AttemptTarget {
   destination: RequestEvent['destination'];
 }
 
-function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCertificate | undefined, pools: UpstreamPools, peerMetadata: string[] | undefined): HostTarget {
+function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCertificate | undefined, pools: UpstreamPools, peerMetadata: string[] | undefined, protocol: UpstreamProtocol): HostTarget {
   const peerTls = peerTlsFor(certificate, cluster, host);
   const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
   const [workload, namespace] = endpoint.workload.split('.');
@@ -78,7 +80,7 @@ function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCe
     version: endpoint.labels['version'],
     ...(endpoint.identity ? { principal: endpoint.identity } : {}),
   });
-  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTls);
+  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTls, protocol);
   return { pool, host, generation: certificate?.generation ?? -1, mtls: peerTls !== undefined, destination, ...(peerTls && peerMetadata ? { extraHeaders: peerMetadata } : {}) };
 }
 
@@ -86,7 +88,7 @@ function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options
   const certificate = options.certificate?.();
   let target = cache.get(host);
   if (!target || target.generation !== (certificate?.generation ?? -1) || target.pool.retired) {
-    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata);
+    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata, x.stream.protocol);
     cache.set(host, target);
   }
   x.upstreamHost = host.key;
