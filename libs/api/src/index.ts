@@ -14,3 +14,4 @@ export * from './schemas/index.js';
 export * from './validate.js';
 export * from './load.js';
 export * from './format.js';
+export * from './grpc-status.js';

@@ -69,7 +69,7 @@ export interface HTTPRetry {
 
 export interface HTTPFaultInjection {
   delay?: { fixedDelay: string; percentage?: Percent };
-  abort?: { httpStatus: number; percentage?: Percent };
+  abort?: { httpStatus?: number; grpcStatus?: string; percentage?: Percent };
 }
 
 export interface HTTPRewrite {

@@ -58,7 +58,8 @@ export const RetryPolicySchema = z.strictObject({
 
 export const FaultSchema = z.strictObject({
   delay: z.strictObject({ fixedDelayMs: z.number().int().min(0), percent: z.number().min(0).max(100) }).optional(),
-  abort: z.strictObject({ httpStatus: z.number().int(), percent: z.number().min(0).max(100) }).optional(),
+  /** An HTTP status, or a gRPC status answered as HTTP 200 (Envoy's fault filter). */
+  abort: z.strictObject({ httpStatus: z.number().int(), grpcStatus: z.number().int().min(0).max(16).optional(), percent: z.number().min(0).max(100) }).optional(),
 });
 
 export const RouteActionSchema = z.discriminatedUnion('kind', [

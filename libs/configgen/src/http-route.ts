@@ -1,5 +1,6 @@
 // One VirtualService http[] entry -> one snapshot Route, for one context (the mesh or a gateway).
 import type { HeaderOperations, Headers, HTTPRoute, HTTPRouteDestination, Loaded, VirtualService } from '@skiff/api';
+import { grpcStatusOfName } from '@skiff/api';
 import { resourceKey } from './describe.js';
 import { clusterFor, type DestinationContext } from './destinations.js';
 import { parseDurationMs } from './duration.js';
@@ -73,7 +74,12 @@ function forwardAction(http: HTTPRoute, vs: Loaded<VirtualService>, where: strin
       const ms = durationMs(http.fault.delay.fixedDelay, `${where}.fault.delay.fixedDelay`, ctx);
       if (ms !== undefined) fault.delay = { fixedDelayMs: ms, percent: http.fault.delay.percentage?.value ?? 100 };
     }
-    if (http.fault.abort) fault.abort = { httpStatus: http.fault.abort.httpStatus, percent: http.fault.abort.percentage?.value ?? 100 };
+    const abort = http.fault.abort;
+    if (abort) {
+      // A gRPC status is answered as HTTP 200 carrying it (Envoy's fault filter, abortStatus()).
+      const grpcStatus = abort.grpcStatus === undefined ? undefined : grpcStatusOfName(abort.grpcStatus);
+      fault.abort = { httpStatus: grpcStatus === undefined ? (abort.httpStatus ?? 500) : 200, ...(grpcStatus === undefined ? {} : { grpcStatus }), percent: abort.percentage?.value ?? 100 };
+    }
     if (fault.delay || fault.abort) action.fault = fault;
   }
   if (http.mirror) {

@@ -160,6 +160,12 @@ describe('sidecar route configs', () => {
     assert.deepEqual(forward?.headers, { response: { remove: ['server'] } });
   });
 
+  test('a gRPC abort becomes HTTP 200 carrying the status code its name stands for', () => {
+    const grpcFault = vs('default', 'ratings', { hosts: ['ratings'], http: [{ route: [{ destination: { host: 'ratings' } }], fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 40 } } } }] });
+    const action = vhost(build([grpcFault, reviewsRule], frontend).parsed, 'ratings.default.svc.cluster.local:9080').routes[0]?.action;
+    assert.deepEqual(action?.kind === 'route' && action.fault, { abort: { httpStatus: 200, grpcStatus: 14, percent: 40 } });
+  });
+
   test('unweighted multiple destinations split 100 evenly', () => {
     const even = vs('default', 'reviews', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }, { destination: { host: 'reviews', subset: 'v2' } }, { destination: { host: 'reviews' } }] }] });
     const action = vhost(build([even, reviewsRule], frontend).parsed, 'reviews.default.svc.cluster.local:9080').routes[0]?.action;

@@ -163,6 +163,14 @@ describe('VirtualService: errors', () => {
     test('retries need attempts', () => assertOneError(check(http({ route: [to('r')], retries: { perTryTimeout: '1s' } })), 'spec.http[0].retries.attempts', 'required'));
     test('fault needs a delay or an abort', () => assertOneError(check(http({ route: [to('r')], fault: {} })), 'spec.http[0].fault', 'needs a delay, an abort or both'));
     test('abort status is an HTTP status', () => assertOneError(check(http({ route: [to('r')], fault: { abort: { httpStatus: 700 } } })), 'spec.http[0].fault.abort.httpStatus', 'at most 599'));
+    test('a gRPC abort names its status as Istio spells it', () => {
+      assertValid(check(http({ route: [to('r')], fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 50 } } } })));
+      assertOneError(check(http({ route: [to('r')], fault: { abort: { grpcStatus: 'unavailable' } } })), 'spec.http[0].fault.abort.grpcStatus', 'not a gRPC status name');
+    });
+    test('an abort says exactly one of httpStatus or grpcStatus', () => {
+      assertOneError(check(http({ route: [to('r')], fault: { abort: { httpStatus: 503, grpcStatus: 'UNAVAILABLE' } } })), 'spec.http[0].fault.abort', 'exactly one of httpStatus or grpcStatus');
+      assertOneError(check(http({ route: [to('r')], fault: { abort: { percentage: { value: 5 } } } })), 'spec.http[0].fault.abort', 'exactly one of httpStatus or grpcStatus');
+    });
     test('redirect must change something', () => assertOneError(check(http({ redirect: {} })), 'spec.http[0].redirect', 'at least one of uri, authority, port or scheme'));
     test('redirectCode is a 3xx', () => assertOneError(check(http({ redirect: { uri: '/x', redirectCode: 200 } })), 'spec.http[0].redirect.redirectCode', 'at least 300'));
     test('rewrite cannot go with redirect', () => assertOneError(check(http({ redirect: { uri: '/x' }, rewrite: { uri: '/y' } })), 'spec.http[0].rewrite', 'cannot be combined with redirect'));

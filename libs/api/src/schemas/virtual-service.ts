@@ -1,6 +1,7 @@
 // VirtualService (networking.istio.io), field for field as Istio's reference names them.
 // The second argument of istioObject lists Istio fields Skiff does not implement: they are
 // reported as warnings and ignored, unlike misspelled fields, which are errors.
+import { GRPC_STATUS_NAMES, grpcStatusOfName } from '../grpc-status.js';
 import { z } from 'zod';
 import { didYouMean } from '../suggest.js';
 import { always, duration, hasMisspelling, exportTo, hostName, isRecord, istioObject, labelMap, PercentSchema, portNumber, resourceSchema, stringMatch } from './common.js';
@@ -95,7 +96,22 @@ export const HTTPRetrySchema = istioObject(
 
 export const HTTPFaultInjectionSchema = istioObject({
   delay: istioObject({ fixedDelay: duration(), percentage: PercentSchema.optional() }, ['exponentialDelay', 'percent']).optional(),
-  abort: istioObject({ httpStatus: z.int().min(200).max(599), percentage: PercentSchema.optional() }, ['grpcStatus', 'http2Error']).optional(),
+  abort: istioObject(
+    {
+      httpStatus: z.int().min(200).max(599).optional(),
+      grpcStatus: z
+        .string()
+        .refine((name) => grpcStatusOfName(name) !== undefined, { message: `not a gRPC status name; use one of ${GRPC_STATUS_NAMES.join(', ')}` })
+        .optional(),
+      percentage: PercentSchema.optional(),
+    },
+    ['http2Error'],
+  )
+    .superRefine((a, ctx) => {
+      // Istio's validation: an abort says exactly one of httpStatus, grpcStatus (or http2Error).
+      if ((a.httpStatus === undefined) === (a.grpcStatus === undefined)) ctx.addIssue({ code: 'custom', message: 'an abort needs exactly one of httpStatus or grpcStatus' });
+    }, always)
+    .optional(),
 }).superRefine((f, ctx) => {
   if (f.delay === undefined && f.abort === undefined) ctx.addIssue({ code: 'custom', message: 'fault needs a delay, an abort or both' });
 }, always);

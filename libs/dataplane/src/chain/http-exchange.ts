@@ -2,7 +2,7 @@
 // copy that will be forwarded (edited by filters), what the filters learn on the way (route,
 // cluster, host, flags) and the ways to answer. The request event is built from it once, when the
 // exchange completes.
-import type { Route, RouteAction, RouteMatch, WeightedCluster } from '@skiff/api';
+import { httpToGrpcStatus, type Route, type RouteAction, type RouteMatch, type WeightedCluster } from '@skiff/api';
 import type { HopSpan } from '@skiff/telemetry';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import type { HeaderMap } from '../core/hop-by-hop.js';
@@ -35,6 +35,8 @@ export class HttpExchange {
   upstreamServiceTimeMs?: number;
   source: RequestEvent['source'];
   destination: RequestEvent['destination'] = {};
+  /** The gRPC status the answer carried (response head or trailers), when it was a gRPC answer. */
+  grpcStatus: number | undefined = undefined;
   /** The hop this exchange reports was mutual TLS. */
   mtls = false;
   span?: HopSpan;
@@ -85,6 +87,13 @@ export class HttpExchange {
     this.stream.respond(response.status, response.headers, endStream, contentLength);
   }
 
+  /** A gRPC request (Envoy's Grpc::Common::isGrpcRequestHeaders): its local answers are gRPC statuses. */
+  get grpc(): boolean {
+    return (this.#grpc ??= isGrpcContentType(this.received['content-type']));
+  }
+
+  #grpc: boolean | undefined;
+
   /** An answer the proxy makes itself; a filter passes its own index, so only those before it see the answer. */
   answer(reply: LocalAnswer, from = this.chain.length): void {
     this.flag = reply.flag;
@@ -94,6 +103,7 @@ export class HttpExchange {
       this.complete();
       return;
     }
+    if (this.grpc) return this.#answerGrpc(reply, from);
     const body = Buffer.from(reply.body);
     const fields = ['content-type', 'text/plain'];
     if (reply.headers) for (const name in reply.headers) fields.push(name, reply.headers[name] as string);
@@ -105,6 +115,22 @@ export class HttpExchange {
     this.complete();
   }
 
+  /**
+   * A gRPC client reads a status, not an HTTP one: Envoy answers a gRPC request with HTTP 200,
+   * grpc-status (the reply's own, else mapped from its HTTP status) and the body as grpc-message,
+   * all in one trailers-only head (source/common/http/utility.cc, sendLocalReply).
+   */
+  #answerGrpc(reply: LocalAnswer, from: number): void {
+    const status = reply.grpcStatus ?? httpToGrpcStatus(reply.status);
+    const fields = ['content-type', 'application/grpc', 'grpc-status', String(status)];
+    const message = reply.body.trimEnd();
+    if (message.length > 0) fields.push('grpc-message', percentEncode(message));
+    if (reply.headers) for (const name in reply.headers) fields.push(name, reply.headers[name] as string);
+    this.respond(200, fields, true, -1, from);
+    this.grpcStatus = status;
+    this.complete();
+  }
+
   /** Once, when the exchange is over: the chain's observers run. */
   complete(): void {
     if (this.#completed) return;
@@ -112,4 +138,17 @@ export class HttpExchange {
     this.onComplete?.();
     this.chain.complete(this);
   }
+}
+
+/** gRPC's grpc-message encoding: bytes outside printable ASCII, and '%', as %XX (PROTOCOL-HTTP2.md). */
+function percentEncode(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text)) out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
+function isGrpcContentType(type: string | string[] | undefined): boolean {
+  if (typeof type !== 'string' || !type.startsWith('application/grpc')) return false;
+  const next = type.charCodeAt(16);
+  return type.length === 16 || next === 0x2b || next === 0x3b; // "+proto", "; charset=…"
 }

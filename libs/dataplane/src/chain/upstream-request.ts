@@ -4,7 +4,8 @@
 // retry. Per-try and route timeouts, outlier accounting, and the client leaving all end here.
 // Callbacks, not promises: the common request costs no microtask between its bytes.
 import type { Socket } from 'node:net';
-import type { RetryPolicy } from '@skiff/api';
+import { grpcToHttpStatus, type RetryPolicy } from '@skiff/api';
+import { effectiveTimeoutMs, grpcTimeoutMs } from '../core/steps/grpc-timeout.js';
 import type { Host } from '../cluster/index.js';
 import type { ClusterRuntime } from '../core/cluster-runtime.js';
 import { overflow, upstreamConnectFailure, upstreamReset, upstreamTimeout, type LocalReply } from '../core/errors.js';
@@ -70,7 +71,9 @@ export class UpstreamRequest {
     this.#x = x;
     this.#plan = plan;
     this.#maxAttempts = 1 + (plan.retries?.attempts ?? 0);
-    this.#deadline = plan.timeoutMs ? Date.now() + plan.timeoutMs : Infinity;
+    // A gRPC client's deadline lowers the route's timeout (Istio sets max_grpc_timeout to it).
+    const timeoutMs = effectiveTimeoutMs(plan.timeoutMs, x.grpc ? grpcTimeoutMs(x.received['grpc-timeout']) : undefined);
+    this.#deadline = timeoutMs ? Date.now() + timeoutMs : Infinity;
   }
 
   start(): void {
@@ -141,7 +144,12 @@ export class UpstreamRequest {
         if (!this.#live(attempt)) return;
         x.upstreamServiceTimeMs = performance.now() - attempt.sentAt;
         const host = attempt.target.host;
-        if (host) this.#plan.cluster?.record(host, { status: response.status });
+        // A gRPC answer's status in its head counts as its HTTP equivalent (Envoy's router does
+        // this for outlier detection) and is what gRPC retry conditions read.
+        const grpcStatus = x.grpc ? grpcStatusIn(response.headers) : undefined;
+        if (grpcStatus !== undefined) x.grpcStatus = grpcStatus;
+        const outcome = grpcStatus === undefined ? { status: response.status } : { status: response.status, grpcStatus };
+        if (host) this.#plan.cluster?.record(host, { status: grpcStatus === undefined ? response.status : grpcToHttpStatus(grpcStatus) });
         if (response.status === 101) {
           // The upgrade was accepted: the route's timeout ends here, the tunnel's idle timeout
           // takes over (upgraded() below, once the connection has handed its socket over).
@@ -150,7 +158,7 @@ export class UpstreamRequest {
           x.respond(101, [...endToEnd(response.headers), 'connection', 'upgrade', 'upgrade', response.upgrade as string], false);
           return;
         }
-        if (this.#wantsRetry({ status: response.status })) {
+        if (this.#wantsRetry(outcome)) {
           if (this.#retryAdmitted(attempt)) {
             // Envoy resets the upstream request it will not use; the connection goes with it.
             this.#endAttempt(attempt, true);
@@ -158,7 +166,7 @@ export class UpstreamRequest {
           }
           // Retries were wanted and none may run: the last answer stands (Envoy's URX).
           x.flag = 'URX';
-        } else if (this.#attempts > 1 && isRetriable(this.#plan.retries, { status: response.status })) x.flag = 'URX';
+        } else if (this.#attempts > 1 && isRetriable(this.#plan.retries, outcome)) x.flag = 'URX';
         attempt.relaying = true;
         x.respond(response.status, endToEnd(response.headers), response.endStream === true, response.chunked ? -1 : response.contentLength);
       },
@@ -173,6 +181,7 @@ export class UpstreamRequest {
       },
       end: (trailers: string[]) => {
         if (!attempt.relaying || !this.#live(attempt)) return;
+        if (x.grpc && trailers.length > 0) x.grpcStatus = grpcStatusIn(trailers) ?? x.grpcStatus;
         x.stream.end(trailers);
         this.#endAttempt(attempt, false);
         this.#complete();
@@ -315,4 +324,13 @@ export class UpstreamRequest {
     this.#x.stream.onReset = undefined;
     this.#x.complete();
   }
+}
+
+function grpcStatusIn(fields: readonly string[]): number | undefined {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== 'grpc-status') continue;
+    const code = Number(fields[i + 1]);
+    return Number.isInteger(code) && code >= 0 ? code : undefined;
+  }
+  return undefined;
 }

@@ -1,10 +1,14 @@
 // Envoy's local replies, so a user who knows Envoy recognises what happened from the body and
 // the response flag (UH no healthy upstream, UF upstream connection failure, NR no route,
 // UT upstream timeout, DC downstream disconnect).
+import { GRPC_STATUS } from '@skiff/api';
+
 export interface LocalReply {
   status: number;
   body: string;
   flag: string;
+  /** For a gRPC request: the grpc-status to answer with, where Envoy names one (else mapped from status). */
+  grpcStatus?: number;
 }
 
 export const noRoute = (authority: string): LocalReply => ({ status: 404, body: `no route for host "${authority}"\n`, flag: 'NR' });
@@ -14,7 +18,9 @@ export const upstreamConnectFailure = (reason: string): LocalReply => ({
   body: `upstream connect error or disconnect/reset before headers. reset reason: ${reason}\n`,
   flag: 'UF',
 });
-export const upstreamTimeout = (): LocalReply => ({ status: 504, body: 'upstream request timeout\n', flag: 'UT' });
+// A gRPC request that timed out is told DEADLINE_EXCEEDED, not the UNAVAILABLE a 504 maps to
+// (envoyproxy/envoy#44479, runtime guard grpc_timeout_returns_deadline_exceeded).
+export const upstreamTimeout = (): LocalReply => ({ status: 504, body: 'upstream request timeout\n', flag: 'UT', grpcStatus: GRPC_STATUS.DEADLINE_EXCEEDED });
 export const badRequest = (why: string): LocalReply => ({ status: 400, body: `bad request: ${why}\n`, flag: 'DPE' });
 export const forwardingLoop = (authority: string): LocalReply => ({
   status: 508,
@@ -25,7 +31,7 @@ export const forwardingLoop = (authority: string): LocalReply => ({
 export const upgradeRefused = (status: 400 | 403, why: string): LocalReply => ({ status, body: `upgrade refused: ${why}\n`, flag: status === 400 ? 'DPE' : '-' });
 export const notReady = (): LocalReply => ({ status: 503, body: 'proxy has no configuration yet (control plane not reached)\n', flag: 'NC' });
 
-export const faultAbort = (status: number): LocalReply => ({ status, body: 'fault filter abort', flag: 'FI' });
+export const faultAbort = (status: number, grpcStatus?: number): LocalReply => ({ status, body: 'fault filter abort', flag: 'FI', ...(grpcStatus === undefined ? {} : { grpcStatus }) });
 export const overflow = (): LocalReply => ({ status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow', flag: 'UO' });
 export const clusterNotFound = (cluster: string): LocalReply => ({ status: 503, body: `cluster not found: ${cluster}\n`, flag: 'NC' });
 export const upstreamReset = (reason: string): LocalReply => ({

@@ -4,6 +4,7 @@
 // statuses (trailers-only answers), and a client's cancellation reaching the app.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { RequestEvent } from '../core/request-event.js';
 import { startSidecarAndGateway, until, type SidecarAndGateway } from '../test-support.js';
@@ -184,5 +185,123 @@ describe('gRPC on every listener', () => {
     const event = events.at(-1) as RequestEvent;
     assert.equal(event.responseCode, 200);
     assert.equal(event.path, '/skiff.test.Echo/Say');
+  });
+});
+
+describe('gRPC and the route: timeouts, deadlines, faults, retries and local answers as gRPC statuses', () => {
+  let mesh: SidecarAndGateway;
+  let good: Awaited<ReturnType<typeof startEchoServer>>;
+  let bad: { server: grpc.Server; port: number; calls: number };
+  const clients: EchoClient[] = [];
+
+  /** An endpoint that answers every call UNAVAILABLE (trailers-only), as a failing replica does. */
+  async function startUnavailableServer(): Promise<{ server: grpc.Server; port: number; calls: number }> {
+    const state = { server: new grpc.Server(), port: 0, calls: 0 };
+    const unavailable = (_call: unknown, done: grpc.sendUnaryData<Msg>) => {
+      state.calls++;
+      done({ code: grpc.status.UNAVAILABLE, details: 'draining' });
+    };
+    state.server.addService(ECHO, { say: unavailable, fail: unavailable, slow: unavailable, countTo: () => undefined, join: () => undefined, chat: () => undefined });
+    state.port = await new Promise<number>((resolve, reject) => state.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+    return state;
+  }
+
+  /** Routes host `svc` with `action` on every listener (a scripted push, as the control plane would send). */
+  async function route(version: string, action: Record<string, unknown>, endpoints: number[]): Promise<void> {
+    const routes = (name: string) => ({ name, virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'to-app', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] }, ...action } }] }] });
+    mesh.discovery.push({
+      version,
+      routeConfigs: [routes('80'), routes('http.80')],
+      clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: endpoints.map((port) => ({ address: '127.0.0.1', port, workload: `app-${port}`, labels: {} })) }],
+      gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
+    });
+    await until(() => mesh.sidecar.holder.current?.version === version && mesh.gateway.holder.current?.version === version, `push ${version}`);
+  }
+
+  const gatewayClient = () => {
+    const client = new EchoClient(`127.0.0.1:${mesh.listeners().find((l) => l.name === 'gateway')?.port}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'svc' });
+    clients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    good = await startEchoServer();
+    bad = await startUnavailableServer();
+    mesh = await startSidecarAndGateway({ version: 'r0', appPort: good.port });
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await mesh?.close();
+    good?.server.forceShutdown();
+    bad?.server.forceShutdown();
+  });
+
+  test("the route's timeout answers DEADLINE_EXCEEDED (Envoy's gRPC timeout), and the app's call is cancelled", async () => {
+    await route('r1', { timeoutMs: 300 }, [good.port]);
+    const started = Date.now();
+    const { error } = await unary(gatewayClient(), 'slow', 'route-timeout', { deadline: 5000 });
+    assert.equal(error?.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.equal(error?.details, 'upstream request timeout');
+    assert.ok(Date.now() - started < 2000, 'answered at the route timeout, not the client deadline');
+    await until(() => good.cancelled.includes('route-timeout'), 'the app saw the call cancelled');
+  });
+
+  test("a client's grpc-timeout is honoured by the proxy when the route has no timeout", async () => {
+    await route('r2', {}, [good.port]);
+    // A raw HTTP/2 client that sends grpc-timeout but keeps no timer of its own: only the proxy can end the call.
+    const session = http2.connect(`http://127.0.0.1:${mesh.listeners().find((l) => l.name === 'gateway')?.port}`);
+    const body = Buffer.from(JSON.stringify({ text: 'raw-deadline' }));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+    const started = Date.now();
+    const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+      const req = session.request({ ':method': 'POST', ':path': '/skiff.test.Echo/Slow', ':authority': 'svc', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '250m' });
+      let head: http2.IncomingHttpHeaders = {};
+      req.on('response', (h) => (head = h));
+      req.on('trailers', (t) => (head = { ...head, ...t }));
+      req.on('end', () => resolve(head));
+      req.on('error', reject);
+      req.resume();
+      req.end(frame);
+    });
+    session.close();
+    assert.equal(headers['grpc-status'], String(grpc.status.DEADLINE_EXCEEDED));
+    assert.ok(Date.now() - started < 2000, `ended by the proxy at the client's deadline (${Date.now() - started} ms)`);
+    await until(() => good.cancelled.includes('raw-deadline'), 'the app saw the call cancelled');
+  });
+
+  test('fault.abort.grpcStatus answers that status to every call', async () => {
+    await route('r3', { fault: { abort: { httpStatus: 200, grpcStatus: grpc.status.UNAVAILABLE, percent: 100 } } }, [good.port]);
+    const { error } = await unary(gatewayClient(), 'say', 'x');
+    assert.equal(error?.code, grpc.status.UNAVAILABLE);
+    assert.equal(error?.details, 'fault filter abort');
+  });
+
+  test('retries on unavailable hide an endpoint that answers UNAVAILABLE', async () => {
+    await route('r4', { retries: { attempts: 2, retryOn: ['unavailable'], retriableStatusCodes: [] } }, [good.port, bad.port]);
+    const client = gatewayClient();
+    const before = bad.calls;
+    for (let i = 0; i < 40; i++) {
+      const { error, reply } = await unary(client, 'say', `call ${i}`);
+      assert.equal(error, undefined, `call ${i}: ${error?.message}`);
+      assert.match(reply?.text ?? '', /^call \d+/);
+    }
+    assert.ok(bad.calls - before > 0, 'the failing endpoint was tried (and its answers retried)');
+  });
+
+  test('without retries the same endpoint shows through, as the status it answered', async () => {
+    await route('r5', {}, [bad.port]);
+    const { error } = await unary(gatewayClient(), 'say', 'x');
+    assert.equal(error?.code, grpc.status.UNAVAILABLE);
+    assert.equal(error?.details, 'draining');
+  });
+
+  test("the proxy's own answers are gRPC statuses: no route is UNIMPLEMENTED", async () => {
+    // The gateway routes host svc only: another authority gets Envoy's 404 NR, told as gRPC's mapping of 404.
+    const client = new EchoClient(`127.0.0.1:${mesh.listeners().find((l) => l.name === 'gateway')?.port}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'nowhere.example' });
+    clients.push(client);
+    const { error } = await unary(client, 'say', 'x');
+    assert.equal(error?.code, grpc.status.UNIMPLEMENTED, error?.message);
+    assert.equal(error?.details, 'no route for host "nowhere.example"');
   });
 });

@@ -12,7 +12,7 @@ export function faultFilter(random: () => number): HttpFilter {
       const fault = x.action?.fault;
       if (!fault) return undefined;
       const plan = planFault(fault, random);
-      const abort = plan.abortStatus === undefined ? undefined : faultAbort(plan.abortStatus);
+      const abort = plan.abortStatus === undefined ? undefined : faultAbort(plan.abortStatus, plan.abortGrpcStatus);
       if (plan.delayMs <= 0) return abort;
       x.delayInjected = true;
       return delay(x, plan.delayMs).then(() => abort);

@@ -1,10 +1,12 @@
 // Envoy's retry conditions (x-envoy-retry-on), as Istio's `retries.retryOn` passes them through.
 // https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
-import type { RetryPolicy } from '@skiff/api';
+import { GRPC_STATUS, type RetryPolicy } from '@skiff/api';
 
 export interface AttemptOutcome {
   /** Upstream status when a response arrived. */
   status?: number;
+  /** A gRPC status in the response head (a trailers-only answer): what gRPC retry conditions read. */
+  grpcStatus?: number;
   /** The connection could not be made (refused, connect timeout). Nothing was sent. */
   connectFailure?: boolean;
   /** The connection broke before a response (reset, closed). */
@@ -17,6 +19,14 @@ export interface AttemptOutcome {
    */
   invalidRequest?: boolean;
 }
+
+const GRPC_RETRY_ON: Record<string, number> = {
+  cancelled: GRPC_STATUS.CANCELLED,
+  'deadline-exceeded': GRPC_STATUS.DEADLINE_EXCEEDED,
+  internal: GRPC_STATUS.INTERNAL,
+  'resource-exhausted': GRPC_STATUS.RESOURCE_EXHAUSTED,
+  unavailable: GRPC_STATUS.UNAVAILABLE,
+};
 
 export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOutcome): boolean {
   if (!policy || policy.attempts <= 0) return false;
@@ -45,9 +55,12 @@ export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOut
         // HTTP/2 REFUSED_STREAM; the closest HTTP/1.1 equivalent is a refused connection.
         if (outcome.connectFailure) return true;
         break;
-      default:
-        // gRPC conditions (cancelled, unavailable, …) need gRPC status codes; Skiff proxies HTTP/1.1.
+      default: {
+        // Envoy's x-envoy-retry-grpc-on conditions, read from a grpc-status in the response head.
+        const code = GRPC_RETRY_ON[condition];
+        if (code !== undefined && outcome.grpcStatus === code) return true;
         break;
+      }
     }
   }
   return false;

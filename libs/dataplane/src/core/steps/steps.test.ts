@@ -15,6 +15,9 @@ describe('fault injection plan', () => {
     assert.deepEqual(planFault(fault, fixed(0.2)), { delayMs: 500 });
     assert.deepEqual(planFault(fault, fixed(0.5)), { delayMs: 0 });
   });
+  test('a gRPC abort carries its status beside the HTTP 200 it is answered with', () => {
+    assert.deepEqual(planFault({ abort: { httpStatus: 200, grpcStatus: 14, percent: 100 } }, fixed(0.5)), { delayMs: 0, abortStatus: 200, abortGrpcStatus: 14 });
+  });
   test('100% always and 0% never, whatever the random value', () => {
     assert.deepEqual(planFault({ abort: { httpStatus: 500, percent: 100 } }, fixed(0.9999)), { delayMs: 0, abortStatus: 500 });
     assert.deepEqual(planFault({ abort: { httpStatus: 500, percent: 0 } }, fixed(0)), { delayMs: 0 });
@@ -62,6 +65,15 @@ describe('retry conditions (Envoy semantics)', () => {
     assert.equal(isRetriable(policy(['reset']), { reset: true }), true);
     assert.equal(isRetriable(policy(['retriable-status-codes'], [418]), { status: 418 }), true);
     assert.equal(isRetriable(policy(['retriable-status-codes'], [418]), { status: 500 }), false);
+  });
+  test('gRPC conditions read the grpc-status of a trailers-only answer, each its own code', () => {
+    const cases: Array<[string, number]> = [['cancelled', 1], ['deadline-exceeded', 4], ['resource-exhausted', 8], ['internal', 13], ['unavailable', 14]];
+    for (const [condition, code] of cases) {
+      assert.equal(isRetriable(policy([condition]), { status: 200, grpcStatus: code }), true, condition);
+      assert.equal(isRetriable(policy([condition]), { status: 200, grpcStatus: 5 }), false, `${condition} is not NOT_FOUND`);
+      assert.equal(isRetriable(policy([condition]), { status: 503 }), false, `${condition} needs a gRPC status, not an HTTP one`);
+    }
+    assert.equal(isRetriable(policy(['5xx']), { status: 200, grpcStatus: 14 }), false, 'an HTTP condition does not read gRPC statuses');
   });
   test('no policy or zero attempts never retries', () => {
     assert.equal(isRetriable(undefined, { status: 503 }), false);
