@@ -37,15 +37,15 @@ export interface AccessLogRecord {
 // Envoy's JSON formatter writes null where its text format writes "-".
 const orNull = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value);
 
-/** Skiff's listeners speak HTTP/1.1; Envoy's %PROTOCOL% names the version, not the family. */
-const protocolName = (protocol: string): string => (protocol === 'http' ? 'HTTP/1.1' : protocol);
+/** Envoy's %PROTOCOL% names the HTTP version, not the family. */
+const protocolName = (event: ObservedRequest): string => event.httpVersion ?? (event.protocol === 'http' ? 'HTTP/1.1' : event.protocol);
 
 export function accessLogRecord(event: ObservedRequest): AccessLogRecord {
   return {
     start_time: new Date(event.startTime).toISOString(),
     method: event.method,
     path: event.path,
-    protocol: protocolName(event.protocol),
+    protocol: protocolName(event),
     response_code: event.responseCode,
     response_flags: event.responseFlags || '-',
     bytes_received: event.requestBytes,

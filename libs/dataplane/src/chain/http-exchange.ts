@@ -14,6 +14,7 @@ import type { DownstreamStream } from './downstream-stream.js';
 import type { FilterChain } from './filter-chain.js';
 import type { LocalAnswer, ResponseHeaders } from './http-filter.js';
 import { RequestBody } from './request-body.js';
+import { GrpcMessageCounter } from '../core/steps/grpc-frames.js';
 
 export type ForwardAction = Extract<RouteAction, { kind: 'route' }>;
 
@@ -37,6 +38,9 @@ export class HttpExchange {
   destination: RequestEvent['destination'] = {};
   /** The gRPC status the answer carried (response head or trailers), when it was a gRPC answer. */
   grpcStatus: number | undefined = undefined;
+  /** gRPC messages each way, counted as they pass (gRPC requests only). */
+  requestMessages: GrpcMessageCounter | undefined;
+  responseMessages: GrpcMessageCounter | undefined;
   /** The hop this exchange reports was mutual TLS. */
   mtls = false;
   span?: HopSpan;
@@ -72,7 +76,17 @@ export class HttpExchange {
     this.head = stream.head;
     this.path = requested.path;
     this.source = reporterSource;
-    this.body = new RequestBody(stream, chain.observesRequestData ? (chunk) => chain.decodeData(this, chunk) : undefined);
+    let observe = chain.observesRequestData ? (chunk: Buffer) => chain.decodeData(this, chunk) : undefined;
+    if (this.grpc) {
+      const requestMessages = (this.requestMessages = new GrpcMessageCounter());
+      this.responseMessages = new GrpcMessageCounter();
+      const chainObserve = observe;
+      observe = (chunk) => {
+        requestMessages.feed(chunk);
+        chainObserve?.(chunk);
+      };
+    }
+    this.body = new RequestBody(stream, observe);
   }
 
   get completed(): boolean {

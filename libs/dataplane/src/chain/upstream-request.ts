@@ -172,6 +172,7 @@ export class UpstreamRequest {
       },
       data: (chunk: Buffer) => {
         if (!attempt.relaying || !this.#live(attempt)) return;
+        x.responseMessages?.feed(chunk);
         if (!x.stream.write(chunk)) {
           connection.pause();
           x.stream.onDrain(() => {

@@ -8,7 +8,13 @@ export interface RequestEvent {
   method: string;
   path: string;
   authority: string;
-  protocol: 'http';
+  /** Istio's request_protocol. */
+  protocol: 'http' | 'grpc';
+  /** What the client spoke (Envoy's %PROTOCOL%). */
+  httpVersion: 'HTTP/1.1' | 'HTTP/2';
+  grpcStatus?: number;
+  requestMessages?: number;
+  responseMessages?: number;
   requestId: string;
   userAgent?: string;
   responseCode: number;

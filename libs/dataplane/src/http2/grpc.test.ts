@@ -178,13 +178,24 @@ describe('gRPC on every listener', () => {
     }
   });
 
-  test('calls are reported as HTTP/2 requests answered 200', async () => {
+  test('calls are reported as gRPC over HTTP/2: status, and messages counted each way', async () => {
+    const inbound = clientFor(mesh.listeners().find((l) => l.name === 'inbound')?.port as number);
     const before = events.length;
-    await unary(clientFor(mesh.listeners()[1]?.port as number), 'say', 'count me');
-    await until(() => events.length > before, 'the call event');
-    const event = events.at(-1) as RequestEvent;
-    assert.equal(event.responseCode, 200);
-    assert.equal(event.path, '/skiff.test.Echo/Say');
+    await unary(inbound, 'say', 'count me');
+    await unary(inbound, 'fail', 'x');
+    await new Promise<void>((resolve, reject) => {
+      const call = (inbound.countTo as (m: Msg) => grpc.ClientReadableStream<Msg>)({ text: '7' });
+      call.on('data', () => undefined);
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+    await until(() => events.length >= before + 3, 'three call events');
+    const seen = events.slice(before).map((e) => ({ path: e.path, code: e.responseCode, protocol: e.protocol, version: e.httpVersion, grpc: e.grpcStatus, up: e.requestMessages, down: e.responseMessages }));
+    assert.deepEqual(seen, [
+      { path: '/skiff.test.Echo/Say', code: 200, protocol: 'grpc', version: 'HTTP/2', grpc: 0, up: 1, down: 1 },
+      { path: '/skiff.test.Echo/Fail', code: 200, protocol: 'grpc', version: 'HTTP/2', grpc: 5, up: 1, down: 0 },
+      { path: '/skiff.test.Echo/CountTo', code: 200, protocol: 'grpc', version: 'HTTP/2', grpc: 0, up: 1, down: 7 },
+    ]);
   });
 });
 

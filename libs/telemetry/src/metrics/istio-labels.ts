@@ -19,12 +19,13 @@ export const ISTIO_REQUEST_LABELS = [
   'destination_service_namespace',
   'request_protocol',
   'response_code',
+  'grpc_response_status',
   'response_flags',
   'connection_security_policy',
 ] as const;
 
-/** TCP metrics carry the same labels except response_code (Istio's tcp metric definitions). */
-export const ISTIO_TCP_LABELS = ISTIO_REQUEST_LABELS.filter((l) => l !== 'response_code');
+/** TCP metrics carry the same labels except the response's codes (Istio's tcp metric definitions). */
+export const ISTIO_TCP_LABELS = ISTIO_REQUEST_LABELS.filter((l) => l !== 'response_code' && l !== 'grpc_response_status');
 
 export type IstioLabel = (typeof ISTIO_REQUEST_LABELS)[number];
 export type IstioLabels = Record<IstioLabel, string>;
@@ -86,10 +87,12 @@ export function requestLabels(event: ObservedRequest): IstioLabels {
     ...peerLabels(event.reporter, event.source, event.destination, event.connectionSecurityPolicy),
     request_protocol: known(event.protocol),
     response_code: String(event.responseCode),
+    // Istio's stats filter fills it for gRPC requests and leaves it empty for others.
+    grpc_response_status: event.grpcStatus === undefined ? '' : String(event.grpcStatus),
     response_flags: event.responseFlags || '-',
   };
 }
 
-export function connectionLabels(reporter: Reporter, connection: ObservedConnection): Omit<IstioLabels, 'response_code'> {
+export function connectionLabels(reporter: Reporter, connection: ObservedConnection): Omit<IstioLabels, 'response_code' | 'grpc_response_status'> {
   return { ...peerLabels(reporter, connection.source, connection.destination, connection.connectionSecurityPolicy), request_protocol: 'tcp', response_flags: '-' };
 }

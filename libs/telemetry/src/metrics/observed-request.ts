@@ -27,7 +27,15 @@ export interface ObservedRequest {
   method: string;
   path: string;
   authority: string;
+  /** Istio's request_protocol: "http", or "grpc" for a gRPC request. */
   protocol: string;
+  /** The HTTP version the client spoke ("HTTP/1.1", "HTTP/2"): Envoy's %PROTOCOL%. */
+  httpVersion?: string;
+  /** A gRPC request's status (from the answer's head or trailers); undefined otherwise. */
+  grpcStatus?: number;
+  /** gRPC messages each way (Istio's istio_request_messages_total / istio_response_messages_total). */
+  requestMessages?: number;
+  responseMessages?: number;
   requestId: string;
   userAgent?: string;
   /** 0 when no response was sent (the client went away first). */

@@ -58,6 +58,7 @@ describe('createProxyMetrics', () => {
       destination_service_namespace: 'default',
       request_protocol: 'http',
       response_code: '200',
+      grpc_response_status: '',
       response_flags: '-',
       connection_security_policy: 'mutual_tls',
     });

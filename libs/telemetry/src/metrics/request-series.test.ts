@@ -38,6 +38,8 @@ describe('RequestSeries', () => {
       ['istio_response_bytes', 'HTTP response body sizes in bytes (Istio standard metric).', (e: ObservedRequest) => e.responseBytes],
     ] as const;
     const refHistograms = histograms.map(([name, help, pick]) => ({ h: new Histogram({ name, help, labelNames, buckets: ENVOY_DEFAULT_BUCKETS, registers: [reference] }), pick }));
+    const requestMessages = new Counter({ name: 'istio_request_messages_total', help: 'gRPC messages sent by clients (Istio standard metric).', labelNames, registers: [reference] });
+    const responseMessages = new Counter({ name: 'istio_response_messages_total', help: 'gRPC messages sent by servers (Istio standard metric).', labelNames, registers: [reference] });
     const registry = new Registry();
     const series = new RequestSeries({ registry, buckets: ENVOY_DEFAULT_BUCKETS });
 
@@ -47,14 +49,22 @@ describe('RequestSeries', () => {
     for (const v of values) {
       for (const code of [200, 503]) {
         const e = event({ durationMs: v, requestBytes: v * 2, responseBytes: i++, responseCode: code, responseFlags: code === 503 ? 'UF' : '-' });
-        series.observe(e);
-        const labels = requestLabels(e);
-        requests.inc(labels);
-        for (const { h, pick } of refHistograms) h.observe(labels, pick(e));
+        // gRPC calls beside them: their status is a label of its own, and their messages are counted.
+        const call = event({ durationMs: v, protocol: 'grpc', grpcStatus: code === 200 ? 0 : 14, requestMessages: 1, responseMessages: i % 4, responseFlags: '-' });
+        for (const observed of [e, call]) {
+          series.observe(observed);
+          const labels = requestLabels(observed);
+          requests.inc(labels);
+          for (const { h, pick } of refHistograms) h.observe(labels, pick(observed));
+          if (observed.protocol === 'grpc') {
+            requestMessages.inc(labels, observed.requestMessages ?? 0);
+            responseMessages.inc(labels, observed.responseMessages ?? 0);
+          }
+        }
       }
     }
     assert.equal(await registry.metrics(), await reference.metrics());
-    assert.equal(series.size, 2);
+    assert.equal(series.size, 4);
   });
 
   test('absent, empty and "unknown" values are one series, as they are one label set', async () => {
