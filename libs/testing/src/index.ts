@@ -9,3 +9,4 @@ export * from './jwt-issuer.js';
 export * from './prometheus.js';
 export * from './kube-api-standin.js';
 export * from './discovery-outsider.js';
+export * from './grpc-echo.js';

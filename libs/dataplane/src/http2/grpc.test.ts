@@ -6,91 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import { ECHO, EchoClient, startEchoServer, unary, type Msg } from '@skiff/testing';
 import type { RequestEvent } from '../core/request-event.js';
 import { startSidecarAndGateway, until, type SidecarAndGateway } from '../test-support.js';
-
-interface Msg {
-  text: string;
-}
-
-// JSON on the wire keeps the test free of generated code; the transport is what is tested.
-const json = {
-  serialize: (m: Msg) => Buffer.from(JSON.stringify(m)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as Msg,
-};
-const method = (name: string, requestStream: boolean, responseStream: boolean) => ({
-  path: `/skiff.test.Echo/${name}`,
-  requestStream,
-  responseStream,
-  requestSerialize: json.serialize,
-  requestDeserialize: json.deserialize,
-  responseSerialize: json.serialize,
-  responseDeserialize: json.deserialize,
-});
-const ECHO = {
-  say: method('Say', false, false),
-  fail: method('Fail', false, false),
-  slow: method('Slow', false, false),
-  countTo: method('CountTo', false, true),
-  join: method('Join', true, false),
-  chat: method('Chat', true, true),
-} satisfies grpc.ServiceDefinition;
-
-type EchoClient = grpc.Client & Record<keyof typeof ECHO, (...args: unknown[]) => unknown>;
-const EchoClient = grpc.makeGenericClientConstructor(ECHO, 'Echo') as unknown as new (address: string, credentials: grpc.ChannelCredentials, options?: object) => EchoClient;
-
-async function startEchoServer(): Promise<{ server: grpc.Server; port: number; cancelled: string[] }> {
-  const cancelled: string[] = [];
-  const server = new grpc.Server();
-  server.addService(ECHO, {
-    say: (call: grpc.ServerUnaryCall<Msg, Msg>, done: grpc.sendUnaryData<Msg>) => {
-      const trailer = new grpc.Metadata();
-      trailer.set('x-echo-trailer', 'bye');
-      call.sendMetadata(new grpc.Metadata());
-      done(null, { text: `${call.request.text} (seen by ${String(call.metadata.get('x-caller')[0] ?? 'nobody')})` }, trailer);
-    },
-    fail: (_call: grpc.ServerUnaryCall<Msg, Msg>, done: grpc.sendUnaryData<Msg>) => done({ code: grpc.status.NOT_FOUND, details: 'no such message' }),
-    slow: (call: grpc.ServerUnaryCall<Msg, Msg>, done: grpc.sendUnaryData<Msg>) => {
-      const timer = setTimeout(() => done(null, { text: 'late' }), 5000);
-      call.on('cancelled', () => {
-        clearTimeout(timer);
-        cancelled.push(call.request.text);
-      });
-    },
-    countTo: (call: grpc.ServerWritableStream<Msg, Msg>) => {
-      const n = Number(call.request.text);
-      for (let i = 1; i <= n; i++) call.write({ text: String(i) });
-      call.end();
-    },
-    join: (call: grpc.ServerReadableStream<Msg, Msg>, done: grpc.sendUnaryData<Msg>) => {
-      const parts: string[] = [];
-      call.on('data', (m: Msg) => parts.push(m.text));
-      call.on('end', () => done(null, { text: parts.join('+') }));
-    },
-    chat: (call: grpc.ServerDuplexStream<Msg, Msg>) => {
-      call.on('data', (m: Msg) => call.write({ text: m.text.toUpperCase() }));
-      call.on('end', () => call.end());
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
-  return { server, port, cancelled };
-}
-
-const unary = (client: EchoClient, name: 'say' | 'fail' | 'slow', text: string, options: { metadata?: grpc.Metadata; deadline?: number } = {}) =>
-  new Promise<{ reply?: Msg; error?: grpc.ServiceError; trailers?: grpc.Metadata }>((resolve) => {
-    // The callback and the 'status' event (which carries the trailers) come in either order.
-    let result: { reply?: Msg; error?: grpc.ServiceError } | undefined;
-    let trailers: grpc.Metadata | undefined;
-    const settle = () => result && trailers && resolve({ ...result, trailers });
-    const call = (client[name] as (...args: unknown[]) => grpc.ClientUnaryCall)({ text }, options.metadata ?? new grpc.Metadata(), options.deadline ? { deadline: Date.now() + options.deadline } : {}, (error: grpc.ServiceError | null, reply?: Msg) => {
-      result = { reply, error: error ?? undefined };
-      settle();
-    });
-    call.on('status', (status: grpc.StatusObject) => {
-      trailers = status.metadata;
-      settle();
-    });
-  });
 
 describe('gRPC on every listener', () => {
   let mesh: SidecarAndGateway;

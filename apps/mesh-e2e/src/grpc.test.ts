@@ -1,0 +1,150 @@
+// gRPC through the mesh, each proxy a process of its own as `skiff up` runs them: a grpc-js
+// client speaks h2c to its sidecar's outbound listener (the service named as the authority),
+// which routes by Istio's VirtualService and speaks HTTP/2 over mutual TLS (ALPN h2) to the
+// sidecar of echo v1 or v2, which speaks h2c to a grpc-js server. Unary and every streaming kind
+// cross it; a weighted 80/20 split lands within an exact binomial interval; each side's metrics
+// say gRPC, its status, and mTLS.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { controlPlaneSpec, freePorts, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
+import { binomialInterval, EchoClient, get, repoRoot, startEchoServer, unary, waitFor, type Msg } from '@skiff/testing';
+
+const config = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http:
+  - match: [{uri: {prefix: /skiff.test.Echo/Say}}]
+    route:
+    - {destination: {host: echo, subset: v1}, weight: 80}
+    - {destination: {host: echo, subset: v2}, weight: 20}
+  - route:
+    - destination: {host: echo, subset: v1}
+`;
+
+const CALLS = 400;
+
+describe('gRPC through two sidecars and mTLS', { timeout: 180_000 }, () => {
+  let dir: string;
+  let state: MeshState;
+  let supervisor: Supervisor;
+  const servers: grpc.Server[] = [];
+  let client: InstanceType<typeof EchoClient>;
+  const metrics: Record<string, string> = {};
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-grpc-'));
+    const configDir = join(dir, 'config');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'echo.yaml'), config);
+    state = prepareMeshState(join(dir, 'state'), [
+      { name: 'caller', namespace: 'default', serviceAccount: 'caller', services: ['caller'] },
+      { name: 'echo-v1', namespace: 'default', serviceAccount: 'echo', services: ['echo'] },
+      { name: 'echo-v2', namespace: 'default', serviceAccount: 'echo', services: ['echo'] },
+    ]);
+    const [xds, monitoring, dashboard, callerApp, v1App, v2App, ...p] = (await freePorts(18)) as number[];
+    const port = (i: number) => String(p[i]);
+    for (const [label, appPort] of [['v1', v1App], ['v2', v2App]] as const) servers.push((await startEchoServer({ label, port: appPort })).server);
+
+    const tsEntry = ['--import', 'tsx', join(repoRoot, 'apps', 'proxy', 'src', 'main.ts')];
+    const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
+    const sidecar = (name: string, service: string, version: string, appPort: number, base: number): ProcessSpec => ({
+      name: `${name}-proxy`,
+      command: process.execPath,
+      args: [...tsEntry, '--service', service, '--label', `version=${version}`, '--id', `${name}.default`, '--service-port', '9080', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[name] as string],
+      cwd: repoRoot,
+      ready: { url: `http://127.0.0.1:${port(base + 2)}/ready` },
+    });
+    supervisor = new Supervisor({ prefixOutput: false });
+    const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
+    // caller's sidecar: p[0..3]; echo v1's: p[4..7]; echo v2's: p[8..11].
+    await supervisor.startAll([[controlPlane], [sidecar('caller', 'caller', 'v1', callerApp as number, 0), sidecar('echo-v1', 'echo', 'v1', v1App as number, 4), sidecar('echo-v2', 'echo', 'v2', v2App as number, 8)]]);
+    metrics['caller'] = `http://127.0.0.1:${port(3)}/stats/prometheus`;
+    metrics['echo-v1'] = `http://127.0.0.1:${port(7)}/stats/prometheus`;
+    client = new EchoClient(`127.0.0.1:${port(0)}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'echo:9080' });
+    // Both versions answer before anything is measured (config reaches proxies in turn).
+    const seen = new Set<string>();
+    await waitFor('both versions to answer through the mesh', async () => {
+      const { reply } = await unary(client, 'say', 'warm-up');
+      const version = /from (v\d)$/.exec(reply?.text ?? '')?.[1];
+      if (version) seen.add(version);
+      return seen.size === 2;
+    }, 30_000);
+  });
+
+  after(async () => {
+    client?.close();
+    await supervisor?.stopAll();
+    for (const server of servers) server.forceShutdown();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`a weighted 80/20 split of ${CALLS} unary calls lands within the exact binomial interval, every call answered`, async () => {
+    let v2 = 0;
+    for (let i = 0; i < CALLS; i++) {
+      const { reply, error } = await unary(client, 'say', `call ${i}`);
+      assert.equal(error, undefined, `call ${i}: ${error?.message}`);
+      if (reply?.text.endsWith('from v2')) v2++;
+      else assert.match(reply?.text ?? '', /from v1$/, `call ${i}`);
+    }
+    const { low, high } = binomialInterval(CALLS, 0.2, 0.999);
+    assert.ok(v2 >= low && v2 <= high, `${v2} of ${CALLS} calls reached v2; the 99.9% interval for 20% is [${low}, ${high}]`);
+  });
+
+  test('server, client and bidirectional streaming cross the mTLS hop', async () => {
+    const counted = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const call = (client.countTo as (m: Msg) => grpc.ClientReadableStream<Msg>)({ text: '200' });
+      call.on('data', (m: Msg) => got.push(m.text));
+      call.on('end', () => resolve(got));
+      call.on('error', reject);
+    });
+    assert.equal(counted.length, 200);
+    assert.equal(counted.at(-1), '200');
+    const joined = await new Promise<string>((resolve, reject) => {
+      const call = (client.join as (cb: grpc.requestCallback<Msg>) => grpc.ClientWritableStream<Msg>)((error, m) => (error ? reject(error) : resolve(m?.text ?? '')));
+      for (let i = 0; i < 100; i++) call.write({ text: String(i % 10) });
+      call.end();
+    });
+    assert.equal(joined.split('+').length, 100);
+    const chatted = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const call = (client.chat as () => grpc.ClientDuplexStream<Msg, Msg>)();
+      call.on('data', (m: Msg) => {
+        got.push(m.text);
+        if (got.length < 20) call.write({ text: `m${got.length + 1}` });
+        else call.end();
+      });
+      call.on('end', () => resolve(got));
+      call.on('error', reject);
+      call.write({ text: 'm1' });
+    });
+    assert.equal(chatted.length, 20);
+    assert.equal(chatted[19], 'M20');
+  });
+
+  test("the server's sidecar reports gRPC over mutual TLS, with each call's status and messages", async () => {
+    await unary(client, 'fail', 'x');
+    const lines = (await get(metrics['echo-v1'] as string)).text.split('\n');
+    const grpcLine = (metric: string, status: string) =>
+      lines.find((l) => l.startsWith(`${metric}{`) && l.includes('reporter="destination"') && l.includes('request_protocol="grpc"') && l.includes(`grpc_response_status="${status}"`) && l.includes('connection_security_policy="mutual_tls"') && l.includes('source_workload="caller"'));
+    assert.ok(grpcLine('istio_requests_total', '0'), 'calls answered OK, from the caller, over mTLS');
+    assert.ok(grpcLine('istio_requests_total', '5'), 'the NOT_FOUND call');
+    const responseMessages = grpcLine('istio_response_messages_total', '0');
+    assert.ok(responseMessages && Number(responseMessages.slice(responseMessages.lastIndexOf(' ') + 1)) >= 200, `the 200 streamed answers are counted: ${responseMessages}`);
+  });
+});
