@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import { compileTrafficPolicy, type TrafficPolicy } from '@skiff/api';
 import { ECHO, EchoClient, startEchoServer, unary, type Msg } from '@skiff/testing';
 import type { RequestEvent } from '../core/request-event.js';
 import { startSidecarAndGateway, until, type SidecarAndGateway } from '../test-support.js';
@@ -136,12 +137,12 @@ describe('gRPC and the route: timeouts, deadlines, faults, retries and local ans
   }
 
   /** Routes host `svc` with `action` on every listener (a scripted push, as the control plane would send). */
-  async function route(version: string, action: Record<string, unknown>, endpoints: number[]): Promise<void> {
+  async function route(version: string, action: Record<string, unknown>, endpoints: number[], trafficPolicy?: TrafficPolicy): Promise<void> {
     const routes = (name: string) => ({ name, virtualHosts: [{ name: 'svc', domains: ['svc', 'svc:80'], routes: [{ name: 'to-app', action: { kind: 'route' as const, clusters: [{ cluster: 'app', weight: 100 }], retries: { attempts: 0, retryOn: [], retriableStatusCodes: [] }, ...action } }] }] });
     mesh.discovery.push({
       version,
       routeConfigs: [routes('80'), routes('http.80')],
-      clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: endpoints.map((port) => ({ address: '127.0.0.1', port, workload: `app-${port}`, labels: {} })) }],
+      clusters: [{ name: 'app', service: 'svc', port: 80, endpoints: endpoints.map((port) => ({ address: '127.0.0.1', port, workload: `app-${port}`, labels: {} })), ...(trafficPolicy ? { policy: compileTrafficPolicy(trafficPolicy) } : {}) }],
       gatewayServers: [{ port: 80, protocol: 'HTTP', hosts: ['*'], routeConfig: 'http.80' }],
     });
     await until(() => mesh.sidecar.holder.current?.version === version && mesh.gateway.holder.current?.version === version, `push ${version}`);
@@ -216,6 +217,16 @@ describe('gRPC and the route: timeouts, deadlines, faults, retries and local ans
       assert.match(reply?.text ?? '', /^call \d+/);
     }
     assert.ok(bad.calls - before > 0, 'the failing endpoint was tried (and its answers retried)');
+  });
+
+  test('outlier detection counts UNAVAILABLE answers as 503s and ejects the endpoint that gives them', async () => {
+    await route('r6', {}, [good.port, bad.port], { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 } });
+    const client = gatewayClient();
+    const before = bad.calls;
+    const codes: number[] = [];
+    for (let i = 0; i < 30; i++) codes.push((await unary(client, 'say', `call ${i}`)).error?.code ?? grpc.status.OK);
+    assert.equal(bad.calls - before, 3, 'three UNAVAILABLE answers in a row, then the endpoint was ejected');
+    assert.deepEqual(codes.slice(10), new Array(20).fill(grpc.status.OK), 'after the ejection every call reaches the good endpoint');
   });
 
   test('without retries the same endpoint shows through, as the status it answered', async () => {
