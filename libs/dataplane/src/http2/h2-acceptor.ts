@@ -47,9 +47,13 @@ export class Http2Acceptor {
       });
     });
     this.#server.on('stream', (h2: ServerHttp2Stream, _headers: unknown, flags: number, raw: string[]) => {
-      const session = h2.session as Http2Session;
+      // A stream can be announced after its session was torn down (a client resetting streams
+      // as fast as it opens them): then it has no session left, and nothing to serve.
+      const session = h2.session;
+      const open = session ? this.#sessions.get(session) : undefined;
+      if (!session || open === undefined) return void h2.close(constants.NGHTTP2_CANCEL);
       const socket = this.#sockets.get(session) as Socket;
-      this.#sessions.set(session, (this.#sessions.get(session) ?? 0) + 1);
+      this.#sessions.set(session, open + 1);
       h2.once('close', () => {
         const open = this.#sessions.get(session);
         if (open !== undefined) this.#sessions.set(session, open - 1);
