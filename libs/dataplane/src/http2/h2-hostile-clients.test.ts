@@ -91,3 +91,45 @@ describe('hostile HTTP/2 clients', () => {
     assert.equal(await wellBehavedRequest(), 200);
   });
 });
+
+describe('HTTP/2 idle and stream idle timeouts', () => {
+  let mesh: SidecarAndGateway;
+  let app: http2.Http2Server;
+  let inbound = 0;
+
+  before(async () => {
+    app = http2.createServer();
+    app.on('stream', () => undefined); // never answers
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    mesh = await startSidecarAndGateway({ version: 't1', appPort: (app.address() as { port: number }).port, proxies: { downstream: { idleTimeoutMs: 600, streamIdleTimeoutMs: 600 } } });
+    inbound = mesh.listeners().find((l) => l.name === 'inbound')?.port as number;
+  });
+
+  after(async () => {
+    await mesh?.close();
+    app?.close();
+  });
+
+  test('a connection with no stream open is closed after the idle timeout', async () => {
+    const session = http2.connect(`http://127.0.0.1:${inbound}`);
+    session.on('error', () => undefined);
+    const opened = Date.now();
+    await new Promise((resolve) => session.once('close', resolve));
+    const after = Date.now() - opened;
+    assert.ok(after >= 500 && after < 5000, `closed after ${after} ms (idle timeout 600 ms)`);
+  });
+
+  test('a stream with no byte either way is reset after the stream idle timeout', async () => {
+    const session = http2.connect(`http://127.0.0.1:${inbound}`);
+    session.on('error', () => undefined);
+    const req = session.request({ ':method': 'POST', ':path': '/stuck', ':authority': 'svc' });
+    req.on('error', () => undefined);
+    req.write('part of a body');
+    const opened = Date.now();
+    await new Promise((resolve) => req.once('close', resolve));
+    const after = Date.now() - opened;
+    assert.ok(after >= 500 && after < 5000, `reset after ${after} ms (stream idle timeout 600 ms)`);
+    assert.notEqual(req.rstCode, http2.constants.NGHTTP2_NO_ERROR, 'reset, not ended');
+    session.destroy();
+  });
+});
