@@ -1,7 +1,8 @@
 // gRPC through the mesh, each proxy a process of its own as `skiff up` runs them: a grpc-js
 // client speaks h2c to its sidecar's outbound listener (the service named as the authority),
 // which routes by Istio's VirtualService and speaks HTTP/2 over mutual TLS (ALPN h2) to the
-// sidecar of echo v1 or v2, which speaks h2c to a grpc-js server. Unary and every streaming kind
+// sidecar of echo v1 or v2, which speaks h2c to a grpc-js server. Echo's port is named
+// "grpc-echo", so both hops are HTTP/2 because the port says so (docs/traffic-management.md). Unary and every streaming kind
 // cross it; a weighted 80/20 split lands within an exact binomial interval; each side's metrics
 // say gRPC, its status, and mTLS.
 import { after, before, describe, test } from 'node:test';
@@ -65,7 +66,8 @@ describe('gRPC through two sidecars and mTLS', { timeout: 180_000 }, () => {
     const sidecar = (name: string, service: string, version: string, appPort: number, base: number): ProcessSpec => ({
       name: `${name}-proxy`,
       command: process.execPath,
-      args: [...tsEntry, '--service', service, '--label', `version=${version}`, '--id', `${name}.default`, '--service-port', '9080', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[name] as string],
+      // The port is named as a Kubernetes Service would name it: Istio reads gRPC from "grpc-…".
+      args: [...tsEntry, '--service', service, '--label', `version=${version}`, '--id', `${name}.default`, '--service-port', '9080', '--service-port-name', service === 'echo' ? 'grpc-echo' : 'http', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[name] as string],
       cwd: repoRoot,
       ready: { url: `http://127.0.0.1:${port(base + 2)}/ready` },
     });

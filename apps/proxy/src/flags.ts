@@ -17,6 +17,11 @@ front of the app, and an admin port. Config comes from the control plane.
   --label k=v               workload label, repeatable (e.g. --label version=v1)
   --id <id>                 proxy id (default: <service>-<version>.<namespace>)
   --service-port <port>     port callers use for the service (default: 9080)
+  --service-port-name <n>   the port's name, as a Kubernetes Service names it: its prefix is the
+                            protocol, as in Istio (http, http2, grpc, grpc-web: "grpc-ratings" is
+                            gRPC). Unnamed, the protocol is sniffed per connection (default)
+  --app-protocol <p>        the port's appProtocol (grpc, http2, kubernetes.io/h2c…); wins over
+                            the name
   --app-port <port>         where the local app listens (required)
   --app-probe <probe>       how the sidecar checks its app: http:/<path> (healthy on 200-399),
                             tcp (a connect) or none (default: tcp). An unhealthy app's endpoint
@@ -107,6 +112,8 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       label: { type: 'string', multiple: true },
       id: { type: 'string' },
       'service-port': { type: 'string' },
+      'service-port-name': { type: 'string' },
+      'app-protocol': { type: 'string' },
       'app-port': { type: 'string' },
       'app-probe': { type: 'string' },
       'app-probe-period': { type: 'string' },
@@ -163,6 +170,8 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       address: v('address') ?? bind,
       inboundPort,
       servicePort: port('service-port', v('service-port'), 9080),
+      ...(v('service-port-name') ? { servicePortName: v('service-port-name') } : {}),
+      ...(v('app-protocol') ? { appProtocol: v('app-protocol') } : {}),
     },
     appPort: port('app-port', v('app-port')),
     appProbe: appProbe(v('app-probe'), v('app-probe-period'), v('app-probe-timeout'), v('app-probe-failures')),

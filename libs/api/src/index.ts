@@ -15,3 +15,4 @@ export * from './validate.js';
 export * from './load.js';
 export * from './format.js';
 export * from './grpc-status.js';
+export * from './port-protocol.js';

@@ -185,6 +185,8 @@ export const ClusterSchema = z.strictObject({
   port: z.number().int(),
   subset: z.string().optional(),
   endpoints: z.array(EndpointSchema),
+  /** How the upstream is spoken to (from its port's protocol); absent: as the client spoke (a sniffed port). */
+  protocol: z.enum(['HTTP/1.1', 'HTTP/2']).optional(),
   /**
    * The DestinationRule trafficPolicy in force (subset over top level), compiled by the control
    * plane with Istio's defaults filled in. Absent: no DestinationRule policy, Istio's defaults.

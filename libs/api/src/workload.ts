@@ -14,6 +14,10 @@ export interface WorkloadInfo {
   inboundPort: number;
   /** The service port callers use (9080 for the samples). */
   servicePort: number;
+  /** The port's name, as a Kubernetes Service names it ("http", "grpc-ratings"): Istio reads its protocol from it. */
+  servicePortName?: string;
+  /** Kubernetes' appProtocol for the port; wins over the name. */
+  appProtocol?: string;
   /** The proxy's admin port on `address`, when it announced one (metrics and certificates for the dashboard). */
   adminPort?: number;
   /** false when the sidecar's probe of its app fails: its endpoint is marked unhealthy everywhere. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build, dr, frontend, ingress, reviewsRule, workloads } from './bookinfo.fixture.js';
+import { build, dr, frontend, ingress, ratings, reviewsRule, reviewsV1, reviewsV2, workloads } from './bookinfo.fixture.js';
 
 describe('clusters', () => {
   test('default cluster per service port with every endpoint, plus one per subset with matching endpoints', () => {
@@ -34,6 +34,18 @@ describe('clusters', () => {
     assert.deepEqual(byName.get('outbound|9080|v1|reviews.default.svc.cluster.local')?.policy, { loadBalancer: { kind: 'ROUND_ROBIN' }, connectionPool: { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 }, tlsMode: 'ISTIO_MUTUAL' });
     assert.deepEqual(byName.get('outbound|9080|v2|reviews.default.svc.cluster.local')?.policy, { loadBalancer: { kind: 'RANDOM' }, connectionPool: { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 }, tlsMode: 'ISTIO_MUTUAL' });
     assert.equal(byName.get('outbound|9080||ratings.default.svc.cluster.local')?.policy, undefined);
+  });
+
+  test("a port's name or appProtocol says how its upstream is spoken to; an unnamed port leaves it to the client", () => {
+    const registry = [frontend, { ...reviewsV1, servicePortName: 'http-web' }, reviewsV2, { ...ratings, servicePortName: 'grpc-ratings' }, ingress];
+    const { parsed } = build([reviewsRule], frontend, registry);
+    const protocolOf = (name: string) => parsed.clusters.find((c) => c.name === name)?.protocol;
+    assert.equal(protocolOf('outbound|9080||ratings.default.svc.cluster.local'), 'HTTP/2');
+    assert.equal(protocolOf('outbound|9080||reviews.default.svc.cluster.local'), 'HTTP/1.1', 'one workload named the port; the other left it unnamed');
+    assert.equal(protocolOf('outbound|9080|v2|reviews.default.svc.cluster.local'), 'HTTP/1.1', 'subsets share their port');
+    assert.equal(protocolOf('outbound|9080||frontend.default.svc.cluster.local'), undefined, 'unnamed: sniffed, as the client speaks');
+    const declared = build([], frontend, [frontend, { ...ratings, servicePortName: 'web', appProtocol: 'kubernetes.io/h2c' }]).parsed;
+    assert.equal(declared.clusters.find((c) => c.service.startsWith('ratings'))?.protocol, 'HTTP/2');
   });
 
   test('a subset whose labels match no workload gets an empty cluster', () => {

@@ -1,6 +1,6 @@
 // Outbound clusters: per service port a default cluster with every endpoint, plus one per
 // DestinationRule subset holding the endpoints whose labels carry all of the subset's labels.
-import { clusterName, compileTrafficPolicy, type Cluster, type DestinationRule, type Endpoint, type Loaded, type Subset, type TrafficPolicy } from '@skiff/api';
+import { clusterName, compileTrafficPolicy, upstreamHttpVersion, type Cluster, type DestinationRule, type Endpoint, type Loaded, type Subset, type TrafficPolicy } from '@skiff/api';
 import { mergeTrafficPolicy } from './destination-rules.js';
 import { compareStrings } from './order.js';
 import type { ServiceInfo } from './services.js';
@@ -14,6 +14,9 @@ function hasLabels(endpoint: Endpoint, wanted: Record<string, string> | undefine
 function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: TrafficPolicy | undefined): Cluster {
   const out: Cluster = { name: clusterName('outbound', port, subset, service.fqdn), service: service.fqdn, port, endpoints };
   if (subset !== undefined) out.subset = subset;
+  // The port's protocol says how the upstream is spoken to; a sniffed port leaves it to the client.
+  const httpVersion = upstreamHttpVersion(service.protocols.get(port) ?? 'UNKNOWN');
+  if (httpVersion) out.protocol = httpVersion;
   // Compiled here, once per push: the proxy gets typed settings it never has to reject.
   if (policy) out.policy = compileTrafficPolicy(policy);
   return out;

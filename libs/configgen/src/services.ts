@@ -1,6 +1,6 @@
 // The service registry, derived from the workloads that announced themselves: every distinct
 // (service, namespace) among sidecars is a service, and its workloads are its endpoints.
-import { DEFAULT_TRUST_DOMAIN, serviceFqdn, type Endpoint, type WorkloadInfo } from '@skiff/api';
+import { DEFAULT_TRUST_DOMAIN, portProtocol, serviceFqdn, type Endpoint, type PortProtocol, type WorkloadInfo } from '@skiff/api';
 import { compareKeys, compareStrings, sortedRecord } from './order.js';
 import { workloadIdentity } from './security.js';
 
@@ -12,6 +12,8 @@ export interface ServiceInfo {
   ports: number[];
   /** Endpoints per service port, sorted by workload id. */
   endpoints: ReadonlyMap<number, Endpoint[]>;
+  /** Each port's protocol, from the name or appProtocol its workloads announced (the first to name one stands). */
+  protocols: ReadonlyMap<number, PortProtocol>;
 }
 
 export function buildServiceRegistry(
@@ -31,8 +33,10 @@ export function buildServiceRegistry(
   for (const [fqdn, entry] of byFqdn) {
     const sorted = [...entry.workloads].sort((a, b) => compareKeys([a.id, a.address, a.inboundPort], [b.id, b.address, b.inboundPort]));
     const endpoints = new Map<number, Endpoint[]>();
+    const protocols = new Map<number, PortProtocol>();
     const seen = new Set<string>();
     for (const w of sorted) {
+      if (!protocols.has(w.servicePort) || protocols.get(w.servicePort) === 'UNKNOWN') protocols.set(w.servicePort, portProtocol(w.servicePortName, w.appProtocol));
       // Two streams for one instance (a proxy reconnecting before its old stream is gone) are one endpoint.
       const where = `${w.servicePort} ${w.address} ${w.inboundPort}`;
       if (seen.has(where)) continue;
@@ -45,7 +49,7 @@ export function buildServiceRegistry(
       list.push({ address: w.address, port: w.inboundPort, workload: w.id, labels: sortedRecord(w.labels), identity: workloadIdentity(trustDomain, w.namespace, w.serviceAccount), tlsMode, ...(w.healthy === false ? { healthy: false as const } : {}) });
     }
     const ports = [...endpoints.keys()].sort((a, b) => a - b);
-    services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints });
+    services.push({ name: entry.name, namespace: entry.namespace, fqdn, ports, endpoints, protocols });
   }
   return services.sort((a, b) => compareStrings(a.fqdn, b.fqdn));
 }

@@ -1,7 +1,7 @@
 // Wires one proxy together: discovery client, snapshot holder, listeners, admin. A sidecar has
 // outbound + inbound listeners; a gateway has one listener per Gateway server port.
 import type { Server } from 'node:net';
-import type { WorkloadInfo } from '@skiff/api';
+import { portProtocol, upstreamHttpVersion, type WorkloadInfo } from '@skiff/api';
 import type { HopTracer, Logger } from '@skiff/telemetry';
 import { startAdminServer } from './admin/admin-server.js';
 import { boundPort, closeServer } from './core/listen.js';
@@ -141,12 +141,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     if (options.inboundPort !== undefined) {
       if (options.appPort === undefined) throw new Error('a sidecar with an inbound listener needs --app-port (the local app it fronts)');
+      const appHttpVersion = upstreamHttpVersion(portProtocol(options.node.servicePortName, options.node.appProtocol));
       const inbound = await startInboundListener({
         host: bindHost,
         port: options.inboundPort,
         appHost: options.appHost ?? '127.0.0.1',
         appPort: options.appPort,
         servicePort: options.node.servicePort,
+        ...(appHttpVersion ? { appProtocol: appHttpVersion } : {}),
         holder,
         identity,
         logger,

@@ -17,6 +17,8 @@ export interface NodeMessage {
   inboundPort: number;
   servicePort: number;
   adminPort?: number;
+  servicePortName?: string;
+  appProtocol?: string;
 }
 
 export interface WorkloadHealthMessage {

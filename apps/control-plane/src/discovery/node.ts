@@ -18,5 +18,7 @@ export function workloadFromNode(node: NodeMessage | null | undefined): Workload
     inboundPort: node.inboundPort,
     servicePort: node.servicePort,
     ...(node.adminPort ? { adminPort: node.adminPort } : {}),
+    ...(node.servicePortName ? { servicePortName: node.servicePortName } : {}),
+    ...(node.appProtocol ? { appProtocol: node.appProtocol } : {}),
   };
 }

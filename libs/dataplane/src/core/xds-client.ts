@@ -73,6 +73,8 @@ export class XdsClient {
         inboundPort: node.inboundPort,
         servicePort: node.servicePort,
         adminPort: node.adminPort ?? 0,
+        servicePortName: node.servicePortName ?? '',
+        appProtocol: node.appProtocol ?? '',
       },
       versionInfo: this.status.version,
       responseNonce: '',

@@ -31,6 +31,8 @@ export interface InboundOptions {
   appPort: number;
   /** The service port this listener stands for (PeerAuthentication portLevelMtls, authz `ports`). */
   servicePort: number;
+  /** How the app is spoken to when its port's protocol is declared; absent: as the client spoke. */
+  appProtocol?: UpstreamProtocol;
   holder: SnapshotHolder;
   identity?: WorkloadIdentity;
   logger: Logger;
@@ -63,7 +65,8 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   // The app is spoken to in the protocol the client used (h2c to an app that was sent HTTP/2).
   const pool = new ClientPool({ host: options.appHost, port: options.appPort, idleTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
   let h2Pool: H2ClientPool | undefined;
-  const poolFor = (protocol: UpstreamProtocol): UpstreamPool => (protocol === 'HTTP/2' ? (h2Pool ??= new H2ClientPool({ host: options.appHost, port: options.appPort, idleTimeoutMs: 30_000, connectTimeoutMs: 10_000 })) : pool);
+  // A port whose protocol is declared (--service-port-name grpc…) is spoken to in it whatever the client spoke.
+  const poolFor = (clientProtocol: UpstreamProtocol): UpstreamPool => ((options.appProtocol ?? clientProtocol) === 'HTTP/2' ? (h2Pool ??= new H2ClientPool({ host: options.appHost, port: options.appPort, idleTimeoutMs: 30_000, connectTimeoutMs: 10_000 })) : pool);
   const destination = { ...(options.self ?? {}), ...(options.identity ? { principal: options.identity.spiffeId } : {}) };
   const manager = new HttpConnectionManager({
     name: 'inbound',

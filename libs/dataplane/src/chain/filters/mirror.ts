@@ -30,7 +30,7 @@ export function mirrorFilter(pools: UpstreamPools, certificate: (() => WorkloadC
       const path = x.path;
       const protocol = x.stream.protocol;
       x.body.whenComplete((copy) => {
-        if (copy) shadow(pools, certificate, cluster, method, path, listOf(headers), copy, protocol);
+        if (copy) shadow(pools, certificate, cluster, method, path, listOf(headers), copy, cluster.cluster.protocol ?? protocol);
       });
       return undefined;
     },

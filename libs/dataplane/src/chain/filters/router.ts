@@ -52,7 +52,7 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
       const pick = (tried: readonly Host[]) => {
         const host = cluster.pickHost(hashKey?.key, tried);
         if (!host) return noHealthyUpstream(cluster.name);
-        return targetFor(x, cluster, host, options, peerMetadata, targets[x.stream.protocol]);
+        return targetFor(x, cluster, host, options, peerMetadata, targets[cluster.cluster.protocol ?? x.stream.protocol]);
       };
       new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick, random: options.random }).start();
       return TAKEN;
@@ -88,7 +88,7 @@ function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options
   const certificate = options.certificate?.();
   let target = cache.get(host);
   if (!target || target.generation !== (certificate?.generation ?? -1) || target.pool.retired) {
-    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata, x.stream.protocol);
+    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata, cluster.cluster.protocol ?? x.stream.protocol);
     cache.set(host, target);
   }
   x.upstreamHost = host.key;

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { portProtocol, upstreamHttpVersion } from './port-protocol.js';
+
+test("a port's name, or its prefix before the first dash, names the protocol, in any case", () => {
+  const cases: Array<[string | undefined, string]> = [
+    ['http', 'HTTP'],
+    ['HTTP', 'HTTP'],
+    ['http-web', 'HTTP'],
+    ['http2', 'HTTP2'],
+    ['grpc', 'GRPC'],
+    ['grpc-ratings', 'GRPC'],
+    ['grpc-web', 'GRPC-WEB'],
+    ['https', 'HTTPS'],
+    ['tcp-echo', 'TCP'],
+    ['tls', 'TLS'],
+    ['mongo', 'MONGO'],
+    ['redis-cache', 'REDIS'],
+    ['web', 'UNKNOWN'],
+    ['-http', 'UNKNOWN'],
+    ['', 'UNKNOWN'],
+    [undefined, 'UNKNOWN'],
+  ];
+  for (const [name, want] of cases) assert.equal(portProtocol(name), want, String(name));
+});
+
+test('appProtocol wins when it names a protocol, including Kubernetes h2c and WebSocket names', () => {
+  assert.equal(portProtocol('http', 'grpc'), 'GRPC');
+  assert.equal(portProtocol('web', 'kubernetes.io/h2c'), 'HTTP2');
+  assert.equal(portProtocol(undefined, 'kubernetes.io/ws'), 'HTTP');
+  assert.equal(portProtocol('grpc', 'something/else'), 'GRPC', 'an unknown appProtocol leaves the name in charge');
+});
+
+test('HTTP/2 upstreams for http2, gRPC and gRPC-Web ports, HTTP/1.1 for http, the client protocol for sniffed ports', () => {
+  assert.equal(upstreamHttpVersion('HTTP2'), 'HTTP/2');
+  assert.equal(upstreamHttpVersion('GRPC'), 'HTTP/2');
+  assert.equal(upstreamHttpVersion('HTTP'), 'HTTP/1.1');
+  assert.equal(upstreamHttpVersion('GRPC-WEB'), 'HTTP/2');
+  assert.equal(upstreamHttpVersion('UNKNOWN'), undefined);
+  assert.equal(upstreamHttpVersion('TCP'), undefined);
+});
