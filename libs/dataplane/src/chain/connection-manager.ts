@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@skiff/telemetry';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
-import { badRequest, upgradeRefused } from '../core/errors.js';
+import { badRequest, connectRefused, upgradeRefused } from '../core/errors.js';
 import { forwardableHeaders } from '../core/hop-by-hop.js';
 import { PEER_METADATA_HEADER } from '../core/peer-metadata.js';
 import type { RequestEvent } from '../core/request-event.js';
@@ -32,6 +32,8 @@ export interface ConnectionManagerOptions {
   buildChain: (snapshot: CompiledSnapshot | undefined) => FilterChain;
   /** Who sends the request on, for its event (the proxy itself; inbound: the caller, set by a filter). */
   source: RequestEvent['source'];
+  /** CONNECT is tunnelled by a filter of this listener (the outbound one); elsewhere it gets 403. */
+  allowConnect?: boolean;
 }
 
 const UNKNOWN_SOURCE: RequestEvent['source'] = { workload: 'unknown', namespace: 'unknown' };
@@ -131,6 +133,7 @@ export class HttpConnectionManager {
     const x = new HttpExchange(stream, snapshot, this.chainFor(snapshot), received, headers, requested, this.#options.source ?? UNKNOWN_SOURCE);
     x.onComplete = done;
     if (refusal) return x.answer({ ...refusal, headers: { 'x-envoy-overloaded': 'true' } });
+    if (stream.head.method === 'CONNECT' && !this.#options.allowConnect) return x.answer(connectRefused());
     const upgrade = upgradeDecision(stream.head);
     if (upgrade.kind === 'refuse') return x.answer(upgradeRefused(upgrade.status, upgrade.reason));
     if (upgrade.kind === 'tunnel') x.upgrade = upgrade.protocol;

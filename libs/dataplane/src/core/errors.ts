@@ -29,6 +29,8 @@ export const forwardingLoop = (authority: string): LocalReply => ({
 });
 /** An Upgrade the listener does not allow (Envoy: 403, details upgrade_failed), or a malformed one (400). */
 export const upgradeRefused = (status: 400 | 403, why: string): LocalReply => ({ status, body: `upgrade refused: ${why}\n`, flag: status === 400 ? 'DPE' : '-' });
+/** CONNECT on a listener that does not tunnel (Envoy answers CONNECT it is not configured for with 403). */
+export const connectRefused = (): LocalReply => ({ status: 403, body: 'CONNECT is served by the sidecar\'s outbound listener only\n', flag: '-' });
 export const notReady = (): LocalReply => ({ status: 503, body: 'proxy has no configuration yet (control plane not reached)\n', flag: 'NC' });
 
 export const faultAbort = (status: number, grpcStatus?: number): LocalReply => ({ status, body: 'fault filter abort', flag: 'FI', ...(grpcStatus === undefined ? {} : { grpcStatus }) });

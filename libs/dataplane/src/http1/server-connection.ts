@@ -99,11 +99,15 @@ export class ServerStream implements DownstreamStream {
     if (this.responseStarted) throw new Error('response already started');
     this.responseStarted = true;
     const method = this.head.method;
-    this.#noBody = method === 'HEAD' || status < 200 || status === 204 || status === 304;
+    // A 2xx to CONNECT, like a 101, turns the connection into a tunnel: no body framing follows.
+    const tunnel = method === 'CONNECT' && status >= 200 && status < 300;
+    this.#noBody = tunnel || method === 'HEAD' || status < 200 || status === 204 || status === 304;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     // HEAD answers keep the length the GET would have had (RFC 9110 §9.3.2).
-    if (contentLength >= 0 && (method === 'HEAD' || !this.#noBody)) head += `content-length: ${contentLength}\r\n`;
+    if (tunnel) {
+      // nothing: the bytes after this head are the tunnel's
+    } else if (contentLength >= 0 && (method === 'HEAD' || !this.#noBody)) head += `content-length: ${contentLength}\r\n`;
     else if (!this.#noBody) {
       if (endStream) head += 'content-length: 0\r\n';
       else if (this.head.minor === 1) {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import type { HopTracer, Logger } from '@skiff/telemetry';
 import { HttpConnectionManager } from '../chain/connection-manager.js';
 import { FilterChain } from '../chain/filter-chain.js';
+import { connectTunnelFilter } from '../chain/filters/connect-tunnel.js';
 import { faultFilter } from '../chain/filters/fault.js';
 import { mirrorFilter } from '../chain/filters/mirror.js';
 import { observeFilter } from '../chain/filters/observe.js';
@@ -46,12 +47,14 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
     guard,
     logger: options.logger,
     source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+    allowConnect: true,
     buildChain: (snapshot) =>
       new FilterChain(
         [
           observeFilter('source', options.observer, options.tracer !== undefined),
           requestIdFilter,
           tracingFilter(options.tracer, 'client'),
+          connectTunnelFilter(),
           routeMatchFilter(
             snapshot && {
               routeConfig: (target) => snapshot.routeConfigs.get(String(target.port)),
