@@ -7,12 +7,9 @@
 // say gRPC, its status, and mTLS.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { controlPlaneSpec, freePorts, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
-import { binomialInterval, EchoClient, get, repoRoot, startEchoServer, unary, waitFor, type Msg } from '@skiff/testing';
+import { freePorts } from '@skiff/launcher';
+import { binomialInterval, EchoClient, get, startEchoServer, startProcessMesh, unary, waitFor, type Msg, type ProcessMesh } from '@skiff/testing';
 
 const config = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -40,44 +37,26 @@ spec:
 const CALLS = 400;
 
 describe('gRPC through two sidecars and mTLS', { timeout: 180_000 }, () => {
-  let dir: string;
-  let state: MeshState;
-  let supervisor: Supervisor;
+  let mesh: ProcessMesh;
   const servers: grpc.Server[] = [];
   let client: InstanceType<typeof EchoClient>;
   const metrics: Record<string, string> = {};
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-grpc-'));
-    const configDir = join(dir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'echo.yaml'), config);
-    state = prepareMeshState(join(dir, 'state'), [
-      { name: 'caller', namespace: 'default', serviceAccount: 'caller', services: ['caller'] },
-      { name: 'echo-v1', namespace: 'default', serviceAccount: 'echo', services: ['echo'] },
-      { name: 'echo-v2', namespace: 'default', serviceAccount: 'echo', services: ['echo'] },
-    ]);
-    const [xds, monitoring, dashboard, callerApp, v1App, v2App, ...p] = (await freePorts(18)) as number[];
-    const port = (i: number) => String(p[i]);
+    const [callerApp, v1App, v2App] = (await freePorts(3)) as [number, number, number];
     for (const [label, appPort] of [['v1', v1App], ['v2', v2App]] as const) servers.push((await startEchoServer({ label, port: appPort })).server);
-
-    const tsEntry = ['--import', 'tsx', join(repoRoot, 'apps', 'proxy', 'src', 'main.ts')];
-    const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
-    const sidecar = (name: string, service: string, version: string, appPort: number, base: number): ProcessSpec => ({
-      name: `${name}-proxy`,
-      command: process.execPath,
-      // The port is named as a Kubernetes Service would name it: Istio reads gRPC from "grpc-…".
-      args: [...tsEntry, '--service', service, '--label', `version=${version}`, '--id', `${name}.default`, '--service-port', '9080', '--service-port-name', service === 'echo' ? 'grpc-echo' : 'http', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[name] as string],
-      cwd: repoRoot,
-      ready: { url: `http://127.0.0.1:${port(base + 2)}/ready` },
+    // Echo's port is named as a Kubernetes Service would name it: Istio reads gRPC from "grpc-…".
+    mesh = await startProcessMesh({
+      config,
+      workloads: [
+        { name: 'caller', version: 'v1', portName: 'http', appPort: callerApp },
+        { name: 'echo-v1', service: 'echo', version: 'v1', portName: 'grpc-echo', appPort: v1App },
+        { name: 'echo-v2', service: 'echo', version: 'v2', portName: 'grpc-echo', appPort: v2App },
+      ],
     });
-    supervisor = new Supervisor({ prefixOutput: false });
-    const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
-    // caller's sidecar: p[0..3]; echo v1's: p[4..7]; echo v2's: p[8..11].
-    await supervisor.startAll([[controlPlane], [sidecar('caller', 'caller', 'v1', callerApp as number, 0), sidecar('echo-v1', 'echo', 'v1', v1App as number, 4), sidecar('echo-v2', 'echo', 'v2', v2App as number, 8)]]);
-    metrics['caller'] = `http://127.0.0.1:${port(3)}/stats/prometheus`;
-    metrics['echo-v1'] = `http://127.0.0.1:${port(7)}/stats/prometheus`;
-    client = new EchoClient(`127.0.0.1:${port(0)}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'echo:9080' });
+    metrics['caller'] = mesh.proxies['caller-proxy']?.metrics as string;
+    metrics['echo-v1'] = mesh.proxies['echo-v1-proxy']?.metrics as string;
+    client = new EchoClient(`127.0.0.1:${mesh.proxies['caller-proxy']?.outbound}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'echo:9080' });
     // Both versions answer before anything is measured (config reaches proxies in turn).
     const seen = new Set<string>();
     await waitFor('both versions to answer through the mesh', async () => {
@@ -90,9 +69,8 @@ describe('gRPC through two sidecars and mTLS', { timeout: 180_000 }, () => {
 
   after(async () => {
     client?.close();
-    await supervisor?.stopAll();
+    await mesh?.stop();
     for (const server of servers) server.forceShutdown();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test(`a weighted 80/20 split of ${CALLS} unary calls lands within the exact binomial interval, every call answered`, async () => {

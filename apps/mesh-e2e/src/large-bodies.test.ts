@@ -5,13 +5,11 @@
 // far end, and bodies cut short in either direction leave no pooled connection in use.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
-import { getJson, repoRoot, waitFor } from '@skiff/testing';
+import { freePorts } from '@skiff/launcher';
+import { getJson, startProcessMesh, waitFor, type ProcessMesh } from '@skiff/testing';
 
 const GiB = 1024 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -63,9 +61,7 @@ const round = (mib: number) => Math.round(mib * 10) / 10;
 const listen = (server: Server, port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 
 describe('1 GiB bodies through gateway, two sidecars and mTLS', { timeout: 240_000 }, () => {
-  let dir: string;
-  let state: MeshState;
-  let supervisor: Supervisor;
+  let mesh: ProcessMesh;
   let bulk: Server;
   let relay: Server;
   let gatewayUrl: string;
@@ -81,18 +77,9 @@ describe('1 GiB bodies through gateway, two sidecars and mTLS', { timeout: 240_0
   const pausedUploads: IncomingMessage[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-large-'));
-    const configDir = join(dir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'bulk.yaml'), config);
-    state = prepareMeshState(join(dir, 'state'), [
-      GATEWAY_ACCOUNT,
-      { name: 'relay', namespace: 'default', serviceAccount: 'relay', services: ['relay'] },
-      { name: 'bulk', namespace: 'default', serviceAccount: 'bulk', services: ['bulk'] },
-    ]);
-    const [xds, monitoring, dashboard, gateway, gatewayAdmin, gatewayMetrics, bulkApp, relayApp, ...p] = (await freePorts(16)) as number[];
-    const port = (i: number) => String(p[i]);
-    gatewayUrl = `http://127.0.0.1:${gateway}`;
+    const [bulkApp, relayApp] = (await freePorts(2)) as [number, number];
+    // The relay app calls bulk through its sidecar's outbound port, known once the mesh is up.
+    let relayOutbound = 0;
 
     // bulk: sinks uploads, streams downloads of any size, with backpressure.
     bulk = createServer((req, res) => {
@@ -119,10 +106,10 @@ describe('1 GiB bodies through gateway, two sidecars and mTLS', { timeout: 240_0
       source.pipe(res);
       res.on('close', () => source.destroy());
     });
-    await listen(bulk, bulkApp as number);
+    await listen(bulk, bulkApp);
     // relay: an app that calls bulk through its own sidecar, streaming both ways.
     relay = createServer((req, res) => {
-      const out = httpRequest({ host: '127.0.0.1', port: Number(port(4)), method: req.method, path: `http://bulk:9080${req.url}`, headers: { ...req.headers, host: 'bulk:9080' } }, (answer) => {
+      const out = httpRequest({ host: '127.0.0.1', port: relayOutbound, method: req.method, path: `http://bulk:9080${req.url}`, headers: { ...req.headers, host: 'bulk:9080' } }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
@@ -130,35 +117,23 @@ describe('1 GiB bodies through gateway, two sidecars and mTLS', { timeout: 240_0
       res.on('close', () => out.destroy());
       req.pipe(out);
     });
-    await listen(relay, relayApp as number);
+    await listen(relay, relayApp);
 
-    const tsEntry = (app: string) => ['--import', 'tsx', join(repoRoot, 'apps', app, 'src', 'main.ts')];
-    const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
-    const quiet = ['--access-log', 'off'];
-    const sidecar = (name: string, appPort: number, base: number): ProcessSpec => ({
-      name: `${name}-proxy`,
-      command: process.execPath,
-      args: [...tsEntry('proxy'), '--service', name, '--id', `${name}.default`, '--service-port', '9080', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, ...quiet, '--token-file', state.tokenFiles[name] as string],
-      cwd: repoRoot,
-      env: process.env['LB_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['LB_NODE_OPTIONS'] } : undefined,
-      ready: { url: `http://127.0.0.1:${port(base + 2)}/ready` },
+    mesh = await startProcessMesh({
+      config,
+      gateway: true,
+      workloads: [
+        { name: 'bulk', appPort: bulkApp },
+        { name: 'relay', appPort: relayApp },
+      ],
+      ...(process.env['LB_NODE_OPTIONS'] ? { proxyEnv: { NODE_OPTIONS: process.env['LB_NODE_OPTIONS'] } } : {}),
     });
-    const gatewaySpec: ProcessSpec = {
-      name: 'gateway',
-      command: process.execPath,
-      args: [...tsEntry('gateway'), '--listen', `${gateway}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, ...quiet, '--token-file', state.tokenFiles[GATEWAY_ACCOUNT.name] as string],
-      cwd: repoRoot,
-      env: process.env['LB_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['LB_NODE_OPTIONS'] } : undefined,
-      ready: { url: `http://127.0.0.1:${gatewayAdmin}/ready` },
-    };
-    supervisor = new Supervisor({ prefixOutput: false });
-    const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
-    // bulk's sidecar: outbound p[0], inbound p[1], admin p[2]; relay's: outbound p[4], inbound p[5], admin p[6].
-    const started = await supervisor.startAll([[controlPlane], [sidecar('bulk', bulkApp as number, 0), sidecar('relay', relayApp as number, 4), gatewaySpec]]);
-    for (const proc of started) pids[proc.name] = proc.pid;
-    admin['gateway'] = `http://127.0.0.1:${gatewayAdmin}`;
-    admin['relay-proxy'] = `http://127.0.0.1:${port(6)}`;
-    admin['bulk-proxy'] = `http://127.0.0.1:${port(2)}`;
+    relayOutbound = mesh.proxies['relay-proxy']?.outbound as number;
+    gatewayUrl = `http://127.0.0.1:${mesh.gatewayPort}`;
+    for (const [name, endpoints] of Object.entries(mesh.proxies)) {
+      pids[name] = endpoints.pid;
+      admin[name] = endpoints.admin;
+    }
     // The path works end to end before anything is measured.
     await waitFor('the gateway to reach bulk through relay', async () => (await transfer('POST', '/warm', 1024)).status === 200, 30_000);
     // The first MiBs of any stream compile the code on its path and grow V8's young generation to
@@ -171,10 +146,9 @@ describe('1 GiB bodies through gateway, two sidecars and mTLS', { timeout: 240_0
 
   after(async () => {
     for (const req of pausedUploads) req.resume();
-    await supervisor?.stopAll();
+    await mesh?.stop();
     bulk?.close();
     relay?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** One request through the gateway; resolves with the status and the bytes read back. */

@@ -6,13 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
-import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
-import { get, getJson, repoRoot, waitFor } from '@skiff/testing';
+import { freePorts } from '@skiff/launcher';
+import { get, getJson, startProcessMesh, waitFor, type ProcessMesh } from '@skiff/testing';
 
 const config = `apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -37,9 +34,7 @@ spec:
 const listen = (server: Server, port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 
 describe('WebSocket through gateway, two sidecars and mTLS', { timeout: 120_000 }, () => {
-  let dir: string;
-  let state: MeshState;
-  let supervisor: Supervisor;
+  let mesh: ProcessMesh;
   let echo: Server;
   let relay: Server;
   let gatewayUrl: string;
@@ -47,18 +42,10 @@ describe('WebSocket through gateway, two sidecars and mTLS', { timeout: 120_000 
   const metrics: Record<string, string> = {};
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-ws-'));
-    const configDir = join(dir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'chat.yaml'), config);
-    state = prepareMeshState(join(dir, 'state'), [
-      GATEWAY_ACCOUNT,
-      { name: 'relay', namespace: 'default', serviceAccount: 'relay', services: ['relay'] },
-      { name: 'echo', namespace: 'default', serviceAccount: 'echo', services: ['echo'] },
-    ]);
-    const [xds, monitoring, dashboard, gateway, gatewayAdmin, gatewayMetrics, echoApp, relayApp, ...p] = (await freePorts(16)) as number[];
-    const port = (i: number) => String(p[i]);
-    gatewayUrl = `ws://127.0.0.1:${gateway}`;
+    const [echoApp, relayApp] = (await freePorts(2)) as [number, number];
+    // The relay app dials its sidecar's outbound port, known once the mesh is planned: it is
+    // read when a session starts, after the mesh is up.
+    let relayOutbound = 0;
 
     // echo: greets, echoes, and closes itself when asked to.
     echo = createServer((_req, res) => res.writeHead(200).end('echo\n'));
@@ -69,12 +56,12 @@ describe('WebSocket through gateway, two sidecars and mTLS', { timeout: 120_000 
         ws.send(data, { binary });
       });
     });
-    await listen(echo, echoApp as number);
+    await listen(echo, echoApp);
     // relay: each session it serves is relayed to echo over a WebSocket of its own, through its
     // sidecar's outbound listener (the app addresses the service; the sidecar routes by Host).
     relay = createServer((_req, res) => res.writeHead(200).end('relay\n'));
     new WebSocketServer({ server: relay }).on('connection', (client) => {
-      const upstream = new WebSocket(`ws://127.0.0.1:${port(4)}/chat`, { headers: { host: 'echo:9080' } });
+      const upstream = new WebSocket(`ws://127.0.0.1:${relayOutbound}/chat`, { headers: { host: 'echo:9080' } });
       const queued: Array<[WebSocket.RawData, boolean]> = [];
       client.on('message', (data, binary) => (upstream.readyState === WebSocket.OPEN ? upstream.send(data, { binary }) : queued.push([data, binary])));
       upstream.on('open', () => queued.splice(0).forEach(([data, binary]) => upstream.send(data, { binary })));
@@ -86,35 +73,22 @@ describe('WebSocket through gateway, two sidecars and mTLS', { timeout: 120_000 
       upstream.on('close', passOn(client));
       upstream.on('error', () => client.terminate());
     });
-    await listen(relay, relayApp as number);
+    await listen(relay, relayApp);
 
-    const tsEntry = (app: string) => ['--import', 'tsx', join(repoRoot, 'apps', app, 'src', 'main.ts')];
-    const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
-    const quiet = ['--access-log', 'off'];
-    const sidecar = (name: string, appPort: number, base: number): ProcessSpec => ({
-      name: `${name}-proxy`,
-      command: process.execPath,
-      args: [...tsEntry('proxy'), '--service', name, '--id', `${name}.default`, '--service-port', '9080', '--app-port', String(appPort), '--outbound-port', port(base), '--inbound-port', port(base + 1), '--admin-port', port(base + 2), '--metrics-port', port(base + 3), ...discovery, ...quiet, '--token-file', state.tokenFiles[name] as string],
-      cwd: repoRoot,
-      ready: { url: `http://127.0.0.1:${port(base + 2)}/ready` },
+    mesh = await startProcessMesh({
+      config,
+      gateway: true,
+      workloads: [
+        { name: 'echo', appPort: echoApp },
+        { name: 'relay', appPort: relayApp },
+      ],
     });
-    const gatewaySpec: ProcessSpec = {
-      name: 'gateway',
-      command: process.execPath,
-      args: [...tsEntry('gateway'), '--listen', `${gateway}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, ...quiet, '--token-file', state.tokenFiles[GATEWAY_ACCOUNT.name] as string],
-      cwd: repoRoot,
-      ready: { url: `http://127.0.0.1:${gatewayAdmin}/ready` },
-    };
-    supervisor = new Supervisor({ prefixOutput: false });
-    const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
-    // echo's sidecar: outbound p[0], inbound p[1], admin p[2], metrics p[3]; relay's: p[4] to p[7].
-    await supervisor.startAll([[controlPlane], [sidecar('echo', echoApp as number, 0), sidecar('relay', relayApp as number, 4), gatewaySpec]]);
-    admin['gateway'] = `http://127.0.0.1:${gatewayAdmin}`;
-    admin['relay-proxy'] = `http://127.0.0.1:${port(6)}`;
-    admin['echo-proxy'] = `http://127.0.0.1:${port(2)}`;
-    metrics['gateway'] = `http://127.0.0.1:${gatewayMetrics}/stats/prometheus`;
-    metrics['relay-proxy'] = `http://127.0.0.1:${port(7)}/stats/prometheus`;
-    metrics['echo-proxy'] = `http://127.0.0.1:${port(3)}/stats/prometheus`;
+    relayOutbound = mesh.proxies['relay-proxy']?.outbound as number;
+    gatewayUrl = `ws://127.0.0.1:${mesh.gatewayPort}`;
+    for (const [name, endpoints] of Object.entries(mesh.proxies)) {
+      admin[name] = endpoints.admin;
+      metrics[name] = endpoints.metrics;
+    }
     // Every hop routes before the sessions start (the mesh's config reaches proxies in turn).
     await waitFor('a session to reach echo through relay', async () => {
       const session = await open();
@@ -125,10 +99,9 @@ describe('WebSocket through gateway, two sidecars and mTLS', { timeout: 120_000 
   });
 
   after(async () => {
-    await supervisor?.stopAll();
+    await mesh?.stop();
     echo?.close();
     relay?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function open(): Promise<{ ws: WebSocket; messages: string[] }> {

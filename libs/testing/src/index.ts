@@ -10,3 +10,4 @@ export * from './prometheus.js';
 export * from './kube-api-standin.js';
 export * from './discovery-outsider.js';
 export * from './grpc-echo.js';
+export * from './process-mesh.js';

@@ -1,0 +1,123 @@
+// A small mesh of real processes, started as `skiff up` starts them (from source, under tsx): a
+// control plane reading one config file, a sidecar per workload in front of an app the test runs
+// itself, and optionally an ingress gateway. For whole-mesh tests that need their own apps
+// (1 GiB bodies, WebSocket, gRPC) rather than the samples. Every port comes from the one
+// allocator (freePorts), so nothing here can collide with what the test starts.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
+import { repoRoot } from './mesh.js';
+
+export interface ProcessMeshWorkload {
+  /** Workload name ("echo-v1"): its token, its proxy id (<name>.default) and its process ("<name>-proxy"). */
+  name: string;
+  /** Service it belongs to (default: the name). */
+  service?: string;
+  version?: string;
+  /** Istio's port name ("grpc-echo"), which names the port's protocol; unnamed by default (sniffed). */
+  portName?: string;
+  /** Where the test's app for this workload listens. */
+  appPort: number;
+}
+
+export interface ProcessMeshOptions {
+  /** Istio YAML for the control plane's config directory. */
+  config: string;
+  workloads: ProcessMeshWorkload[];
+  /** An ingress gateway with an HTTP listener for Gateway server port 80. */
+  gateway?: boolean;
+  /** Extra environment for the proxies (NODE_OPTIONS, say). */
+  proxyEnv?: Record<string, string>;
+}
+
+export interface ProcessEndpoints {
+  pid: number;
+  admin: string;
+  /** The proxy's /stats/prometheus URL. */
+  metrics: string;
+  /** A sidecar's outbound listener: the address its app would use as its proxy. */
+  outbound?: number;
+}
+
+export interface ProcessMesh {
+  state: MeshState;
+  /** The gateway's HTTP port (Gateway server port 80), when there is one. */
+  gatewayPort?: number;
+  /** By process name: "<workload>-proxy", and "gateway". */
+  proxies: Record<string, ProcessEndpoints>;
+  stop(): Promise<void>;
+}
+
+export async function startProcessMesh(options: ProcessMeshOptions): Promise<ProcessMesh> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-process-mesh-'));
+  const configDir = join(dir, 'config');
+  mkdirSync(configDir);
+  writeFileSync(join(configDir, 'mesh.yaml'), options.config);
+  const accounts = options.workloads.map((w) => ({ name: w.name, namespace: 'default', serviceAccount: w.service ?? w.name, services: [w.service ?? w.name] }));
+  const state = prepareMeshState(join(dir, 'state'), options.gateway ? [GATEWAY_ACCOUNT, ...accounts] : accounts);
+  const ports = (await freePorts(3 + 4 * options.workloads.length + (options.gateway ? 3 : 0))) as number[];
+  const next = () => ports.shift() as number;
+  const [xds, monitoring, dashboard] = [next(), next(), next()];
+  const tsEntry = (app: string) => ['--import', 'tsx', join(repoRoot, 'apps', app, 'src', 'main.ts')];
+  const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
+  const env = options.proxyEnv;
+  const proxies: Record<string, ProcessEndpoints> = {};
+  const specs: ProcessSpec[] = [];
+  for (const w of options.workloads) {
+    const [outbound, inbound, admin, metrics] = [next(), next(), next(), next()];
+    const name = `${w.name}-proxy`;
+    proxies[name] = { pid: 0, admin: `http://127.0.0.1:${admin}`, metrics: `http://127.0.0.1:${metrics}/stats/prometheus`, outbound };
+    specs.push({
+      name,
+      command: process.execPath,
+      args: [
+        ...tsEntry('proxy'),
+        '--service', w.service ?? w.name,
+        ...(w.version ? ['--label', `version=${w.version}`] : []),
+        ...(w.portName ? ['--service-port-name', w.portName] : []),
+        '--id', `${w.name}.default`,
+        '--service-port', '9080',
+        '--app-port', String(w.appPort),
+        '--outbound-port', String(outbound),
+        '--inbound-port', String(inbound),
+        '--admin-port', String(admin),
+        '--metrics-port', String(metrics),
+        ...discovery,
+        '--access-log', 'off',
+        '--token-file', state.tokenFiles[w.name] as string,
+      ],
+      cwd: repoRoot,
+      ...(env ? { env } : {}),
+      ready: { url: `http://127.0.0.1:${admin}/ready` },
+    });
+  }
+  let gatewayPort: number | undefined;
+  if (options.gateway) {
+    const [listen, admin, metrics] = [next(), next(), next()];
+    gatewayPort = listen;
+    proxies['gateway'] = { pid: 0, admin: `http://127.0.0.1:${admin}`, metrics: `http://127.0.0.1:${metrics}/stats/prometheus` };
+    specs.push({
+      name: 'gateway',
+      command: process.execPath,
+      args: [...tsEntry('gateway'), '--listen', `${listen}:80`, '--admin-port', String(admin), '--metrics-port', String(metrics), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[GATEWAY_ACCOUNT.name] as string],
+      cwd: repoRoot,
+      ...(env ? { env } : {}),
+      ready: { url: `http://127.0.0.1:${admin}/ready` },
+    });
+  }
+  const supervisor = new Supervisor({ prefixOutput: false });
+  const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
+  const stop = async () => {
+    await supervisor.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const started = await supervisor.startAll([[controlPlane], specs]);
+    for (const proc of started) if (proxies[proc.name]) (proxies[proc.name] as ProcessEndpoints).pid = proc.pid;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { state, ...(gatewayPort === undefined ? {} : { gatewayPort }), proxies, stop };
+}
