@@ -191,6 +191,7 @@ export class UpstreamRequest {
         if (!this.#live(attempt)) return;
         // The answer was cut off after it began: Envoy's UC (upstream connection termination).
         if (attempt.relaying) return this.#cutShort(attempt, 'UC');
+        if (error.kind === 'refused') return this.#failed(attempt, { refusedStream: true }, upstreamReset('remote refused stream reset'));
         const reason = error.kind === 'protocol' ? 'protocol error' : 'connection termination';
         this.#failed(attempt, { reset: true }, upstreamReset(reason));
       },

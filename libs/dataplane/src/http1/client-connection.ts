@@ -36,7 +36,8 @@ export interface ResponseEvents {
   upgraded?(socket: Socket, pending: Buffer): void;
 }
 
-export type UpstreamErrorKind = 'reset' | 'protocol' | 'closed-before-response';
+/** `refused`: HTTP/2's REFUSED_STREAM (or a stream the connection could not take): nothing was processed. */
+export type UpstreamErrorKind = 'reset' | 'protocol' | 'closed-before-response' | 'refused';
 
 export class UpstreamError extends Error {
   constructor(

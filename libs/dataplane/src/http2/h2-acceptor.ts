@@ -47,6 +47,8 @@ export class Http2Acceptor {
       });
     });
     this.#server.on('stream', (h2: ServerHttp2Stream, _headers: unknown, flags: number, raw: string[]) => {
+      // Closing a stream with an error code (as the refusals below do) emits 'error' on it.
+      h2.on('error', () => undefined);
       // A stream can be announced after its session was torn down (a client resetting streams
       // as fast as it opens them): then it has no session left, and nothing to serve.
       const session = h2.session;

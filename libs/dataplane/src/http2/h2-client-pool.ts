@@ -164,7 +164,7 @@ class H2ClientStream implements UpstreamConnection {
     } catch (error) {
       // The connection closed between lending and sending.
       this.#done = true;
-      queueMicrotask(() => events.error(new UpstreamError('closed-before-response', `the HTTP/2 connection could not take a stream: ${(error as Error).message}`, false)));
+      queueMicrotask(() => events.error(new UpstreamError('refused', `the HTTP/2 connection could not take a stream: ${(error as Error).message}`, false)));
       return true;
     }
     this.#stream = stream;
@@ -187,7 +187,8 @@ class H2ClientStream implements UpstreamConnection {
       if (this.#done) return;
       this.#done = true;
       const code = stream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR;
-      const kind = this.#responseStarted ? 'reset' : code === constants.NGHTTP2_REFUSED_STREAM ? 'closed-before-response' : 'reset';
+      // REFUSED_STREAM (also what a GOAWAY gives streams it did not take) means nothing was processed.
+      const kind = this.#responseStarted ? 'reset' : code === constants.NGHTTP2_REFUSED_STREAM ? 'refused' : 'reset';
       events.error(new UpstreamError(kind, `the upstream reset the HTTP/2 stream (code ${code})`, this.#responseStarted));
     });
     if (!endStream) stream.once('wantTrailers', () => stream.sendTrailers(outgoingHeaders(this.#trailers)));

@@ -81,6 +81,20 @@ describe('hostile HTTP/2 clients', () => {
     assert.equal(await wellBehavedRequest(), 200);
   });
 
+  test('an HTTP/2 CONNECT (not served) is refused with a stream reset, and the next client is served', async () => {
+    const session = http2.connect(`http://127.0.0.1:${inbound}`);
+    session.on('error', () => undefined);
+    const code = await new Promise<number | undefined>((resolve) => {
+      const req = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
+      req.on('error', () => undefined);
+      req.on('response', () => resolve(-1));
+      req.on('close', () => resolve(req.rstCode));
+    });
+    session.destroy();
+    assert.equal(code, http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    assert.equal(await wellBehavedRequest(), 200);
+  });
+
   test('a connection that opens with the preface and then sends garbage is closed, nothing else is', async () => {
     const socket = connect(inbound, '127.0.0.1');
     socket.on('error', () => undefined);

@@ -11,6 +11,8 @@ export interface AttemptOutcome {
   connectFailure?: boolean;
   /** The connection broke before a response (reset, closed). */
   reset?: boolean;
+  /** HTTP/2 REFUSED_STREAM: the upstream did not process the request. */
+  refusedStream?: boolean;
   /** This attempt's per-try timeout fired. */
   perTryTimeout?: boolean;
   /**
@@ -31,19 +33,22 @@ const GRPC_RETRY_ON: Record<string, number> = {
 export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOutcome): boolean {
   if (!policy || policy.attempts <= 0) return false;
   const { status } = outcome;
+  // Envoy counts every upstream reset (a failed connection, a reset or refused stream) as what
+  // 5xx, gateway-error and reset retry (router/retry_state_impl.cc, wouldRetryFromReset).
+  const anyReset = outcome.connectFailure === true || outcome.reset === true || outcome.refusedStream === true;
   for (const condition of policy.retryOn) {
     switch (condition) {
       case '5xx':
-        if ((status !== undefined && status >= 500) || outcome.connectFailure || outcome.reset || outcome.perTryTimeout) return true;
+        if ((status !== undefined && status >= 500) || anyReset || outcome.perTryTimeout) return true;
         break;
       case 'gateway-error':
-        if (status === 502 || status === 503 || status === 504 || outcome.perTryTimeout) return true;
+        if (status === 502 || status === 503 || status === 504 || anyReset || outcome.perTryTimeout) return true;
         break;
       case 'connect-failure':
         if (outcome.connectFailure) return true;
         break;
       case 'reset':
-        if (outcome.reset || outcome.connectFailure) return true;
+        if (anyReset) return true;
         break;
       case 'retriable-4xx':
         if (status === 409) return true;
@@ -52,8 +57,8 @@ export function isRetriable(policy: RetryPolicy | undefined, outcome: AttemptOut
         if (status !== undefined && policy.retriableStatusCodes.includes(status)) return true;
         break;
       case 'refused-stream':
-        // HTTP/2 REFUSED_STREAM; the closest HTTP/1.1 equivalent is a refused connection.
-        if (outcome.connectFailure) return true;
+        // HTTP/2 REFUSED_STREAM; over HTTP/1.1 the closest equivalent is a refused connection.
+        if (outcome.refusedStream || outcome.connectFailure) return true;
         break;
       default: {
         // Envoy's x-envoy-retry-grpc-on conditions, read from a grpc-status in the response head.

@@ -55,9 +55,19 @@ describe('retry conditions (Envoy semantics)', () => {
     for (const o of [{ status: 500 }, { status: 503 }, { connectFailure: true }, { reset: true }, { perTryTimeout: true }]) assert.equal(isRetriable(p, o), true, JSON.stringify(o));
     for (const o of [{ status: 200 }, { status: 404 }, { status: 429 }]) assert.equal(isRetriable(p, o), false, JSON.stringify(o));
   });
-  test('gateway-error is 502/503/504 only', () => {
+  test('gateway-error is 502/503/504 among statuses, and every upstream reset, as Envoy counts them', () => {
     const p = policy(['gateway-error']);
     assert.deepEqual([500, 502, 503, 504].map((status) => isRetriable(p, { status })), [false, true, true, true]);
+    for (const o of [{ connectFailure: true }, { reset: true }, { refusedStream: true }]) assert.equal(isRetriable(p, o), true, JSON.stringify(o));
+  });
+  test('refused-stream is HTTP/2 REFUSED_STREAM (or a refused connection), not any reset', () => {
+    const p = policy(['refused-stream']);
+    assert.equal(isRetriable(p, { refusedStream: true }), true);
+    assert.equal(isRetriable(p, { connectFailure: true }), true);
+    assert.equal(isRetriable(p, { reset: true }), false);
+    assert.equal(isRetriable(policy(['reset']), { refusedStream: true }), true);
+    assert.equal(isRetriable(policy(['5xx']), { refusedStream: true }), true);
+    assert.equal(isRetriable(policy(['connect-failure']), { refusedStream: true }), false);
   });
   test('connect-failure, reset and retriable-status-codes are separate conditions', () => {
     assert.equal(isRetriable(policy(['connect-failure']), { reset: true }), false);
