@@ -100,6 +100,17 @@ test('explicit mode: the sidecar joins the pod, the app sends through it, and th
   assert.deepEqual(service, docs(REVIEWS)[1], 'a Service is left as it was');
 });
 
+test("the app's container port name is announced as the port's name, which names its protocol as in Istio", () => {
+  const named = REVIEWS.replace('- containerPort: 9080 # the app\'s port, behind the sidecar', '- { containerPort: 9080, name: grpc-reviews }');
+  assert.notEqual(named, REVIEWS);
+  const [deployment] = docs(injectManifests('reviews.yaml', named, options).yaml);
+  validate(deployment as Obj);
+  const proxy = (deployment as Obj)['spec']['template']['spec']['containers'][1];
+  assert.deepEqual(proxy.env.find((e: Obj) => e['name'] === 'SKIFF_SERVICE_PORT_NAME'), { name: 'SKIFF_SERVICE_PORT_NAME', value: 'grpc-reviews' });
+  const unnamed = docs(injectManifests('reviews.yaml', REVIEWS, options).yaml)[0] as Obj;
+  assert.equal(unnamed['spec']['template']['spec']['containers'][1].env.find((e: Obj) => e['name'] === 'SKIFF_SERVICE_PORT_NAME'), undefined, 'an unnamed port is sniffed');
+});
+
 test('transparent mode: an init container with NET_ADMIN installs the redirects; apps are not told about the proxy', () => {
   const { yaml } = injectManifests('reviews.yaml', REVIEWS, { ...options, transparent: true });
   const [deployment] = docs(yaml);

@@ -49,7 +49,25 @@ export function podPath(kind: string): string[] | undefined {
   return TEMPLATE_KINDS.has(kind) ? ['spec', 'template'] : undefined;
 }
 
-function sidecar(options: InjectOptions, service: string, version: string | undefined): Record<string, unknown> {
+/**
+ * The name the pod gives the app's port (containers[].ports[].name where containerPort is the app
+ * port): Istio reads a port's protocol from its name ("grpc-ratings" is gRPC). The webhook sees the
+ * pod, not the Service, so the container's port name stands in for the Service port's.
+ */
+function appPortName(spec: YAMLMap, appPort: number): string | undefined {
+  const containers = spec.get('containers', true);
+  for (const container of isSeq(containers) ? containers.items : []) {
+    const ports = isMap(container) ? container.get('ports', true) : undefined;
+    for (const port of isSeq(ports) ? ports.items : []) {
+      if (!isMap(port) || Number(port.get('containerPort')) !== appPort) continue;
+      const name = port.get('name');
+      if (typeof name === 'string' && name.length > 0) return name;
+    }
+  }
+  return undefined;
+}
+
+function sidecar(options: InjectOptions, service: string, version: string | undefined, portName: string | undefined): Record<string, unknown> {
   const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
   return {
     name: 'skiff-proxy',
@@ -65,6 +83,7 @@ function sidecar(options: InjectOptions, service: string, version: string | unde
       { name: 'SKIFF_SERVICE', value: service },
       ...(version ? [{ name: 'SKIFF_LABELS', value: `version=${version}` }] : []),
       { name: 'SKIFF_APP_PORT', value: String(options.appPort ?? 9080) },
+      ...(portName ? [{ name: 'SKIFF_SERVICE_PORT_NAME', value: portName }] : []),
       { name: 'SKIFF_CONTROL_PLANE', value: options.controlPlane },
       { name: 'SKIFF_TOKEN_FILE', value: TOKEN_PATH },
       { name: 'SKIFF_ROOT_CERT', value: `${ROOT_CERT_DIR}/root-cert.pem` },
@@ -141,7 +160,8 @@ function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOpt
       if (isMap(container)) appendTo(container, 'env', doc, [{ name: 'SKIFF_OUTBOUND_PROXY', value: 'http://127.0.0.1:15001' }]);
     }
   }
-  appendTo(spec, 'containers', doc, [sidecar(options, app, typeof version === 'string' ? version : undefined)]);
+  const portName = appPortName(spec, options.appPort ?? 9080);
+  appendTo(spec, 'containers', doc, [sidecar(options, app, typeof version === 'string' ? version : undefined, portName)]);
   if (options.transparent) appendTo(spec, 'initContainers', doc, [initContainer(options)]);
   appendTo(spec, 'volumes', doc, [TOKEN_VOLUME, ROOT_CERT_VOLUME]);
   const status = JSON.stringify({ version: 1, mode: options.transparent ? 'transparent' : 'explicit', containers: ['skiff-proxy'], initContainers: options.transparent ? ['skiff-init'] : [] });
