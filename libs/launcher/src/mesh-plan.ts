@@ -182,6 +182,8 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--label', `version=${w.version ?? 'v1'}`,
         '--id', `${w.name}.${namespace}`,
         '--service-port', String(SERVICE_PORT),
+        // Named http, as Bookinfo's Services name their ports: Istio reads HTTP/1.1 from it.
+        '--service-port-name', 'http',
         '--app-port', String(p.app),
         '--outbound-port', String(p.outbound),
         '--inbound-port', String(p.inbound),

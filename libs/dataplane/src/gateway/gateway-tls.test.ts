@@ -1,6 +1,7 @@
 // Gateway TLS termination through a real gateway proxy: SIMPLE with certificate files and with
 // a named credential (picked by SNI), MUTUAL with and without a client certificate,
 // httpsRedirect on the plaintext port, certificate reload, and refusal without material.
+import http2 from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -48,7 +49,8 @@ describe('gateway TLS termination', () => {
     discovery.push({
       version: v,
       routeConfigs: [route('http.80'), route('http.443'), route('http.8443')],
-      clusters: [{ name: 'frontend', service: 'frontend', port: 9080, endpoints: [{ address: '127.0.0.1', port: upstream.port, workload: 'frontend', labels: {} }] }],
+      // An http port (HTTP/1.1 upstream), as the control plane marks a port named "http".
+      clusters: [{ name: 'frontend', service: 'frontend', port: 9080, endpoints: [{ address: '127.0.0.1', port: upstream.port, workload: 'frontend', labels: {} }], protocol: 'HTTP/1.1' }],
       gatewayServers,
     });
     await until(() => proxy.holder.current?.version === v, `snapshot ${v}`);
@@ -146,6 +148,27 @@ describe('gateway TLS termination', () => {
     // A client that does not trust the server's CA refuses the gateway's certificate.
     const untrusting = await https(443, { servername: 'files.example.com', ca: strangerCa.certPem });
     assert.equal(untrusting.status, undefined, JSON.stringify(untrusting));
+  });
+
+  test('a client that speaks HTTP/2 (ALPN h2) is served over it, and the HTTP/1.1 upstream is spoken to as HTTP/1.1', async () => {
+    const session = http2.connect(`https://127.0.0.1:${port(443)}`, { ca: serverCa.certPem, servername: 'files.example.com' });
+    session.on('error', () => undefined);
+    try {
+      const answer = await new Promise<{ status: number; body: string; alpn: string | false | undefined }>((resolve, reject) => {
+        const req = session.request({ ':path': '/over-h2', ':authority': 'files.example.com' });
+        let status = 0;
+        let body = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => resolve({ status, body, alpn: session.alpnProtocol }));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.deepEqual(answer, { status: 200, body: 'frontend GET /over-h2', alpn: 'h2' });
+      assert.equal(upstream.received.at(-1)?.headers['x-forwarded-proto'], 'https');
+    } finally {
+      session.close();
+    }
   });
 
   test('credentialName: SNI picks the server and its certificate; an unknown name gets the first server', async () => {

@@ -108,7 +108,8 @@ export class TlsTerminator {
       ...material.options,
       requestCert: mutual,
       rejectUnauthorized: mutual,
-      ALPNProtocols: ['http/1.1'],
+      // HTTP/2 by ALPN, as Envoy offers it on a gateway's TLS port (h2, http/1.1).
+      ALPNProtocols: ['h2', 'http/1.1'],
       // Resumed sessions must stay within the server (and client policy) that verified them.
       sessionIdContext: createHash('sha256').update(key).digest('hex').slice(0, 32),
     });
