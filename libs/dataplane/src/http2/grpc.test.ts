@@ -220,13 +220,19 @@ describe('gRPC and the route: timeouts, deadlines, faults, retries and local ans
   });
 
   test('outlier detection counts UNAVAILABLE answers as 503s and ejects the endpoint that gives them', async () => {
-    await route('r6', {}, [good.port, bad.port], { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 } });
+    // Round robin, so the failing endpoint's three answers come within the first six calls.
+    await route('r6', {}, [good.port, bad.port], { loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 } });
     const client = gatewayClient();
     const before = bad.calls;
     const codes: number[] = [];
-    for (let i = 0; i < 30; i++) codes.push((await unary(client, 'say', `call ${i}`)).error?.code ?? grpc.status.OK);
-    assert.equal(bad.calls - before, 3, 'three UNAVAILABLE answers in a row, then the endpoint was ejected');
-    assert.deepEqual(codes.slice(10), new Array(20).fill(grpc.status.OK), 'after the ejection every call reaches the good endpoint');
+    const errors: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const { error } = await unary(client, 'say', `call ${i}`);
+      codes.push(error?.code ?? grpc.status.OK);
+      if (error) errors.push(`call ${i}: ${error.message}`);
+    }
+    assert.equal(bad.calls - before, 3, `three UNAVAILABLE answers in a row, then the endpoint was ejected; ${errors.join('; ')}`);
+    assert.deepEqual(codes.slice(6), new Array(24).fill(grpc.status.OK), `after the ejection every call reaches the good endpoint; ${errors.join('; ')}`);
   });
 
   test('without retries the same endpoint shows through, as the status it answered', async () => {
