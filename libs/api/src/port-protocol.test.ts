@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { portProtocol, upstreamHttpVersion } from './port-protocol.js';
+import { portProtocol, portProtocolAdvice, upstreamHttpVersion } from './port-protocol.js';
 
 test("a port's name, or its prefix before the first dash, names the protocol, in any case", () => {
   const cases: Array<[string | undefined, string]> = [
@@ -38,4 +38,10 @@ test('HTTP/2 upstreams for http2, gRPC and gRPC-Web ports, HTTP/1.1 for http, th
   assert.equal(upstreamHttpVersion('GRPC-WEB'), 'HTTP/2');
   assert.equal(upstreamHttpVersion('UNKNOWN'), undefined);
   assert.equal(upstreamHttpVersion('TCP'), undefined);
+});
+
+test('a port named for a protocol Skiff does not carry yet is told so; HTTP protocols and unnamed ports are not', () => {
+  assert.match(portProtocolAdvice('tcp-echo') ?? '', /^port name "tcp-echo" says TCP, which Skiff does not carry yet/);
+  assert.match(portProtocolAdvice('web', 'mongo') ?? '', /^appProtocol "mongo" says MONGO/);
+  for (const quiet of ['http', 'grpc-x', 'http2', 'web', undefined]) assert.equal(portProtocolAdvice(quiet), undefined, String(quiet));
 });

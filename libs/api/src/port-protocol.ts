@@ -33,3 +33,11 @@ export function upstreamHttpVersion(protocol: PortProtocol): 'HTTP/1.1' | 'HTTP/
   if (protocol === 'HTTP') return 'HTTP/1.1';
   return undefined;
 }
+
+/** What a workload's operator should hear about its port's protocol, when Skiff does not carry it as named. */
+export function portProtocolAdvice(portName: string | undefined, appProtocol?: string): string | undefined {
+  const protocol = portProtocol(portName, appProtocol);
+  if (protocol === 'UNKNOWN' || upstreamHttpVersion(protocol) !== undefined) return undefined;
+  const named = appProtocol && portProtocol(undefined, appProtocol) !== 'UNKNOWN' ? `appProtocol ${JSON.stringify(appProtocol)}` : `port name ${JSON.stringify(portName)}`;
+  return `${named} says ${protocol}, which Skiff does not carry yet: the port is served as HTTP (a sniffed port). Name it http, http2 or grpc, or leave it unnamed`;
+}

@@ -4,7 +4,7 @@
 // changes. ACK/NACK are tracked per proxy so `skiff` and the dashboard can show who runs which
 // version. A plaintext port exists only behind --plaintext-xds-port, for debugging.
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { Loaded, WorkloadInfo } from '@skiff/api';
+import { portProtocolAdvice, type Loaded, type WorkloadInfo } from '@skiff/api';
 import { discoveryServiceDefinition, grpc, mutualTlsServerCredentials, type DiscoveryRequest, type MutableCertificateProvider, type ServerDiscoveryStream } from '@skiff/protocol';
 import { spiffeId } from '@skiff/pki';
 import type { Logger } from '@skiff/telemetry';
@@ -253,6 +253,8 @@ export class DiscoveryServer {
     };
     this.connections.add(connection);
     this.options.logger.info({ proxy: connection.workload.id, identity: connection.identity ?? '(plaintext)', version: request.versionInfo || '(none)' }, 'proxy connected');
+    const advice = portProtocolAdvice(connection.workload.servicePortName, connection.workload.appProtocol);
+    if (advice) this.options.logger.warn({ proxy: connection.workload.id, port: connection.workload.servicePort }, advice);
     this.options.registry.register(connection.key, this.#registered(connection));
     if (!this.#warming() || request.versionInfo === '') this.#pushTo(connection, this.prepare());
     return connection;
