@@ -1,5 +1,6 @@
 // Test helpers for the data plane: a scripted discovery server (a real gRPC server on loopback
 // whose pushes the test chooses) and small real HTTP upstreams.
+import http2 from 'node:http2';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { compileTrafficPolicy, type ProxySnapshotInput, type TrafficPolicy } from '@skiff/api';
 import { createLogger } from '@skiff/telemetry';
@@ -150,4 +151,24 @@ export async function startSidecarAndGateway(options: { version: string; appPort
       discovery.close();
     },
   };
+}
+
+/** One HTTP/2 request with prior knowledge (h2c) to a listener; its status and body. */
+export async function h2cRequest(port: number, path: string, authority = 'svc'): Promise<{ status: number; body: string }> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = session.request({ ':path': path, ':authority': authority });
+      let status = 0;
+      let body = '';
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => resolve({ status, body }));
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    session.close();
+  }
 }

@@ -18,7 +18,7 @@ import type { ResponseHead } from '../http1/head-parser.js';
 import type { HttpExchange } from './http-exchange.js';
 import type { LocalAnswer } from './http-filter.js';
 import type { BodySink } from './request-body.js';
-import { Tunnel, type TunnelEnding } from '../upgrade/tunnel.js';
+import { Tunnel, TUNNEL_FLAGS } from '../upgrade/tunnel.js';
 
 /** Where one attempt goes. */
 export interface AttemptTarget {
@@ -38,9 +38,6 @@ export interface UpstreamPlan {
   pick(tried: readonly Host[]): AttemptTarget | LocalAnswer;
   random: () => number;
 }
-
-/** How a tunnel ended, as Envoy's response flags say it (SI: stream idle timeout). */
-const TUNNEL_FLAGS: Record<TunnelEnding, string> = { closed: '-', 'downstream reset': 'DC', 'upstream reset': 'UC', 'idle timeout': 'SI' };
 
 interface Attempt {
   target: AttemptTarget;

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { startSidecarAndGateway, until, type SidecarAndGateway } from '../test-support.js';
+import { h2cRequest, startSidecarAndGateway, until, type SidecarAndGateway } from '../test-support.js';
 
 describe('HTTP/2 REFUSED_STREAM from the upstream', () => {
   let mesh: SidecarAndGateway;
@@ -42,30 +42,13 @@ describe('HTTP/2 REFUSED_STREAM from the upstream', () => {
     await until(() => mesh.sidecar.holder.current?.version === version, `push ${version}`);
   }
 
-  async function get(): Promise<{ status: number; body: string }> {
-    const session = http2.connect(`http://127.0.0.1:${mesh.listeners().find((l) => l.name === 'outbound')?.port}`);
-    session.on('error', () => undefined);
-    try {
-      return await new Promise((resolve, reject) => {
-        const req = session.request({ ':path': '/', ':authority': 'svc' });
-        let status = 0;
-        let body = '';
-        req.on('response', (h) => (status = Number(h[':status'])));
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => resolve({ status, body }));
-        req.on('error', reject);
-        req.end();
-      });
-    } finally {
-      session.close();
-    }
-  }
+  const outbound = () => h2cRequest(mesh.listeners().find((l) => l.name === 'outbound')?.port as number, '/');
 
   test('retryOn refused-stream sends the refused request again', async () => {
     await push('rs1', ['refused-stream']);
     for (let i = 0; i < 4; i++) {
       const before = streams;
-      const { status, body } = await get();
+      const { status, body } = await outbound();
       assert.equal(status, 200, body);
       assert.equal(streams - before, 2, 'the refused stream and its retry');
     }
@@ -73,7 +56,7 @@ describe('HTTP/2 REFUSED_STREAM from the upstream', () => {
 
   test('without retries a refused stream is a 503, with the reset reason Envoy gives', async () => {
     await push('rs2', []);
-    const answers = [await get(), await get()];
+    const answers = [await outbound(), await outbound()];
     const refused = answers.find((a) => a.status !== 200);
     assert.equal(refused?.status, 503);
     assert.match(refused?.body ?? '', /reset reason: remote refused stream reset/);

@@ -3,8 +3,7 @@
 // sniffed port) gets what the client spoke, which an HTTP/1.1-only app cannot read.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http2 from 'node:http2';
-import { startSidecarAndGateway, startUpstream, until, type SidecarAndGateway } from '../test-support.js';
+import { h2cRequest, startSidecarAndGateway, startUpstream, until, type SidecarAndGateway } from '../test-support.js';
 
 describe('upstream protocol by port protocol', () => {
   let mesh: SidecarAndGateway;
@@ -31,36 +30,16 @@ describe('upstream protocol by port protocol', () => {
     await until(() => mesh.sidecar.holder.current?.version === version, `push ${version}`);
   }
 
-  /** An h2c request (prior knowledge) to the sidecar's outbound listener. */
-  async function h2Request(path: string): Promise<{ status: number; body: string }> {
-    const session = http2.connect(`http://127.0.0.1:${mesh.listeners().find((l) => l.name === 'outbound')?.port}`);
-    session.on('error', () => undefined);
-    try {
-      return await new Promise((resolve, reject) => {
-        const req = session.request({ ':path': path, ':authority': 'svc' });
-        let status = 0;
-        let body = '';
-        req.on('response', (h) => (status = Number(h[':status'])));
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => resolve({ status, body }));
-        req.on('error', reject);
-        req.end();
-      });
-    } finally {
-      session.close();
-    }
-  }
-
   test('an HTTP/1.1 port: an HTTP/2 client is served by an HTTP/1.1-only app', async () => {
     await push('p1', 'HTTP/1.1');
-    const { status, body } = await h2Request('/from-h2');
+    const { status, body } = await h2cRequest(mesh.listeners().find((l) => l.name === 'outbound')?.port as number, '/from-h2');
     assert.equal(status, 200);
     assert.equal(body, 'h1-only GET /from-h2');
   });
 
   test('a sniffed port: the app is spoken to as the client spoke, and an HTTP/1.1-only app cannot answer HTTP/2', async () => {
     await push('p2', undefined);
-    const { status } = await h2Request('/from-h2');
+    const { status } = await h2cRequest(mesh.listeners().find((l) => l.name === 'outbound')?.port as number, '/from-h2');
     assert.equal(status, 503);
   });
 });

@@ -14,6 +14,9 @@ export interface TunnelEnd {
 
 export type TunnelEnding = 'closed' | 'downstream reset' | 'upstream reset' | 'idle timeout';
 
+/** How a tunnel ended, as Envoy's response flags say it (SI: stream idle timeout). */
+export const TUNNEL_FLAGS: Readonly<Record<TunnelEnding, string>> = { closed: '-', 'downstream reset': 'DC', 'upstream reset': 'UC', 'idle timeout': 'SI' };
+
 export interface TunnelResult {
   /** Downstream to upstream, pending bytes included. */
   bytesUp: number;

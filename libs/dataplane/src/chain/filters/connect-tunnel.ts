@@ -5,11 +5,9 @@
 // for CONNECT. Envoy serves CONNECT only where it is configured to; elsewhere it answers 403.
 import { connect, type Socket } from 'node:net';
 import { badRequest, upstreamConnectFailure } from '../../core/errors.js';
-import { Tunnel, type TunnelEnding } from '../../upgrade/tunnel.js';
+import { Tunnel, TUNNEL_FLAGS } from '../../upgrade/tunnel.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { TAKEN, type HttpFilter } from '../http-filter.js';
-
-const TUNNEL_FLAGS: Record<TunnelEnding, string> = { closed: '-', 'downstream reset': 'DC', 'upstream reset': 'UC', 'idle timeout': 'SI' };
 
 /** "host:port" or "[v6]:port" (RFC 9112 §3.2.3, authority-form): the port is required. */
 export function connectTarget(target: string): { host: string; port: number } | string {
