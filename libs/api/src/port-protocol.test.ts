@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { portProtocol, portProtocolAdvice, upstreamHttpVersion } from './port-protocol.js';
+import { isTcpProtocol, portProtocol, portProtocolAdvice, upstreamHttpVersion } from './port-protocol.js';
 
 test("a port's name, or its prefix before the first dash, names the protocol, in any case", () => {
   const cases: Array<[string | undefined, string]> = [
@@ -40,8 +40,13 @@ test('HTTP/2 upstreams for http2, gRPC and gRPC-Web ports, HTTP/1.1 for http, th
   assert.equal(upstreamHttpVersion('TCP'), undefined);
 });
 
-test('a port named for a protocol Skiff does not carry yet is told so; HTTP protocols and unnamed ports are not', () => {
-  assert.match(portProtocolAdvice('tcp-echo') ?? '', /^port name "tcp-echo" says TCP, which Skiff does not carry yet/);
-  assert.match(portProtocolAdvice('web', 'mongo') ?? '', /^appProtocol "mongo" says MONGO/);
-  for (const quiet of ['http', 'grpc-x', 'http2', 'web', undefined]) assert.equal(portProtocolAdvice(quiet), undefined, String(quiet));
+test("TCP-family ports are carried as byte streams (Istio's IsTCP)", () => {
+  for (const p of ['TCP', 'TLS', 'HTTPS', 'MONGO', 'REDIS', 'MYSQL'] as const) assert.equal(isTcpProtocol(p), true, p);
+  for (const p of ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY', 'UDP', 'UNKNOWN'] as const) assert.equal(isTcpProtocol(p), false, p);
+});
+
+test('a port named for a protocol no sidecar carries (UDP) is told so; the others are not', () => {
+  assert.match(portProtocolAdvice('udp-dns') ?? '', /^port name "udp-dns" says UDP, which a sidecar does not carry/);
+  assert.match(portProtocolAdvice('web', 'UDP') ?? '', /^appProtocol "UDP" says UDP/);
+  for (const quiet of ['http', 'grpc-x', 'http2', 'web', 'tcp-echo', 'mongo', undefined]) assert.equal(portProtocolAdvice(quiet), undefined, String(quiet));
 });

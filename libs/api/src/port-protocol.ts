@@ -34,10 +34,19 @@ export function upstreamHttpVersion(protocol: PortProtocol): 'HTTP/1.1' | 'HTTP/
   return undefined;
 }
 
+/**
+ * Ports carried as opaque byte streams (Istio's Instance.IsTCP(): tcp, tls, https, mongo, redis,
+ * mysql): routed by VirtualService `tcp` routes, authorized per connection, counted by the
+ * istio_tcp_* metrics.
+ */
+export function isTcpProtocol(protocol: PortProtocol): boolean {
+  return protocol === 'TCP' || protocol === 'TLS' || protocol === 'HTTPS' || protocol === 'MONGO' || protocol === 'REDIS' || protocol === 'MYSQL';
+}
+
 /** What a workload's operator should hear about its port's protocol, when Skiff does not carry it as named. */
 export function portProtocolAdvice(portName: string | undefined, appProtocol?: string): string | undefined {
   const protocol = portProtocol(portName, appProtocol);
-  if (protocol === 'UNKNOWN' || upstreamHttpVersion(protocol) !== undefined) return undefined;
+  if (protocol !== 'UDP') return undefined;
   const named = appProtocol && portProtocol(undefined, appProtocol) !== 'UNKNOWN' ? `appProtocol ${JSON.stringify(appProtocol)}` : `port name ${JSON.stringify(portName)}`;
-  return `${named} says ${protocol}, which Skiff does not carry yet: the port is served as HTTP (a sniffed port). Name it http, http2 or grpc, or leave it unnamed`;
+  return `${named} says UDP, which a sidecar does not carry (nor does Istio's): the port is served as HTTP (a sniffed port). Name it tcp-…, http, http2 or grpc, or leave it unnamed`;
 }

@@ -99,10 +99,30 @@ export interface HTTPRoute {
   headers?: Headers;
 }
 
+/** Istio's L4MatchAttributes: what a tcp route matches on. */
+export interface L4MatchAttributes {
+  destinationSubnets?: string[];
+  port?: number;
+  sourceLabels?: Record<string, string>;
+  gateways?: string[];
+  sourceNamespace?: string;
+}
+
+export interface RouteDestination {
+  destination: Destination;
+  weight?: number;
+}
+
+export interface TCPRoute {
+  match?: L4MatchAttributes[];
+  route: RouteDestination[];
+}
+
 export interface VirtualServiceSpec {
   hosts: string[];
   gateways?: string[];
   http?: HTTPRoute[];
+  tcp?: TCPRoute[];
   exportTo?: string[];
 }
 

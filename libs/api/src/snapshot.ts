@@ -194,6 +194,38 @@ export const ClusterSchema = z.strictObject({
   policy: ClusterPolicySchema.optional(),
 });
 
+// ---- TCP: byte streams routed per connection (Envoy's tcp_proxy with weighted clusters) ------------
+
+/** Istio's L4MatchAttributes as the proxy evaluates them; absent fields do not constrain. */
+export const TcpMatchSchema = z.strictObject({
+  port: z.number().int().optional(),
+  /** CIDR ranges the connection's destination address must fall in. */
+  destinationSubnets: z.array(z.string()).optional(),
+  sourceLabels: z.record(z.string(), z.string()).optional(),
+  sourceNamespace: z.string().optional(),
+});
+
+export const TcpRouteSchema = z.strictObject({
+  /** e.g. "default/tcp-echo tcp[0]", or "default route" when no VirtualService routes the service. */
+  name: z.string(),
+  origin: z.strictObject({ virtualService: z.string(), tcpIndex: z.number().int() }).optional(),
+  /** Any one must match; empty matches every connection. */
+  matches: z.array(TcpMatchSchema).default([]),
+  clusters: z.array(z.strictObject({ cluster: z.string(), weight: z.number().int().min(0) })).min(1),
+});
+
+/**
+ * One TCP destination a listener serves. Sidecars: a TCP-family service port, reached by a
+ * CONNECT to one of `domains`; gateways: a TCP server port ("tcp.<port>", domains ["*"]).
+ */
+export const TcpServiceSchema = z.strictObject({
+  name: z.string(),
+  domains: z.array(z.string()).min(1),
+  port: z.number().int(),
+  /** First match wins; none matching closes the connection (Envoy: no route, flag NR). */
+  routes: z.array(TcpRouteSchema),
+});
+
 /**
  * TLS termination of a Gateway server (Istio's ServerTLSSettings, the modes Skiff serves).
  * credentialName names `<credentials dir>/<name>/{tls.crt,tls.key,ca.crt}` (a Kubernetes TLS
@@ -321,6 +353,8 @@ export const ProxySnapshotSchema = z.strictObject({
   routeConfigs: z.array(RouteConfigSchema),
   clusters: z.array(ClusterSchema),
   gatewayServers: z.array(GatewayServerSnapshotSchema).default([]),
+  /** TCP-family service ports (sidecars) and TCP server ports (gateways). */
+  tcpServices: z.array(TcpServiceSchema).default([]),
   /** Absent from control planes that predate security: then nothing is enforced (PERMISSIVE, no policies). */
   security: SecuritySnapshotSchema.optional(),
 });
@@ -335,6 +369,9 @@ export type Route = z.infer<typeof RouteSchema>;
 export type VirtualHost = z.infer<typeof VirtualHostSchema>;
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
+export type TcpMatch = z.infer<typeof TcpMatchSchema>;
+export type TcpRoute = z.infer<typeof TcpRouteSchema>;
+export type TcpService = z.infer<typeof TcpServiceSchema>;
 export type Cluster = z.infer<typeof ClusterSchema>;
 export type HashKeySource = z.infer<typeof HashKeySchema>;
 export type LoadBalancerPolicy = z.infer<typeof LoadBalancerPolicySchema>;

@@ -10,7 +10,11 @@ import { isVisibleTo } from './export-to.js';
 import { intersectHosts, parseServerHost, resolveHost, type ServerHost } from './hosts.js';
 import { serverTls, tlsKey, type ServerTls } from './gateway-tls.js';
 import { translateHttpRoutes } from './http-route.js';
-import type { GatewayServerInput, RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+import type { GatewayServerInput, RouteConfigInput, TcpRouteInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
+import { translateTcpRoutes } from './tcp-routes.js';
+
+/** Gateway server protocols carried as byte streams and routed by tcp routes (TLS waits for SNI routing). */
+const TCP_SERVER_PROTOCOLS = new Set(['TCP', 'MONGO', 'REDIS', 'MYSQL']);
 
 /** Gateways whose selector labels are all on the proxy (an empty selector selects every gateway proxy). */
 export function selectGateways(gateways: readonly Loaded<Gateway>[], proxy: WorkloadInfo): Loaded<Gateway>[] {
@@ -101,6 +105,7 @@ function domainsFor(vsHosts: readonly string[], vsNamespace: string, servers: re
 export interface GatewayRoutes {
   routeConfigs: RouteConfigInput[];
   gatewayServers: GatewayServerInput[];
+  tcpServices: TcpServiceInput[];
 }
 
 /** `selected` are the Gateways selecting this proxy, `virtualServices` all of them, both in namespace/name order. */
@@ -113,7 +118,14 @@ export function buildGatewayRoutes(
   const groups = groupServersByPort(selected, ctx.warn);
   const routeConfigs: RouteConfigInput[] = [];
   const gatewayServers: GatewayServerInput[] = [];
+  const tcpServices: TcpServiceInput[] = [];
   for (const group of groups) {
+    if (TCP_SERVER_PROTOCOLS.has(group.protocol.toUpperCase())) {
+      const name = `tcp.${group.port}`;
+      tcpServices.push({ name, domains: ['*'], port: group.port, routes: gatewayTcpRoutes(group, virtualServices, proxyNamespace, ctx) });
+      for (const entry of group.entries) gatewayServers.push(serverEntry(group, entry, name));
+      continue;
+    }
     const name = `http.${group.port}`;
     const virtualHosts: VirtualHostInput[] = [];
     const domainOwner = new Map<string, string>();
@@ -146,5 +158,33 @@ export function buildGatewayRoutes(
     routeConfigs.push({ name, virtualHosts });
     for (const entry of group.entries) gatewayServers.push(serverEntry(group, entry, name));
   }
-  return { routeConfigs, gatewayServers };
+  return { routeConfigs, gatewayServers, tcpServices };
+}
+
+/**
+ * The tcp routes of every VirtualService bound to a TCP server port, in namespace/name order
+ * (Envoy's filter chain has one tcp_proxy: the first route that matches a connection wins).
+ * A match naming another port is dropped here, as Istio builds routes per server port.
+ */
+function gatewayTcpRoutes(group: PortGroup, virtualServices: readonly Loaded<VirtualService>[], proxyNamespace: string, ctx: DestinationContext): TcpRouteInput[] {
+  const routes: TcpRouteInput[] = [];
+  for (const vs of virtualServices) {
+    if (!isVisibleTo(vs.spec.exportTo, vs.metadata.namespace, proxyNamespace) || !vs.spec.tcp) continue;
+    const refs = new Set((vs.spec.gateways ?? []).filter((g) => g !== 'mesh').map((g) => resolveGatewayRef(g, vs.metadata.namespace)));
+    const bound = group.servers.filter((s) => refs.has(s.gatewayKey));
+    if (bound.length === 0) continue;
+    const boundKeys = new Set(bound.map((s) => s.gatewayKey));
+    const applies = (gateways: readonly string[]): boolean => gateways.some((g) => boundKeys.has(resolveGatewayRef(g, vs.metadata.namespace)));
+    for (const route of translateTcpRoutes(vs, { ...ctx, applies, port: undefined })) {
+      const matches = route.matches ?? [];
+      if (matches.length > 0) {
+        const here = matches.filter((m) => m.port === undefined || m.port === group.port);
+        if (here.length === 0) continue;
+        route.matches = here.map(({ port: _port, ...rest }) => rest);
+      }
+      routes.push(route);
+    }
+  }
+  if (routes.length === 0) ctx.warn(`gateway port ${group.port} serves ${group.protocol} but no VirtualService bound to it has a tcp route for it, so its connections are closed. Add a VirtualService with gateways: [<gateway>] and tcp: [{match: [{port: ${group.port}}], route: …}].`);
+  return routes;
 }

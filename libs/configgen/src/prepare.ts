@@ -14,8 +14,8 @@ import { WarningMemo } from './memo.js';
 import { compareKeys } from './order.js';
 import { indexSecurity } from './security.js';
 import { buildServiceRegistry, type ServiceInfo } from './services.js';
-import { buildSidecarRouteConfigs, sidecarVirtualHost } from './sidecar-routes.js';
-import type { RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+import { buildSidecarRouteConfigs, buildSidecarTcpServices, sidecarVirtualHost } from './sidecar-routes.js';
+import type { RouteConfigInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
 import { indexMeshVirtualServices } from './virtual-services.js';
 
 export interface SnapshotResult {
@@ -96,7 +96,7 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
   const virtualHosts = new WarningMemo<VirtualHostInput>();
   const viewsBySignature = new Map<string, ClusterView>();
   const clusterViews = new Map<string, Collected<ClusterView>>();
-  const sidecarRoutes = new Map<string, Collected<RouteConfigInput[]>>();
+  const sidecarRoutes = new Map<string, Collected<{ routeConfigs: RouteConfigInput[]; tcpServices: TcpServiceInput[] }>>();
   const gatewayRoutes = new Map<string, Collected<GatewayRoutes>>();
 
   function clustersFor(namespace: string): Collected<ClusterView> {
@@ -122,15 +122,16 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
     return view;
   }
 
-  function sidecarRoutesFor(namespace: string): Collected<RouteConfigInput[]> {
+  function sidecarRoutesFor(namespace: string): Collected<{ routeConfigs: RouteConfigInput[]; tcpServices: TcpServiceInput[] }> {
     let routes = sidecarRoutes.get(namespace);
     if (routes) return routes;
     const view = clustersFor(namespace).value;
-    routes = collect((warn) =>
-      buildSidecarRouteConfigs(
+    routes = collect((warn) => {
+      const index = indexMeshVirtualServices(virtualServices, namespace, knownNamespaces, warn);
+      const routeConfigs = buildSidecarRouteConfigs(
         services,
         namespace,
-        indexMeshVirtualServices(virtualServices, namespace, knownNamespaces, warn),
+        index,
         { ...view.context, warn },
         // A virtual host depends on the namespace only through the short-name rule and the
         // winning VirtualService, so namespaces share it.
@@ -138,8 +139,9 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
           virtualHosts.get(`${view.id}\n${service.fqdn}\n${port}\n${service.namespace === proxyNamespace}\n${vs ? resourceKey(vs) : ''}`, ctx.warn, (w) =>
             sidecarVirtualHost(service, port, proxyNamespace, vs, { ...ctx, warn: w }),
           ),
-      ),
-    );
+      );
+      return { routeConfigs, tcpServices: buildSidecarTcpServices(services, namespace, index, { ...view.context, warn }) };
+    });
     sidecarRoutes.set(namespace, routes);
     return routes;
   }
@@ -163,18 +165,21 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
       const warnings = [...globalWarnings, ...clusters.warnings];
       let routeConfigs: RouteConfigInput[];
       let gatewayServers: GatewayRoutes['gatewayServers'] = [];
+      let tcpServices: TcpServiceInput[];
       if (proxy.kind === 'gateway') {
         const gw = gatewayRoutesFor(proxy);
         routeConfigs = gw.value.routeConfigs;
         gatewayServers = gw.value.gatewayServers;
+        tcpServices = gw.value.tcpServices;
         warnings.push(...gw.warnings);
       } else {
         const sidecar = sidecarRoutesFor(proxy.namespace);
-        routeConfigs = sidecar.value;
+        routeConfigs = sidecar.value.routeConfigs;
+        tcpServices = sidecar.value.tcpServices;
         warnings.push(...sidecar.warnings);
       }
       const securityFor = security.securityFor(proxy, (message) => warnings.push(message));
-      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, security: securityFor }, warnings: [...new Set(warnings)] };
+      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, ...(tcpServices.length > 0 ? { tcpServices } : {}), security: securityFor }, warnings: [...new Set(warnings)] };
     },
   };
 }

@@ -1,14 +1,15 @@
 // Sidecar route configs: one per service port (named by the port, as Istio's "9080"), with a
 // virtual host per service holding the routes of the VirtualService that owns its host, or a
 // default route.
-import type { Loaded, VirtualService } from '@skiff/api';
+import { isTcpProtocol, type Loaded, type VirtualService } from '@skiff/api';
 import { resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
 import { defaultRoute } from './default-route.js';
 import { sidecarDomains } from './hosts.js';
 import { translateHttpRoutes } from './http-route.js';
 import type { ServiceInfo } from './services.js';
-import type { RouteConfigInput, VirtualHostInput } from './snapshot-types.js';
+import type { RouteConfigInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
+import { defaultTcpRoute, translateTcpRoutes } from './tcp-routes.js';
 import type { VirtualServiceIndex } from './virtual-services.js';
 
 const appliesToMeshMatch = (gateways: readonly string[]): boolean => gateways.includes('mesh');
@@ -37,10 +38,38 @@ export function buildSidecarRouteConfigs(
   for (const service of services) {
     const vs = virtualServices.forHost(service.fqdn);
     for (const port of service.ports) {
+      if (isTcpPort(service, port)) continue;
       let config = byPort.get(port);
       if (!config) byPort.set(port, (config = { name: String(port), virtualHosts: [] }));
       config.virtualHosts.push(virtualHost(service, port, proxyNamespace, vs, ctx));
     }
   }
   return [...byPort.entries()].sort(([a], [b]) => a - b).map(([, config]) => config);
+}
+
+function isTcpPort(service: ServiceInfo, port: number): boolean {
+  const protocol = service.protocols.get(port);
+  return protocol !== undefined && isTcpProtocol(protocol);
+}
+
+/**
+ * One TcpService per TCP-family service port (Istio's outbound tcp_proxy for a TCP port): the
+ * tcp routes of the VirtualService that owns the host, or everything to the service's cluster.
+ * Callers reach it by a CONNECT to any of its sidecar domains.
+ */
+export function buildSidecarTcpServices(services: readonly ServiceInfo[], proxyNamespace: string, virtualServices: VirtualServiceIndex, ctx: DestinationContext): TcpServiceInput[] {
+  const out: TcpServiceInput[] = [];
+  for (const service of services) {
+    const vs = virtualServices.forHost(service.fqdn);
+    for (const port of service.ports) {
+      if (!isTcpPort(service, port)) continue;
+      let routes = vs ? translateTcpRoutes(vs, { ...ctx, applies: appliesToMeshMatch, port }) : [];
+      if (vs && routes.length === 0 && (vs.spec.tcp?.length ?? 0) + (vs.spec.http?.length ?? 0) > 0) {
+        ctx.warn(`VirtualService ${resourceKey(vs)} has no tcp route that applies to sidecars for ${service.fqdn}:${port}, a ${service.protocols.get(port)} port; using the default route. Write its routes under tcp:, not http:.`);
+      }
+      if (routes.length === 0) routes = [defaultTcpRoute(service.fqdn, port)];
+      out.push({ name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), port, routes });
+    }
+  }
+  return out;
 }

@@ -11,3 +11,6 @@ export type RouteActionInput = RouteInput['action'];
 export type ForwardActionInput = Extract<RouteActionInput, { kind: 'route' }>;
 export type RetryPolicyInput = NonNullable<ForwardActionInput['retries']>;
 export type GatewayServerInput = NonNullable<ProxySnapshotInput['gatewayServers']>[number];
+export type TcpServiceInput = NonNullable<ProxySnapshotInput['tcpServices']>[number];
+export type TcpRouteInput = TcpServiceInput['routes'][number];
+export type TcpMatchInput = NonNullable<TcpRouteInput['matches']>[number];

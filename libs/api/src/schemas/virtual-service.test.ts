@@ -209,14 +209,13 @@ describe('VirtualService: unknown and unsupported fields', () => {
     assert.deepEqual(summary(r.issues).map((s) => s.split(':')[0]), ['error spec.http[0].banana', 'error spec.http[0]']);
   });
   test('an unrelated field lists what is allowed', () =>
-    assertOneError(check(vs({ hosts: ['r'], banana: 1 })), 'spec.banana', 'unknown field; expected one of: hosts, gateways, http, exportTo'));
+    assertOneError(check(vs({ hosts: ['r'], banana: 1 })), 'spec.banana', 'unknown field; expected one of: hosts, gateways, http, tcp, exportTo'));
   test('snake_case spelling is recognised', () => assertOneError(check(http({ route: [to('r')], mirror_percentage: { value: 5 } })), 'spec.http[0].mirror_percentage', 'did you mean "mirrorPercentage"?'));
 
   test('Istio fields Skiff lacks are warnings, and dropped from the resource', () => {
     const r = check(
       vs({
         hosts: ['reviews'],
-        tcp: [{ route: [to('reviews')] }],
         tls: [],
         http: [{ route: [to('reviews')], corsPolicy: { allowOrigins: [{ exact: 'x' }] }, match: [{ uri: { prefix: '/' }, statPrefix: 'x' }] }],
       }),
@@ -224,7 +223,6 @@ describe('VirtualService: unknown and unsupported fields', () => {
     assert.deepEqual(summary(r.issues), [
       'warning spec.http[0].match[0].statPrefix: not supported by Skiff, ignored',
       'warning spec.http[0].corsPolicy: not supported by Skiff, ignored',
-      'warning spec.tcp: not supported by Skiff, ignored',
       'warning spec.tls: not supported by Skiff, ignored',
     ]);
     assert.deepEqual(r.resource?.spec, { hosts: ['reviews'], http: [{ route: [to('reviews')], match: [{ uri: { prefix: '/' } }] }] });
@@ -241,9 +239,20 @@ describe('VirtualService: unknown and unsupported fields', () => {
       'error spec.http[0]: each http entry needs a route (destinations) or a redirect (delegate is not supported by Skiff)',
     ]);
   });
-  test('a tcp-only VirtualService is accepted with a warning (it routes nothing in Skiff)', () => {
-    const r = check(vs({ hosts: ['db'], tcp: [{ route: [to('db')] }] }));
-    assert.deepEqual(summary(r.issues), ['warning spec.tcp: not supported by Skiff, ignored']);
-    assert.deepEqual(r.resource?.spec, { hosts: ['db'] });
+  test("Istio's TCP traffic-shifting VirtualService is accepted as written", () => {
+    const spec = {
+      hosts: ['*'],
+      gateways: ['tcp-echo-gateway'],
+      tcp: [{ match: [{ port: 31400 }], route: [{ destination: { host: 'tcp-echo', port: { number: 9000 }, subset: 'v1' }, weight: 80 }, { destination: { host: 'tcp-echo', port: { number: 9000 }, subset: 'v2' }, weight: 20 }] }],
+    };
+    const r = check(vs(spec));
+    assert.deepEqual(summary(r.issues), []);
+    assert.deepEqual(r.resource?.spec, spec);
+  });
+  test('tcp routes: weights must sum to 100, subnets must be CIDR ranges, a route is required', () => {
+    assertOneError(check(vs({ hosts: ['db'], tcp: [{ route: [to('db', 'v1', 80), to('db', 'v2', 30)] }] })), 'spec.tcp[0].route[1].weight', 'weights sum to 110, must sum to 100');
+    assertOneError(check(vs({ hosts: ['db'], tcp: [{ match: [{ destinationSubnets: ['10.0.0.0/33'] }], route: [to('db')] }] })), 'spec.tcp[0].match[0].destinationSubnets[0]', 'bad CIDR range "10.0.0.0/33"');
+    assertOneError(check(vs({ hosts: ['db'], tcp: [{ match: [{ port: 9000 }] }] })), 'spec.tcp[0].route', '');
+    assertOneError(check(vs({ hosts: ['db'], tcp: [{ route: [to('db')], retries: {} }] })), 'spec.tcp[0].retries', 'unknown field');
   });
 });

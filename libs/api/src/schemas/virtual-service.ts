@@ -2,6 +2,7 @@
 // The second argument of istioObject lists Istio fields Skiff does not implement: they are
 // reported as warnings and ignored, unlike misspelled fields, which are errors.
 import { GRPC_STATUS_NAMES, grpcStatusOfName } from '../grpc-status.js';
+import { ipBlockProblem } from '../security/ip.js';
 import { z } from 'zod';
 import { didYouMean } from '../suggest.js';
 import { always, duration, hasMisspelling, exportTo, hostName, isRecord, istioObject, labelMap, PercentSchema, portNumber, resourceSchema, stringMatch } from './common.js';
@@ -193,14 +194,46 @@ function checkWeights(route: unknown, ctx: z.RefinementCtx): void {
   }
 }
 
+// tcp[]: Istio's TCPRoute, matched on connection attributes (L4MatchAttributes) and split by weight.
+export const L4MatchAttributesSchema = istioObject(
+  {
+    destinationSubnets: z
+      .array(
+        z.string().check(
+          z.superRefine((s: string, ctx) => {
+            const problem = ipBlockProblem(s);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        ),
+      )
+      .optional(),
+    port: portNumber.optional(),
+    sourceLabels: labelMap().optional(),
+    gateways: z.array(z.string().min(1)).optional(),
+    sourceNamespace: z.string().min(1).optional(),
+  },
+  ['sourceSubnet'],
+);
+
+export const RouteDestinationSchema = istioObject({
+  destination: DestinationSchema,
+  weight: z.int().min(0).max(100).optional(),
+});
+
+export const TCPRouteSchema = istioObject({
+  match: z.array(L4MatchAttributesSchema).optional(),
+  route: z.array(RouteDestinationSchema).min(1),
+}).superRefine((tcp, ctx) => checkWeights(tcp.route, ctx), always);
+
 export const VirtualServiceSpecSchema = istioObject(
   {
     hosts: z.array(hostName()).min(1),
     gateways: z.array(z.string().min(1)).optional(),
     http: z.array(HTTPRouteSchema).optional(),
+    tcp: z.array(TCPRouteSchema).optional(),
     exportTo: exportTo.optional(),
   },
-  ['tls', 'tcp'],
+  ['tls'],
 ).superRefine((spec, ctx) => {
   // Istio forbids "*" for sidecars: it would capture every outbound request in the mesh.
   const gateways = Array.isArray(spec.gateways) ? spec.gateways : ['mesh'];
