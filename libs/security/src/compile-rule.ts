@@ -117,6 +117,37 @@ function compileCondition(cond: AuthzCondition, where: string, unevaluated: bool
   }
 }
 
+// Fields that only an HTTP request has. Istio (pilot/pkg/security/authz/model/model.go, the
+// generators' forTCP errors and checkError) drops an ALLOW rule that names one when building the
+// TCP filter, so it never matches; in DENY and AUDIT rules the field alone is dropped, so the
+// rule matches more connections.
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const;
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
+const HTTP_ONLY_CONDITIONS = new Set(['request.headers', 'request.auth.principal', 'request.auth.audiences', 'request.auth.presenter', 'request.auth.claims']);
+
+function isHttpOnlyCondition(cond: AuthzCondition): boolean {
+  const parsed = parseConditionKey(cond.key);
+  return parsed.ok && HTTP_ONLY_CONDITIONS.has(parsed.key.attribute);
+}
+
+/** Does the rule name a field a TCP connection does not have? */
+export function usesHttpOnlyFields(rule: AuthzRule): boolean {
+  return (
+    (rule.from ?? []).some((s) => HTTP_ONLY_SOURCE.some((f) => s[f] !== undefined)) ||
+    (rule.to ?? []).some((o) => HTTP_ONLY_OPERATION.some((f) => o[f] !== undefined)) ||
+    (rule.when ?? []).some(isHttpOnlyCondition)
+  );
+}
+
+/** The rule with its HTTP-only fields removed (what a DENY or AUDIT rule means for TCP). */
+export function withoutHttpOnlyFields(rule: AuthzRule): AuthzRule {
+  const out: AuthzRule = {};
+  if (rule.from) out.from = rule.from.map((s) => Object.fromEntries(Object.entries(s).filter(([k]) => !(HTTP_ONLY_SOURCE as readonly string[]).includes(k))) as AuthzSource);
+  if (rule.to) out.to = rule.to.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => !(HTTP_ONLY_OPERATION as readonly string[]).includes(k))) as AuthzOperation);
+  if (rule.when) out.when = rule.when.filter((c) => !isHttpOnlyCondition(c));
+  return out;
+}
+
 /**
  * @param unevaluated what a part Skiff cannot evaluate counts as: false for ALLOW and AUDIT
  *   (the rule never matches), true for DENY (the part is ignored, so the rule denies more).

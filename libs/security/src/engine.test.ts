@@ -311,3 +311,50 @@ describe('compile errors name policy, rule and field', () => {
     assert.throws(() => compileAuthorization([deny({ from: [{ ipBlocks: ['10.0.0.0/8', 'nope'] }] })]), /AuthorizationPolicy default\/deny-policy rules\[0\]\.from\[0\]\.ipBlocks\[1\]: "nope" is not an IP address or CIDR range/);
   });
 });
+
+// Istio's "Authorization for TCP traffic" task, step by step, and its builder testdata
+// (pilot/pkg/security/authz/builder/testdata/action-{allow,deny}-HTTP-for-TCP-filter-*.yaml).
+describe('authorization of TCP connections', () => {
+  const connection = (port: number, principal = 'cluster.local/ns/foo/sa/curl'): AuthzRequest => ({ principal, sourceIp: '10.0.0.9', method: '', path: '', host: '', port, headers: {} });
+  const decideTcp = (policies: CompiledPolicyInput[], r: AuthzRequest) => compileAuthorization(policies, { forTcp: true }).evaluate(r);
+
+  test('an ALLOW rule on ports lets those ports through and no other', () => {
+    const p = [allow({ to: [{ ports: ['9000', '9001'] }] })];
+    assert.equal(decideTcp(p, connection(9000)).allowed, true);
+    assert.equal(decideTcp(p, connection(9002)).allowed, false);
+  });
+
+  test('an ALLOW rule that names an HTTP-only field never matches a connection', () => {
+    for (const rule of [
+      { to: [{ methods: ['GET'], ports: ['9000'] }] },
+      { from: [{ requestPrincipals: ['*'] }] },
+      { to: [{ ports: ['9000'] }], when: [{ key: 'request.headers[x-token]', values: ['admin'] }] },
+      { to: [{ paths: ['/'] }] },
+      { to: [{ hosts: ['tcp-echo'] }] },
+    ] as AuthzRule[]) {
+      const d = decideTcp([allow(rule)], connection(9000));
+      assert.equal(d.allowed, false, JSON.stringify(rule));
+      // The same rule is evaluated as written for HTTP.
+      assert.equal(compileAuthorization([allow(rule)]).evaluate(connection(9000)).allowed, false);
+    }
+    // Other rules of the policy still allow.
+    assert.equal(decideTcp([allow({ to: [{ methods: ['GET'] }] }, { from: [{ principals: ['cluster.local/ns/foo/sa/curl'] }] })], connection(9000)).allowed, true);
+  });
+
+  test('a DENY rule ignores its HTTP-only fields, so it denies more', () => {
+    const p = [deny({ to: [{ methods: ['GET'], ports: ['9000'] }] })];
+    const d = decideTcp(p, connection(9000));
+    assert.equal(d.allowed, false);
+    assert.equal(d.reason, 'denied by DENY policy default/deny-policy rules[0]');
+    assert.equal(decideTcp(p, connection(9001)).allowed, true, 'the port still counts');
+    // A DENY rule with only HTTP fields denies every connection.
+    assert.equal(decideTcp([deny({ from: [{ requestPrincipals: ['x'] }], when: [{ key: 'request.auth.claims[iss]', values: ['x'] }] })], connection(9001)).allowed, false);
+  });
+
+  test('principals, namespaces, ipBlocks and destination.port are evaluated on a connection', () => {
+    const p = [allow({ from: [{ principals: ['cluster.local/ns/foo/sa/curl'], namespaces: ['foo'], ipBlocks: ['10.0.0.0/24'] }], when: [{ key: 'destination.port', values: ['9000'] }] })];
+    assert.equal(decideTcp(p, connection(9000)).allowed, true);
+    assert.equal(decideTcp(p, connection(9000, 'cluster.local/ns/bar/sa/curl')).allowed, false);
+    assert.equal(decideTcp(p, connection(9001)).allowed, false);
+  });
+});

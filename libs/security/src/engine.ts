@@ -6,8 +6,10 @@
 //   4. Otherwise it must match a rule of some ALLOW policy; an ALLOW policy without rules
 //      matches nothing (so alone it denies everything), an empty rule {} matches everything.
 // AUDIT policies never change the decision; a match is reported so it can be logged.
+// For TCP connections (`forTcp`) a rule naming HTTP-only fields is read as Istio builds its TCP
+// filter: an ALLOW rule never matches; a DENY or AUDIT rule ignores those fields.
 import type { CompiledPolicyInput } from '@skiff/api';
-import { compileRule, type RequestPredicate } from './compile-rule.js';
+import { compileRule, usesHttpOnlyFields, withoutHttpOnlyFields, type RequestPredicate } from './compile-rule.js';
 import { readAttributes, type AuthzRequest } from './request.js';
 
 export interface AuthzDecision {
@@ -35,10 +37,19 @@ interface CompiledPolicy {
   rules: RequestPredicate[];
 }
 
-function compilePolicy(policy: CompiledPolicyInput): CompiledPolicy {
+const never: RequestPredicate = () => false;
+
+function compilePolicy(policy: CompiledPolicyInput, forTcp: boolean): CompiledPolicy {
   const key = `${policy.namespace}/${policy.name}`;
   const unevaluated = policy.action === 'DENY';
-  return { key, rules: (policy.rules ?? []).map((rule, i) => compileRule(rule, `AuthorizationPolicy ${key} rules[${i}]`, unevaluated)) };
+  return {
+    key,
+    rules: (policy.rules ?? []).map((rule, i) => {
+      const where = `AuthorizationPolicy ${key} rules[${i}]`;
+      if (!forTcp || !usesHttpOnlyFields(rule)) return compileRule(rule, where, unevaluated);
+      return policy.action === 'ALLOW' ? never : compileRule(withoutHttpOnlyFields(rule), where, unevaluated);
+    }),
+  };
 }
 
 function firstMatch(policies: readonly CompiledPolicy[], attrs: ReturnType<typeof readAttributes>): { policy: string; rule: number } | undefined {
@@ -50,10 +61,11 @@ function firstMatch(policies: readonly CompiledPolicy[], attrs: ReturnType<typeo
 }
 
 /** Compiles the policies once; throws a PolicyCompileError naming policy, rule and field when one cannot be compiled. */
-export function compileAuthorization(policies: readonly CompiledPolicyInput[]): AuthorizationEngine {
-  const deny = policies.filter((p) => p.action === 'DENY').map(compilePolicy);
-  const allow = policies.filter((p) => p.action === 'ALLOW').map(compilePolicy);
-  const audit = policies.filter((p) => p.action === 'AUDIT').map(compilePolicy);
+export function compileAuthorization(policies: readonly CompiledPolicyInput[], options: { forTcp?: boolean } = {}): AuthorizationEngine {
+  const forTcp = options.forTcp === true;
+  const deny = policies.filter((p) => p.action === 'DENY').map((p) => compilePolicy(p, forTcp));
+  const allow = policies.filter((p) => p.action === 'ALLOW').map((p) => compilePolicy(p, forTcp));
+  const audit = policies.filter((p) => p.action === 'AUDIT').map((p) => compilePolicy(p, forTcp));
   const allowNames = allow.map((p) => (p.rules.length === 0 ? `${p.key} (no rules: allows nothing)` : p.key));
 
   return {
