@@ -25,6 +25,7 @@ try {
     observer: telemetry.observer,
     tracer: telemetry.tracer,
     onConnection: telemetry.onConnection,
+    tcpObserver: telemetry.tcpObserver,
     stats: telemetry.stats,
     node: flags.node,
     controlPlane: flags.controlPlane,

@@ -1,7 +1,7 @@
 // Wires one proxy together: discovery client, snapshot holder, listeners, admin. A sidecar has
 // outbound + inbound listeners; a gateway has one listener per Gateway server port.
-import type { Server } from 'node:net';
-import { portProtocol, upstreamHttpVersion, type WorkloadInfo } from '@skiff/api';
+import type { Server, Socket } from 'node:net';
+import { isTcpProtocol, portProtocol, upstreamHttpVersion, type WorkloadInfo } from '@skiff/api';
 import type { HopTracer, Logger } from '@skiff/telemetry';
 import { startAdminServer } from './admin/admin-server.js';
 import { boundPort, closeServer } from './core/listen.js';
@@ -18,6 +18,8 @@ import { WorkloadIdentity } from './security/identity.js';
 import { MutableCertificateProvider, mutualTlsChannelCredentials, type DiscoveryTransport } from '@skiff/protocol';
 import { AppHealthChecker, DEFAULT_PROBE, type ProbeSettings } from './inbound/app-health.js';
 import type { RequestEvent, RequestObserver } from './core/request-event.js';
+import type { TcpObserver } from './tcp/tcp-event.js';
+import { isRoutedAsTcp } from './tcp/raw-connection.js';
 
 /**
  * How the proxy reaches the control plane: mutual TLS, verifying the control plane's certificate
@@ -53,6 +55,8 @@ export interface ProxyOptions {
   tracer?: HopTracer;
   /** Told about every accepted connection (istio_tcp_connections_opened_total): inbound as reporter destination, outbound and gateway as source. */
   onConnection?: (reporter: 'source' | 'destination', connection: { source?: RequestEvent['source']; destination?: RequestEvent['destination'] }) => void;
+  /** Told when a proxied TCP connection opens and closes (istio_tcp_* metrics, the access log). */
+  tcpObserver?: TcpObserver;
   /** Prometheus text for the admin port's /stats/prometheus (Envoy's admin path). */
   stats?: () => Promise<{ contentType: string; text: string }>;
   /** Every data listener's connection cap and timeouts (Envoy's defaults where it has them). */
@@ -115,6 +119,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const self = { workload: options.node.id.split('.')[0] ?? options.node.id, namespace: options.node.namespace, app: options.node.labels['app'], version: options.node.labels['version'] };
   const observer = options.observer;
   let inboundStats: InboundStats | undefined;
+  let inboundIsTcp = false;
   let appPoolStats: () => Record<string, unknown> = () => ({});
   // One overload monitor for the process; each data listener has its own guard.
   const overload = options.overload ?? new OverloadMonitor(logger);
@@ -136,12 +141,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         observer,
         tracer: options.tracer,
         self,
+        ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
         guard: guardFor('outbound'),
       });
     }
     if (options.inboundPort !== undefined) {
       if (options.appPort === undefined) throw new Error('a sidecar with an inbound listener needs --app-port (the local app it fronts)');
-      const appHttpVersion = upstreamHttpVersion(portProtocol(options.node.servicePortName, options.node.appProtocol));
+      const appPortProtocol = portProtocol(options.node.servicePortName, options.node.appProtocol);
+      const appHttpVersion = upstreamHttpVersion(appPortProtocol);
+      inboundIsTcp = isTcpProtocol(appPortProtocol);
       const inbound = await startInboundListener({
         host: bindHost,
         port: options.inboundPort,
@@ -156,13 +164,30 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         tracer: options.tracer,
         self: { ...self, service: options.node.service },
         guard: guardFor('inbound'),
+        tcp: inboundIsTcp,
+        ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
       });
       servers['inbound'] = inbound.server;
       inboundStats = inbound.stats;
       appPoolStats = inbound.appPool;
     }
     for (const g of options.gatewayPorts ?? []) {
-      servers[`gateway:${g.serverPort}`] = await startGatewayListener({ host: bindHost, port: g.port, serverPort: g.serverPort, holder, pools: upstreamPools, logger, certificate, observer, tracer: options.tracer, self, credentialsDir: options.credentialsDir, guard: guardFor(`gateway:${g.serverPort}`) });
+      servers[`gateway:${g.serverPort}`] = await startGatewayListener({
+        host: bindHost,
+        port: g.port,
+        serverPort: g.serverPort,
+        holder,
+        pools: upstreamPools,
+        logger,
+        certificate,
+        observer,
+        tracer: options.tracer,
+        self,
+        credentialsDir: options.credentialsDir,
+        guard: guardFor(`gateway:${g.serverPort}`),
+        sourceLabels: options.node.labels,
+        ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
+      });
     }
   } catch (error) {
     overload.stop();
@@ -172,11 +197,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   const onConnection = options.onConnection;
   if (onConnection) {
-    // Counted on accept: the peer's identity is not known yet, this side's is.
+    // Counted on accept: the peer's identity is not known yet, this side's is. Connections the
+    // TCP router owns are counted by its own report, with both ends known.
     for (const [name, server] of Object.entries(servers)) {
       const inbound = name === 'inbound';
+      if (inbound && inboundIsTcp) continue;
       const connection = inbound ? { destination: { ...self, service: options.node.service } } : { source: self };
-      server.on('connection', () => onConnection(inbound ? 'destination' : 'source', connection));
+      server.on('connection', (socket: Socket) => {
+        if (!isRoutedAsTcp(socket)) onConnection(inbound ? 'destination' : 'source', connection);
+      });
     }
   }
   const ports = () => Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, boundPort(s)]));

@@ -2,7 +2,7 @@
 // (meshConfig.accessLogEncoding: JSON), plus who called whom. Off by default, as in Istio:
 // `--access-log stdout` (or SKIFF_ACCESS_LOG=stdout|1) turns it on.
 import type { Logger } from 'pino';
-import type { ObservedRequest } from './metrics/observed-request.js';
+import type { ObservedRequest, ObservedTcpConnection } from './metrics/observed-request.js';
 
 export type AccessLogMode = 'stdout' | 'off';
 
@@ -67,6 +67,37 @@ export function accessLogRecord(event: ObservedRequest): AccessLogRecord {
     destination_namespace: orNull(event.destination.namespace),
     destination_service: orNull(event.destination.service),
     connection_security_policy: event.connectionSecurityPolicy,
+  };
+}
+
+/** A closed TCP connection as Envoy's tcp_proxy logs it: no method, path or status. */
+export function tcpAccessLogRecord(event: ObservedTcpConnection): AccessLogRecord {
+  return {
+    start_time: new Date(event.startTime).toISOString(),
+    method: '-',
+    path: '-',
+    protocol: 'TCP',
+    response_code: 0,
+    response_flags: event.responseFlags || '-',
+    bytes_received: event.bytesReceived,
+    bytes_sent: event.bytesSent,
+    duration: Math.round(event.durationMs),
+    upstream_service_time: null,
+    x_forwarded_for: null,
+    user_agent: null,
+    request_id: null,
+    authority: orNull(event.authority),
+    upstream_host: orNull(event.upstreamHost),
+    upstream_cluster: orNull(event.upstreamCluster),
+    route_name: orNull(event.route),
+    reporter: event.reporter,
+    source_workload: orNull(event.source?.workload),
+    source_namespace: orNull(event.source?.namespace),
+    source_principal: orNull(event.source?.principal),
+    destination_workload: orNull(event.destination?.workload),
+    destination_namespace: orNull(event.destination?.namespace),
+    destination_service: orNull(event.destination?.service),
+    connection_security_policy: event.connectionSecurityPolicy ?? 'unknown',
   };
 }
 

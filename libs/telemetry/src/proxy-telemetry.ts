@@ -7,10 +7,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { createAccessLogger, type AccessLogMode } from './access-log.js';
+import { createAccessLogger, tcpAccessLogRecord, type AccessLogMode } from './access-log.js';
 import { startMetricsServer, prometheusText, type PrometheusText } from './metrics/metrics-server.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics/proxy-metrics.js';
-import type { ObservedConnection, ObservedRequest, Reporter } from './metrics/observed-request.js';
+import type { ObservedConnection, ObservedRequest, ObservedTcpConnection, Reporter } from './metrics/observed-request.js';
 import type { HopTracer } from './tracing/hop-tracer.js';
 import type { ProxyTracing } from './tracing/proxy-tracing.js';
 import { loadProxyTracing } from './tracing/index.js';
@@ -31,6 +31,8 @@ export interface ProxyTelemetry {
   metrics: ProxyMetrics;
   observer: (event: ObservedRequest) => void;
   onConnection: (reporter: Reporter, connection?: ObservedConnection) => void;
+  /** A proxied TCP connection opened or closed: istio_tcp_* metrics, and an access-log line on close. */
+  tcpObserver: (event: ObservedTcpConnection) => void;
   /** Prometheus text, for the admin port's /stats/prometheus. */
   stats: () => Promise<PrometheusText>;
   /** Undefined when tracing is off. */
@@ -58,6 +60,7 @@ export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promi
   const registry = new Registry();
   const metrics = createProxyMetrics(registry);
   const accessLog = options.accessLog === 'stdout' ? createAccessLogger(options.logger) : undefined;
+  const tcpAccessLog = options.logger.child({ log: 'access' });
   const observer = accessLog
     ? (event: ObservedRequest) => {
         metrics.observe(event);
@@ -78,6 +81,12 @@ export async function startProxyTelemetry(options: ProxyTelemetryOptions): Promi
     metrics,
     observer,
     onConnection: (reporter, connection) => metrics.onConnection(reporter, connection),
+    tcpObserver: accessLog
+      ? (event) => {
+          metrics.observeTcp(event);
+          if (event.phase === 'close') tcpAccessLog.info(tcpAccessLogRecord(event));
+        }
+      : (event) => metrics.observeTcp(event),
     stats: () => prometheusText(registry),
     tracer: tracing?.tracer,
     metricsPort: server ? (server.address() as AddressInfo).port : undefined,

@@ -28,6 +28,8 @@ export interface CircuitBreakerStats {
 export class CircuitBreaker {
   overflows = 0;
   retryOverflows = 0;
+  connectionOverflows = 0;
+  #tcpConnections = 0;
   #outstanding = 0;
   #retries = 0;
   /** Admission limit: in service plus waiting, capped by maxRequests. */
@@ -64,6 +66,20 @@ export class CircuitBreaker {
 
   releaseRetry(): void {
     if (this.#retries > 0) this.#retries--;
+  }
+
+  /** Opens one proxied TCP connection against maxConnections (Envoy's upstream_cx_overflow: UO). Pair every true with closeConnection(). */
+  tryOpenConnection(): boolean {
+    if (this.#tcpConnections >= this.limits.maxConnections) {
+      this.connectionOverflows++;
+      return false;
+    }
+    this.#tcpConnections++;
+    return true;
+  }
+
+  closeConnection(): void {
+    if (this.#tcpConnections > 0) this.#tcpConnections--;
   }
 
   get active(): number {

@@ -7,6 +7,7 @@ import { ClusterRuntime } from './cluster-runtime.js';
 import { compileAuthorization, type AuthorizationEngine } from '@skiff/security';
 
 import { JwtAuthenticator, type JwksSource, type JwtRule } from '../security/jwt/index.js';
+import { TcpRouteTable } from '../tcp/tcp-route-table.js';
 
 const SHARED_JWKS = new Map<string, JwksSource>();
 
@@ -17,6 +18,10 @@ export class CompiledSnapshot {
   readonly clusters = new Map<string, ClusterRuntime>();
   readonly origins = new Set<string>();
   readonly #authorization: AuthorizationEngine | undefined;
+  #tcpAuthorization: AuthorizationEngine | undefined;
+  readonly #policies: Parameters<typeof compileAuthorization>[0] | undefined;
+  /** TCP-family service ports (sidecars) and TCP server ports (gateways). */
+  readonly tcp: TcpRouteTable;
   /** RequestAuthentication for this workload; JWKS fetched once per proxy, shared across snapshots. */
   readonly jwt: JwtAuthenticator | undefined;
 
@@ -31,7 +36,16 @@ export class CompiledSnapshot {
     const policies = (raw as { security?: { authorization?: unknown[] } }).security?.authorization;
     const jwtRules = raw.security?.requestAuthentication ?? [];
     this.jwt = jwtRules.length > 0 ? new JwtAuthenticator(jwtRules as JwtRule[], { remoteJwks: SHARED_JWKS }) : undefined;
-    this.#authorization = policies && policies.length > 0 ? compileAuthorization(policies as Parameters<typeof compileAuthorization>[0]) : undefined;
+    this.#policies = policies && policies.length > 0 ? (policies as Parameters<typeof compileAuthorization>[0]) : undefined;
+    this.#authorization = this.#policies ? compileAuthorization(this.#policies) : undefined;
+    this.tcp = new TcpRouteTable(raw.tcpServices ?? []);
+  }
+
+  /** AuthorizationPolicy verdict for an inbound TCP connection (HTTP-only fields read as Istio reads them for TCP). */
+  authorizeTcp(ctx: AuthorizationContext): { allowed: boolean; reason: string } | undefined {
+    if (!this.#policies) return undefined;
+    this.#tcpAuthorization ??= compileAuthorization(this.#policies, { forTcp: true });
+    return this.#tcpAuthorization.evaluate(ctx);
   }
 
   /** PeerAuthentication mode for a port (portLevelMtls first), Istio's default PERMISSIVE. */

@@ -130,7 +130,8 @@ function poolKey(address: string, port: number, options: PoolOptions | undefined
   return key;
 }
 
-function peerTlsOptions(tls: PeerTls) {
+/** TLS options for mutual TLS to a peer sidecar that must present `tls.expectedSpiffeId`. */
+export function peerTlsOptions(tls: PeerTls) {
   return {
     key: tls.key,
     cert: tls.cert,

@@ -28,6 +28,8 @@ import { DownstreamGuard } from '../downstream/downstream-guard.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { CertificateStore } from './certificate-store.js';
 import { TlsTerminator, type TlsGatewayServer } from './tls-termination.js';
+import type { TcpObserver } from '../tcp/tcp-event.js';
+import { routeRawConnection } from '../tcp/raw-connection.js';
 
 export interface GatewayListenerOptions {
   host: string;
@@ -51,6 +53,10 @@ export interface GatewayListenerOptions {
   /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
   guard?: DownstreamGuard;
   random?: () => number;
+  /** The gateway's labels, for tcp routes' sourceLabels. */
+  sourceLabels?: Readonly<Record<string, string>>;
+  /** Told when a connection on a TCP server port opens and closes (istio_tcp_* metrics). */
+  tcpObserver?: TcpObserver;
 }
 
 export const DEFAULT_CREDENTIALS_DIR = '.skiff/credentials';
@@ -96,6 +102,21 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.on('error', () => socket.destroy());
     if (!guard.admit(socket)) return;
+    // A TCP server port (protocol TCP, MONGO, REDIS, MYSQL): routed by tcp routes, never parsed.
+    const snapshot = options.holder.current;
+    const tcpService = snapshot?.tcp.byName(`tcp.${options.serverPort}`);
+    if (snapshot && tcpService) {
+      routeRawConnection(socket, {
+        snapshot,
+        service: tcpService,
+        facts: { port: options.serverPort, destinationIp: socket.localAddress, sourceLabels: options.sourceLabels ?? {}, sourceNamespace: options.self?.namespace ?? '' },
+        random,
+        ...(options.certificate ? { certificate: options.certificate } : {}),
+        source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
+        ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
+      });
+      return;
+    }
     const tlsServers = serversOn(options.holder.current).filter((s): s is TlsGatewayServer => s.tls !== undefined);
     if (tlsServers.length === 0) return manager.accept(socket);
     terminator.accept(socket, tlsServers, options.holder.current?.version ?? '');

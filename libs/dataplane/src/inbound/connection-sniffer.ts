@@ -11,8 +11,8 @@ export interface SnifferOptions {
   mode: () => PeerAuthMode;
   /** Our certificate and trusted roots with a generation number, or undefined while we have none. */
   tlsOptions: () => { generation: number; options: SecureContextOptions } | undefined;
-  /** Hands a ready connection (plain or verified TLS) to the HTTP server. */
-  onConnection: (socket: Socket | TLSSocket) => void;
+  /** Hands a ready connection (plain or verified TLS) to the HTTP server; 'paused' keeps a plaintext socket paused (a TCP tunnel reads it later). */
+  onConnection: (socket: Socket | TLSSocket) => void | 'paused';
   onRefused: (why: string, socket: Socket) => void;
   /** At accept, before the first byte: false closes the connection (connection cap, overload). */
   admit?: (socket: Socket) => boolean;
@@ -66,8 +66,7 @@ export function createSniffingServer(options: SnifferOptions): Server {
         socket.destroy();
         return;
       }
-      options.onConnection(socket);
-      socket.resume();
+      if (options.onConnection(socket) !== 'paused') socket.resume();
     });
   });
 }

@@ -23,6 +23,8 @@ import type { WorkloadIdentity } from '../security/identity.js';
 import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
 import { DownstreamGuard } from '../downstream/downstream-guard.js';
+import { acceptInboundTcp } from '../tcp/inbound-tcp.js';
+import type { TcpObserver } from '../tcp/tcp-event.js';
 
 export interface InboundOptions {
   host: string;
@@ -43,6 +45,9 @@ export interface InboundOptions {
   self?: RequestEvent['destination'];
   /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
   guard?: DownstreamGuard;
+  /** The port is TCP-family (tcp, tls, mongo…): connections are authorized once and tunnelled to the app. */
+  tcp?: boolean;
+  tcpObserver?: TcpObserver;
 }
 
 export interface InboundStats {
@@ -101,6 +106,18 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
     onConnection: (socket) => {
       if ('encrypted' in socket) stats.mtlsConnections++;
       else stats.plaintextConnections++;
+      if (options.tcp) {
+        acceptInboundTcp(socket, options.holder.current, {
+          appHost: options.appHost,
+          appPort: options.appPort,
+          servicePort: options.servicePort,
+          self: destination,
+          logger: options.logger,
+          ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
+          onDenied: () => stats.denied++,
+        });
+        return 'paused';
+      }
       manager.accept(socket);
     },
     onRefused: (why) => {

@@ -6,6 +6,7 @@ import type { HopTracer, Logger } from '@skiff/telemetry';
 import { HttpConnectionManager } from '../chain/connection-manager.js';
 import { FilterChain } from '../chain/filter-chain.js';
 import { connectTunnelFilter } from '../chain/filters/connect-tunnel.js';
+import type { TcpObserver } from '../tcp/tcp-event.js';
 import { faultFilter } from '../chain/filters/fault.js';
 import { mirrorFilter } from '../chain/filters/mirror.js';
 import { observeFilter } from '../chain/filters/observe.js';
@@ -33,6 +34,8 @@ export interface OutboundOptions {
   observer?: RequestObserver;
   tracer?: HopTracer;
   self?: RequestEvent['source'];
+  /** Told when a CONNECT to a mesh TCP service opens and closes (istio_tcp_* metrics). */
+  tcpObserver?: TcpObserver;
   guard?: DownstreamGuard;
   random?: () => number;
 }
@@ -54,7 +57,7 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
           observeFilter('source', options.observer, options.tracer !== undefined),
           requestIdFilter,
           tracingFilter(options.tracer, 'client'),
-          connectTunnelFilter(),
+          connectTunnelFilter({ sourceLabels: options.sourceLabels, sourceNamespace: options.sourceNamespace, certificate: options.certificate, tcpObserver: options.tcpObserver, random }),
           routeMatchFilter(
             snapshot && {
               routeConfig: (target) => snapshot.routeConfigs.get(String(target.port)),

@@ -61,3 +61,26 @@ export interface ObservedConnection {
   destination?: ObservedDestination;
   connectionSecurityPolicy?: string;
 }
+
+/**
+ * A proxied TCP connection (a tcp_proxy in Envoy's terms), reported when it opens and when it
+ * closes; the byte counts are from this proxy's point of view toward the downstream peer.
+ */
+export interface ObservedTcpConnection extends ObservedConnection {
+  reporter: Reporter;
+  phase: 'open' | 'close';
+  startTime: number;
+  /** 0 while open. */
+  durationMs: number;
+  /** From the downstream peer (Istio's istio_tcp_received_bytes_total). */
+  bytesReceived: number;
+  /** To the downstream peer (istio_tcp_sent_bytes_total). */
+  bytesSent: number;
+  /** Envoy response flags ("-" when none): UF, UH, NR, UO, DC, UC, SI, RBAC. */
+  responseFlags: string;
+  route?: string;
+  upstreamCluster?: string;
+  upstreamHost?: string;
+  /** What the peer asked for, when it named it (a CONNECT authority). */
+  authority?: string;
+}

@@ -1,10 +1,16 @@
-// CONNECT through the sidecar's outbound listener, so an app that uses it as its HTTPS_PROXY
-// reaches HTTPS hosts: the sidecar opens a TCP connection to the host and port the app names,
-// answers 200, and the connection becomes a byte tunnel (upgrade/tunnel.ts), the app's TLS inside
-// it untouched. This is the outbound traffic policy's ALLOW_ANY (Istio's PassthroughCluster)
-// for CONNECT. Envoy serves CONNECT only where it is configured to; elsewhere it answers 403.
+// CONNECT through the sidecar's outbound listener. To a mesh service's TCP port ("tcp-echo:9000")
+// it is how an app in explicit-proxy mode opens a TCP connection into the mesh: the connection is
+// routed by the service's tcp routes, with mutual TLS to the chosen endpoint's sidecar
+// (tcp/tcp-proxy.ts). To any other host it is how an app that uses the sidecar as its
+// HTTPS_PROXY reaches HTTPS hosts: the sidecar opens a TCP connection to the host and port the
+// app names, the app's TLS inside it untouched (the outbound traffic policy's ALLOW_ANY, Istio's
+// PassthroughCluster). Either way the answer is 200 and the connection becomes a byte tunnel
+// (upgrade/tunnel.ts). Envoy serves CONNECT only where it is configured to; elsewhere it answers 403.
 import { connect, type Socket } from 'node:net';
-import { badRequest, upstreamConnectFailure } from '../../core/errors.js';
+import { badRequest, clusterNotFound, noHealthyUpstream, noRoute, overflow, upstreamConnectFailure, type LocalReply } from '../../core/errors.js';
+import type { WorkloadCertificate } from '../../security/identity.js';
+import type { TcpObserver } from '../../tcp/tcp-event.js';
+import { routeTcpConnection } from '../../tcp/tcp-proxy.js';
 import { Tunnel, TUNNEL_FLAGS } from '../../upgrade/tunnel.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { TAKEN, type HttpFilter } from '../http-filter.js';
@@ -24,13 +30,28 @@ export function connectTarget(target: string): { host: string; port: number } | 
   return { host, port };
 }
 
-export function connectTunnelFilter(options: { connectTimeoutMs?: number } = {}): HttpFilter {
+export interface ConnectTunnelOptions {
+  connectTimeoutMs?: number;
+  /** Mesh TCP services: who this workload is, for routes' sourceLabels and mTLS. */
+  sourceLabels?: Readonly<Record<string, string>>;
+  sourceNamespace?: string;
+  certificate?: () => WorkloadCertificate | undefined;
+  tcpObserver?: TcpObserver;
+  random?: () => number;
+}
+
+export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFilter {
   return {
     name: 'connect',
     decodeHeaders(x) {
       if (x.head.method !== 'CONNECT') return undefined;
       const target = connectTarget(x.head.target);
       if (typeof target === 'string') return badRequest(target);
+      const service = x.snapshot?.tcp.forAuthority(x.head.target);
+      if (service && x.snapshot) {
+        tunnelToService(x, x.snapshot, service, target, options);
+        return TAKEN;
+      }
       x.upstreamCluster = 'PassthroughCluster';
       x.upstreamHost = `${target.host}:${target.port}`;
       open(x, target.host, target.port, options.connectTimeoutMs ?? 10_000);
@@ -70,5 +91,53 @@ function open(x: HttpExchange, host: string, port: number, connectTimeoutMs: num
       x.flag = TUNNEL_FLAGS[result.ending];
       x.complete();
     });
+  });
+}
+
+const FAILURE_REPLIES: Record<string, (why: string) => LocalReply> = {
+  NR: (why) => ({ ...noRoute(''), body: `${why}\n` }),
+  NC: (why) => ({ ...clusterNotFound(''), body: `${why}\n` }),
+  UH: (why) => ({ ...noHealthyUpstream(''), body: `${why}\n` }),
+  UO: () => overflow(),
+  UF: (why) => upstreamConnectFailure(why),
+};
+
+function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): void {
+  routeTcpConnection({
+    snapshot,
+    service,
+    facts: { port: target.port, sourceLabels: options.sourceLabels ?? {}, sourceNamespace: options.sourceNamespace ?? x.source.namespace, ...(/^[0-9.]+$|:/.test(target.host) ? { destinationIp: target.host } : {}) },
+    random: options.random ?? Math.random,
+    ...(options.certificate ? { certificate: options.certificate } : {}),
+    source: x.source,
+    ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
+    authority: x.head.target,
+    onDownstreamGone(abort) {
+      x.stream.onReset = () => {
+        abort();
+        x.flag = 'DC';
+        x.complete();
+      };
+    },
+    onConnected(connection) {
+      x.stream.onReset = undefined;
+      x.upstreamCluster = connection.cluster;
+      x.upstreamHost = connection.host;
+      x.destination = connection.destination;
+      x.mtls = connection.mtls;
+      x.respond(200, [], false);
+      return x.stream.takeOver();
+    },
+    onFailed(flag, why) {
+      x.stream.onReset = undefined;
+      if (x.completed) return;
+      x.answer((FAILURE_REPLIES[flag] ?? upstreamConnectFailure)(why));
+    },
+    onClosed(result) {
+      x.stream.bytesReceived += result.bytesUp;
+      x.stream.bytesSent += result.bytesDown;
+      x.flag = TUNNEL_FLAGS[result.ending];
+      x.complete();
+    },
   });
 }

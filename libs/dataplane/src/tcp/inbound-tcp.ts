@@ -1,0 +1,79 @@
+// The inbound side of a TCP port: a peer's connection (mutual TLS, or plaintext where
+// PeerAuthentication allows it) is authorized once, on the caller's verified identity, its
+// address and the port (Istio's TCP RBAC filter: a denied connection is closed before any byte
+// reaches the app), then tunnelled to the app, and reported with reporter="destination".
+import { connect, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '@skiff/telemetry';
+import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
+import type { RequestEvent } from '../core/request-event.js';
+import { peerPrincipal } from '../inbound/connection-sniffer.js';
+import { Tunnel, TUNNEL_FLAGS } from '../upgrade/tunnel.js';
+import { TcpReport, type TcpObserver } from './tcp-event.js';
+import { TCP_IDLE_TIMEOUT_MS } from './tcp-proxy.js';
+
+export interface InboundTcpOptions {
+  appHost: string;
+  appPort: number;
+  servicePort: number;
+  self: RequestEvent['destination'];
+  logger: Logger;
+  observer?: TcpObserver;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  onDenied?: () => void;
+}
+
+export function acceptInboundTcp(socket: Socket | TLSSocket, snapshot: CompiledSnapshot | undefined, options: InboundTcpOptions): void {
+  socket.pause();
+  const peer = peerPrincipal(socket);
+  const report = new TcpReport(
+    {
+      reporter: 'destination',
+      phase: 'open',
+      startTime: Date.now(),
+      durationMs: 0,
+      bytesReceived: 0,
+      bytesSent: 0,
+      responseFlags: '-',
+      source: { workload: 'unknown', namespace: peer?.namespace ?? 'unknown', ...(peer ? { principal: peer.spiffeId } : {}) },
+      destination: options.self,
+      connectionSecurityPolicy: peer ? 'mutual_tls' : 'none',
+      upstreamCluster: `inbound|${options.servicePort}||`,
+      upstreamHost: `${options.appHost}:${options.appPort}`,
+    },
+    options.observer,
+  );
+  report.open();
+  const decision = snapshot?.authorizeTcp({ principal: peer?.principal, namespace: peer?.namespace, sourceIp: socket.remoteAddress, method: '', path: '', host: '', port: options.servicePort, headers: {} });
+  if (decision && !decision.allowed) {
+    options.onDenied?.();
+    options.logger.info({ principal: peer?.principal ?? '(plaintext)', port: options.servicePort, reason: decision.reason }, 'TCP connection refused by AuthorizationPolicy');
+    report.close('RBAC', 0, 0);
+    socket.destroy();
+    return;
+  }
+  const app = connect({ host: options.appHost, port: options.appPort });
+  const timer = setTimeout(() => app.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), options.connectTimeoutMs ?? 10_000);
+  const downstreamGone = () => {
+    clearTimeout(timer);
+    app.destroy();
+    report.close('DC', 0, 0);
+  };
+  socket.once('close', downstreamGone);
+  app.once('error', (error: NodeJS.ErrnoException) => {
+    clearTimeout(timer);
+    socket.off('close', downstreamGone);
+    options.logger.debug({ error: error.code ?? error.message }, 'inbound TCP: the app refused the connection');
+    report.close('UF', 0, 0);
+    socket.destroy();
+  });
+  app.once('connect', () => {
+    clearTimeout(timer);
+    socket.off('close', downstreamGone);
+    app.setNoDelay(true);
+    new Tunnel({ socket, pending: Buffer.alloc(0) }, { socket: app, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) =>
+      report.close(TUNNEL_FLAGS[result.ending], result.bytesUp, result.bytesDown),
+    );
+  });
+}

@@ -1,0 +1,183 @@
+// TCP through real proxies: a gateway TCP server port and a sidecar's CONNECT, each routed by tcp
+// routes to a sidecar whose port is TCP, which authorizes the connection and tunnels it to a real
+// echo server. Plaintext here (the scripted control plane issues no certificates); mutual TLS
+// between sidecars is in apps/mesh-e2e/src/tcp.test.ts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { ProxySnapshotInput, TcpMatch } from '@skiff/api';
+import { startProxy, type RunningProxy } from '../proxy.js';
+import { clientProxyOptions, ScriptedDiscoveryServer, until } from '../test-support.js';
+import type { TcpEvent } from './tcp-event.js';
+
+/** "v1:" before every chunk it echoes; a half-close is answered with "bye" and its own end. */
+function startEcho(tag: string): Promise<{ server: Server; port: number; connections: number }> {
+  const state = { server: createServer({ allowHalfOpen: true }), port: 0, connections: 0 };
+  state.server.on('connection', (s: Socket) => {
+    state.connections++;
+    s.on('data', (chunk: Buffer) => s.write(chunk.length > 1024 ? chunk : Buffer.concat([Buffer.from(`${tag}:`), chunk])));
+    s.on('end', () => s.end('bye'));
+    s.on('error', () => undefined);
+  });
+  return new Promise((resolve) => state.server.listen(0, '127.0.0.1', () => resolve(Object.assign(state, { port: (state.server.address() as { port: number }).port }))));
+}
+
+/** Writes `message`, half-closes, and returns everything read until the far side closes. */
+async function exchange(socket: Socket, message: string | Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.end(message);
+  await once(socket, 'close');
+  return Buffer.concat(chunks);
+}
+
+/** CONNECT through a sidecar's outbound listener; resolves with the socket once 200 came back, or the status line. */
+async function connectThrough(port: number, authority: string): Promise<{ socket: Socket; status: string }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  let got = Buffer.alloc(0);
+  for (;;) {
+    const [chunk] = (await once(socket, 'data')) as [Buffer];
+    got = Buffer.concat([got, chunk]);
+    const end = got.indexOf('\r\n\r\n');
+    if (end >= 0) {
+      if (end + 4 < got.length) socket.unshift(got.subarray(end + 4));
+      return { socket, status: got.subarray(0, got.indexOf('\r\n')).toString() };
+    }
+  }
+}
+
+const echoCluster = 'outbound|9000||echo.default.svc.cluster.local';
+const route = (clusters: Array<{ cluster: string; weight: number }>, matches: TcpMatch[] = []) => ({ name: 'r', matches, clusters });
+
+describe('TCP routing', () => {
+  const discovery = new ScriptedDiscoveryServer();
+  let echo: Awaited<ReturnType<typeof startEcho>>;
+  let server: RunningProxy;
+  let client: RunningProxy;
+  let gateway: RunningProxy;
+  const events: TcpEvent[] = [];
+  let version = 0;
+
+  async function push(extra: Partial<ProxySnapshotInput> = {}): Promise<void> {
+    const v = `tcp${++version}`;
+    discovery.push({
+      version: v,
+      routeConfigs: [],
+      clusters: [
+        { name: echoCluster, service: 'echo.default.svc.cluster.local', port: 9000, endpoints: [{ address: '127.0.0.1', port: server.ports['inbound'] as number, workload: 'echo-v1.default', labels: { app: 'echo', version: 'v1' } }] },
+        { name: 'outbound|9000||dead.default.svc.cluster.local', service: 'dead.default.svc.cluster.local', port: 9000, endpoints: [{ address: '127.0.0.1', port: 1, workload: 'dead-v1.default', labels: {} }] },
+      ],
+      gatewayServers: [{ port: 31400, protocol: 'TCP', hosts: ['*'], routeConfig: 'tcp.31400' }],
+      tcpServices: [
+        { name: 'echo.default.svc.cluster.local:9000', domains: ['echo:9000', 'echo.default.svc.cluster.local:9000'], port: 9000, routes: [route([{ cluster: echoCluster, weight: 100 }])] },
+        { name: 'dead.default.svc.cluster.local:9000', domains: ['dead:9000'], port: 9000, routes: [route([{ cluster: 'outbound|9000||dead.default.svc.cluster.local', weight: 100 }])] },
+        { name: 'picky.default.svc.cluster.local:9000', domains: ['picky:9000'], port: 9000, routes: [route([{ cluster: echoCluster, weight: 100 }], [{ sourceLabels: { app: 'someone-else' } }])] },
+        { name: 'tcp.31400', domains: ['*'], port: 31400, routes: [route([{ cluster: echoCluster, weight: 100 }], [{ sourceNamespace: 'istio-system' }])] },
+      ],
+      ...extra,
+    });
+    await until(() => [server, client, gateway].every((p) => p.holder.current?.version === v), `snapshot ${v} on every proxy`);
+  }
+
+  before(async () => {
+    echo = await startEcho('v1');
+    const xdsPort = await discovery.listen();
+    const tcpObserver = (e: TcpEvent) => events.push({ ...e });
+    server = await startProxy(
+      clientProxyOptions(xdsPort, {
+        node: { id: 'echo-v1.default', kind: 'sidecar', service: 'echo', namespace: 'default', serviceAccount: 'echo', labels: { app: 'echo', version: 'v1' }, address: '127.0.0.1', inboundPort: 0, servicePort: 9000, servicePortName: 'tcp-echo' },
+        inboundPort: 0,
+        appPort: echo.port,
+        outboundPort: undefined,
+        tcpObserver,
+      }),
+    );
+    client = await startProxy(clientProxyOptions(xdsPort, { node: { id: 'client-v1.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: { app: 'client' }, address: '127.0.0.1', inboundPort: 0, servicePort: 80 }, tcpObserver }));
+    gateway = await startProxy(
+      clientProxyOptions(xdsPort, {
+        node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
+        outboundPort: undefined,
+        gatewayPorts: [{ port: 0, serverPort: 31400 }],
+        tcpObserver,
+      }),
+    );
+    await push();
+  });
+
+  after(async () => {
+    await Promise.all([server.close(), client.close(), gateway.close()]);
+    discovery.close();
+    echo.server.close();
+  });
+
+  test('a gateway TCP server port carries bytes both ways, with half-close, and reports both hops', async () => {
+    events.length = 0;
+    const socket = connect(gateway.ports['gateway:31400'] as number, '127.0.0.1');
+    assert.equal((await exchange(socket, 'hello')).toString(), 'v1:hellobye');
+    await until(() => events.filter((e) => e.phase === 'close').length === 2, 'both hops to report the close');
+    const source = events.find((e) => e.reporter === 'source' && e.phase === 'close');
+    const destination = events.find((e) => e.reporter === 'destination' && e.phase === 'close');
+    assert.equal(source?.upstreamCluster, echoCluster);
+    assert.deepEqual([source?.bytesReceived, source?.bytesSent, source?.responseFlags], [5, 11, '-']);
+    assert.equal(source?.destination.workload, 'echo-v1');
+    assert.equal(source?.source.workload, 'istio-ingressgateway');
+    assert.deepEqual([destination?.bytesReceived, destination?.bytesSent, destination?.responseFlags, destination?.destination.workload], [5, 11, '-', 'echo-v1']);
+    assert.equal(events.filter((e) => e.phase === 'open').length, 2, 'one open per hop');
+  });
+
+  test('a CONNECT to a mesh TCP service through the outbound listener is routed by its tcp routes', async () => {
+    const { socket, status } = await connectThrough(client.ports['outbound'] as number, 'echo:9000');
+    assert.equal(status, 'HTTP/1.1 200 OK');
+    assert.equal((await exchange(socket, 'ping')).toString(), 'v1:pingbye');
+  });
+
+  test('64 MiB each way keeps every byte in order', async () => {
+    const payload = Buffer.alloc(64 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i, i);
+    const socket = connect(gateway.ports['gateway:31400'] as number, '127.0.0.1');
+    const got = await exchange(socket, payload);
+    assert.equal(got.length, payload.length + 3);
+    assert.ok(got.subarray(0, payload.length).equals(payload), 'the echoed bytes differ');
+  });
+
+  test('no route, a dead endpoint: the connection is closed and flagged NR or UF', async () => {
+    events.length = 0;
+    const picky = await connectThrough(client.ports['outbound'] as number, 'picky:9000');
+    assert.match(picky.status, /^HTTP\/1.1 404/);
+    picky.socket.destroy();
+    const dead = await connectThrough(client.ports['outbound'] as number, 'dead:9000');
+    assert.match(dead.status, /^HTTP\/1.1 503/);
+    dead.socket.destroy();
+    assert.deepEqual(events.filter((e) => e.phase === 'close').map((e) => e.responseFlags), ['NR', 'UF']);
+    // The gateway's route admits only connections from its own namespace: a route that no longer matches closes at once.
+    await push({ tcpServices: [{ name: 'tcp.31400', domains: ['*'], port: 31400, routes: [route([{ cluster: echoCluster, weight: 100 }], [{ port: 31401 }])] }] });
+    const before = echo.connections;
+    const socket = connect(gateway.ports['gateway:31400'] as number, '127.0.0.1');
+    assert.equal((await exchange(socket, 'x')).length, 0);
+    assert.equal(echo.connections, before, 'nothing reached the app');
+    await push();
+  });
+
+  test('a DENY policy closes the connection before the app sees it; its HTTP-only fields are ignored for TCP', async () => {
+    await push({
+      security: {
+        trustDomain: 'cluster.local',
+        peerAuthentication: { mode: 'PERMISSIVE' },
+        authorization: [{ name: 'deny-get', namespace: 'default', action: 'DENY', rules: [{ to: [{ methods: ['GET'], ports: ['9000'] }] }] }],
+      },
+    });
+    events.length = 0;
+    const before = echo.connections;
+    const { socket, status } = await connectThrough(client.ports['outbound'] as number, 'echo:9000');
+    assert.equal(status, 'HTTP/1.1 200 OK', 'the client side cannot know yet');
+    assert.equal((await exchange(socket, 'let me in')).length, 0);
+    assert.equal(echo.connections, before);
+    await until(() => events.some((e) => e.reporter === 'destination' && e.phase === 'close'), 'the denial to be reported');
+    assert.equal(events.find((e) => e.reporter === 'destination' && e.phase === 'close')?.responseFlags, 'RBAC');
+    await push();
+    const again = await connectThrough(client.ports['outbound'] as number, 'echo:9000');
+    assert.equal((await exchange(again.socket, 'now')).toString(), 'v1:nowbye');
+  });
+});

@@ -1,0 +1,144 @@
+// A TCP connection routed to a cluster, as Envoy's tcp_proxy does it: the first matching tcp
+// route, a weighted cluster, a host from its load balancer (ejected and unhealthy hosts skipped),
+// one connect attempt (Envoy's max_connect_attempts default) within the cluster's connect timeout,
+// mutual TLS when a sidecar fronts the host (Istio's auto mTLS), then a byte tunnel with both
+// sides' half-close and the idle timeout (Istio's default tcp idleTimeout: 1 hour). A connection
+// that cannot be routed is closed and flagged as Envoy flags it: NR, NC, UH, UO or UF.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { Host } from '../cluster/index.js';
+import type { ClusterRuntime } from '../core/cluster-runtime.js';
+import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
+import type { RequestEvent } from '../core/request-event.js';
+import { peerTlsOptions } from '../core/upstream-pools.js';
+import type { WorkloadCertificate } from '../security/identity.js';
+import { peerTlsFor } from '../security/peer-tls.js';
+import { Tunnel, TUNNEL_FLAGS, type TunnelEnd, type TunnelResult } from '../upgrade/tunnel.js';
+import { TcpReport, type TcpObserver } from './tcp-event.js';
+import { pickTcpCluster, selectTcpRoute, type CompiledTcpService, type TcpConnectionFacts } from './tcp-route-table.js';
+
+/** Istio's default for DestinationRule connectionPool.tcp.idleTimeout (Envoy tcp_proxy idle_timeout). */
+export const TCP_IDLE_TIMEOUT_MS = 3_600_000;
+
+export interface TcpRouteOptions {
+  snapshot: CompiledSnapshot;
+  service: CompiledTcpService;
+  facts: TcpConnectionFacts;
+  random: () => number;
+  certificate?: () => WorkloadCertificate | undefined;
+  source: RequestEvent['source'];
+  observer?: TcpObserver;
+  /** What the caller asked for (a CONNECT authority), for the access log. */
+  authority?: string;
+  idleTimeoutMs?: number;
+  /** Registers what to do if the downstream goes away while the upstream is being connected. */
+  onDownstreamGone(abort: () => void): void;
+  /** The upstream is connected: hand over the downstream side of the tunnel (a CONNECT answers 200 first). */
+  onConnected(connection: TcpUpstream): TunnelEnd;
+  /** No upstream: a raw connection is closed, a CONNECT answered. `flag` is Envoy's response flag. */
+  onFailed(flag: string, why: string): void;
+  /** The tunnel ended (both directions closed, a reset, or the idle timeout). */
+  onClosed?(result: TunnelResult): void;
+}
+
+/** Where a connection went, for the caller's own records. */
+export interface TcpUpstream {
+  cluster: string;
+  host: string;
+  destination: RequestEvent['destination'];
+  mtls: boolean;
+}
+
+/** Routes one connection; everything after is callbacks. */
+export function routeTcpConnection(options: TcpRouteOptions): void {
+  const report = new TcpReport(
+    {
+      reporter: 'source',
+      phase: 'open',
+      startTime: Date.now(),
+      durationMs: 0,
+      bytesReceived: 0,
+      bytesSent: 0,
+      responseFlags: '-',
+      source: options.source,
+      destination: { service: options.service.service.name.replace(/:\d+$/, '') },
+      connectionSecurityPolicy: 'none',
+      ...(options.authority ? { authority: options.authority } : {}),
+    },
+    options.observer,
+  );
+  const fail = (flag: string, why: string): void => {
+    report.close(flag, 0, 0);
+    options.onFailed(flag, why);
+  };
+  const route = selectTcpRoute(options.service, options.facts);
+  if (!route) return fail('NR', `no tcp route of ${options.service.service.name} matches this connection`);
+  report.event.route = route.route.name;
+  const name = pickTcpCluster(route, options.random);
+  const cluster = name === undefined ? undefined : options.snapshot.clusters.get(name);
+  if (name !== undefined) report.event.upstreamCluster = name;
+  if (!cluster) return fail('NC', `cluster ${name ?? '(all weights 0)'} is not known to this proxy`);
+  report.event.destination = { service: cluster.cluster.service };
+  const host = cluster.pickHost(undefined, []);
+  if (!host) return fail('UH', `no healthy upstream in ${cluster.name}`);
+  if (!cluster.breaker.tryOpenConnection()) return fail('UO', `${cluster.name} is at its maxConnections`);
+  dial(options, report, cluster, host);
+}
+
+function destinationOf(cluster: ClusterRuntime, host: Host): RequestEvent['destination'] {
+  const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
+  const [workload, namespace] = endpoint.workload.split('.');
+  return { workload, namespace, service: cluster.cluster.service, app: endpoint.labels['app'], version: endpoint.labels['version'], ...(endpoint.identity ? { principal: endpoint.identity } : {}) };
+}
+
+function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRuntime, host: Host): void {
+  const certificate = options.certificate?.();
+  const peerTls = peerTlsFor(certificate, cluster, host);
+  report.event.upstreamHost = host.key;
+  report.event.destination = destinationOf(cluster, host);
+  if (peerTls) {
+    report.event.connectionSecurityPolicy = 'mutual_tls';
+    if (certificate?.spiffeId && report.event.source.principal === undefined) report.event.source = { ...report.event.source, principal: certificate.spiffeId };
+  }
+  report.open();
+  const upstream: Socket = peerTls ? tlsConnect({ ...peerTlsOptions(peerTls), host: host.address, port: host.port }) : netConnect({ host: host.address, port: host.port });
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    return true;
+  };
+  const failed = (flag: string, why: string): void => {
+    cluster.breaker.closeConnection();
+    report.close(flag, 0, 0);
+    options.onFailed(flag, why);
+  };
+  const timer = setTimeout(() => {
+    if (!settle()) return;
+    upstream.destroy();
+    cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
+    failed('UF', `connect to ${host.key} timed out after ${cluster.policy.connectionPool.connectTimeoutMs} ms`);
+  }, cluster.policy.connectionPool.connectTimeoutMs);
+  options.onDownstreamGone(() => {
+    if (!settle()) return;
+    upstream.destroy();
+    cluster.breaker.closeConnection();
+    report.close('DC', 0, 0);
+  });
+  upstream.once('error', (error: NodeJS.ErrnoException) => {
+    if (!settle()) return;
+    cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
+    failed('UF', `connection to ${host.key} failed: ${error.code ?? error.message}`);
+  });
+  upstream.once(peerTls ? 'secureConnect' : 'connect', () => {
+    if (!settle()) return;
+    upstream.setNoDelay(true);
+    const downstream = options.onConnected({ cluster: cluster.name, host: host.key, destination: report.event.destination, mtls: peerTls !== undefined });
+    new Tunnel(downstream, { socket: upstream, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) => {
+      cluster.breaker.closeConnection();
+      report.close(TUNNEL_FLAGS[result.ending], result.bytesUp, result.bytesDown);
+      options.onClosed?.(result);
+    });
+  });
+}
