@@ -1,3 +1,4 @@
 // Pieces the sample apps share.
 export * from './request-stats.js';
 export * from './admin-server.js';
+export * from './tcp-echo-server.js';

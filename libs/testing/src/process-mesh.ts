@@ -3,7 +3,7 @@
 // itself, and optionally an ingress gateway. For whole-mesh tests that need their own apps
 // (1 GiB bodies, WebSocket, gRPC) rather than the samples. Every port comes from the one
 // allocator (freePorts), so nothing here can collide with what the test starts.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
@@ -19,14 +19,16 @@ export interface ProcessMeshWorkload {
   portName?: string;
   /** Where the test's app for this workload listens. */
   appPort: number;
+  /** The service port callers name (default 9080; tcp-echo's is 9000). */
+  servicePort?: number;
 }
 
 export interface ProcessMeshOptions {
   /** Istio YAML for the control plane's config directory. */
   config: string;
   workloads: ProcessMeshWorkload[];
-  /** An ingress gateway with an HTTP listener for Gateway server port 80. */
-  gateway?: boolean;
+  /** An ingress gateway with a listener for Gateway server port 80, or for the server ports listed. */
+  gateway?: boolean | { serverPorts: number[] };
   /** Extra environment for the proxies (NODE_OPTIONS, say). */
   proxyEnv?: Record<string, string>;
 }
@@ -42,8 +44,16 @@ export interface ProcessEndpoints {
 
 export interface ProcessMesh {
   state: MeshState;
-  /** The gateway's HTTP port (Gateway server port 80), when there is one. */
+  /** The gateway's local port for Gateway server port 80, when it has one. */
   gatewayPort?: number;
+  /** The gateway's local port for each Gateway server port it listens for. */
+  gatewayPorts: Record<number, number>;
+  /** The control plane's config directory (mesh.yaml); with controlPlane and writeConfig, what applyConfig needs. */
+  configDir: string;
+  /** The control plane's monitoring URL. */
+  controlPlane: string;
+  /** Writes a config file atomically (write + rename). */
+  writeConfig(name: string, text: string): void;
   /** By process name: "<workload>-proxy", and "gateway". */
   proxies: Record<string, ProcessEndpoints>;
   stop(): Promise<void>;
@@ -56,7 +66,8 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
   writeFileSync(join(configDir, 'mesh.yaml'), options.config);
   const accounts = options.workloads.map((w) => ({ name: w.name, namespace: 'default', serviceAccount: w.service ?? w.name, services: [w.service ?? w.name] }));
   const state = prepareMeshState(join(dir, 'state'), options.gateway ? [GATEWAY_ACCOUNT, ...accounts] : accounts);
-  const ports = (await freePorts(3 + 4 * options.workloads.length + (options.gateway ? 3 : 0))) as number[];
+  const serverPorts = options.gateway === undefined || options.gateway === false ? [] : options.gateway === true ? [80] : options.gateway.serverPorts;
+  const ports = (await freePorts(3 + 4 * options.workloads.length + (serverPorts.length > 0 ? 2 + serverPorts.length : 0))) as number[];
   const next = () => ports.shift() as number;
   const [xds, monitoring, dashboard] = [next(), next(), next()];
   const tsEntry = (app: string) => ['--import', 'tsx', join(repoRoot, 'apps', app, 'src', 'main.ts')];
@@ -77,7 +88,7 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
         ...(w.version ? ['--label', `version=${w.version}`] : []),
         ...(w.portName ? ['--service-port-name', w.portName] : []),
         '--id', `${w.name}.default`,
-        '--service-port', '9080',
+        '--service-port', String(w.servicePort ?? 9080),
         '--app-port', String(w.appPort),
         '--outbound-port', String(outbound),
         '--inbound-port', String(inbound),
@@ -92,15 +103,15 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
       ready: { url: `http://127.0.0.1:${admin}/ready` },
     });
   }
-  let gatewayPort: number | undefined;
-  if (options.gateway) {
-    const [listen, admin, metrics] = [next(), next(), next()];
-    gatewayPort = listen;
+  const gatewayPorts: Record<number, number> = {};
+  if (serverPorts.length > 0) {
+    const [admin, metrics] = [next(), next()];
+    for (const serverPort of serverPorts) gatewayPorts[serverPort] = next();
     proxies['gateway'] = { pid: 0, admin: `http://127.0.0.1:${admin}`, metrics: `http://127.0.0.1:${metrics}/stats/prometheus` };
     specs.push({
       name: 'gateway',
       command: process.execPath,
-      args: [...tsEntry('gateway'), '--listen', `${listen}:80`, '--admin-port', String(admin), '--metrics-port', String(metrics), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[GATEWAY_ACCOUNT.name] as string],
+      args: [...tsEntry('gateway'), ...serverPorts.flatMap((p) => ['--listen', `${gatewayPorts[p]}:${p}`]), '--admin-port', String(admin), '--metrics-port', String(metrics), ...discovery, '--access-log', 'off', '--token-file', state.tokenFiles[GATEWAY_ACCOUNT.name] as string],
       cwd: repoRoot,
       ...(env ? { env } : {}),
       ready: { url: `http://127.0.0.1:${admin}/ready` },
@@ -119,5 +130,11 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
     await stop();
     throw error;
   }
-  return { state, ...(gatewayPort === undefined ? {} : { gatewayPort }), proxies, stop };
+  const gatewayPort = gatewayPorts[80];
+  const writeConfig = (name: string, text: string) => {
+    const temp = join(configDir, `.${name}.tmp`);
+    writeFileSync(temp, text);
+    renameSync(temp, join(configDir, name));
+  };
+  return { state, ...(gatewayPort === undefined ? {} : { gatewayPort }), gatewayPorts, configDir, controlPlane: `http://127.0.0.1:${monitoring}`, writeConfig, proxies, stop };
 }
