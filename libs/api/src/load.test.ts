@@ -301,13 +301,13 @@ spec:
   - route: [{destination: {host: ratings}}]
     corsPolicy:
       allowOrigins: [{exact: "https://example.com"}]
-  tls:
   - route: [{destination: {host: ratings}}]
+    mirrors: []
 `;
     const { resources, issues } = parseConfigFile('f.yaml', text);
     assert.deepEqual(at(issues), [
       '8 warning VirtualService default/ratings spec.http[0].corsPolicy: not supported by Skiff, ignored',
-      '10 warning VirtualService default/ratings spec.tls: not supported by Skiff, ignored',
+      '11 warning VirtualService default/ratings spec.http[1].mirrors: not supported by Skiff, ignored',
     ]);
     assert.equal(fileHasErrors(issues), false);
     assert.equal(resources.length, 1);

@@ -118,10 +118,26 @@ export interface TCPRoute {
   route: RouteDestination[];
 }
 
+/** Istio's TLSMatchAttributes: a tls route matches the ClientHello's server name, and the connection. */
+export interface TLSMatchAttributes {
+  sniHosts: string[];
+  destinationSubnets?: string[];
+  port?: number;
+  sourceLabels?: Record<string, string>;
+  gateways?: string[];
+  sourceNamespace?: string;
+}
+
+export interface TLSRoute {
+  match: TLSMatchAttributes[];
+  route: RouteDestination[];
+}
+
 export interface VirtualServiceSpec {
   hosts: string[];
   gateways?: string[];
   http?: HTTPRoute[];
+  tls?: TLSRoute[];
   tcp?: TCPRoute[];
   exportTo?: string[];
 }

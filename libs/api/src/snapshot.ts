@@ -203,12 +203,14 @@ export const TcpMatchSchema = z.strictObject({
   destinationSubnets: z.array(z.string()).optional(),
   sourceLabels: z.record(z.string(), z.string()).optional(),
   sourceNamespace: z.string().optional(),
+  /** A tls route's server names ("nginx.example.com", "*.example.com"), matched against the ClientHello's SNI. */
+  sniHosts: z.array(z.string()).optional(),
 });
 
 export const TcpRouteSchema = z.strictObject({
   /** e.g. "default/tcp-echo tcp[0]", or "default route" when no VirtualService routes the service. */
   name: z.string(),
-  origin: z.strictObject({ virtualService: z.string(), tcpIndex: z.number().int() }).optional(),
+  origin: z.strictObject({ virtualService: z.string(), tcpIndex: z.number().int().optional(), tlsIndex: z.number().int().optional() }).optional(),
   /** Any one must match; empty matches every connection. */
   matches: z.array(TcpMatchSchema).default([]),
   clusters: z.array(z.strictObject({ cluster: z.string(), weight: z.number().int().min(0) })).min(1),
@@ -222,6 +224,8 @@ export const TcpServiceSchema = z.strictObject({
   name: z.string(),
   domains: z.array(z.string()).min(1),
   port: z.number().int(),
+  /** Read the ClientHello's server name before routing (Envoy's tls_inspector): some route matches sniHosts. */
+  sni: z.boolean().optional(),
   /** First match wins; none matching closes the connection (Envoy: no route, flag NR). */
   routes: z.array(TcpRouteSchema),
 });

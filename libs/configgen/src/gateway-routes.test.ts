@@ -145,19 +145,48 @@ describe('gateway TLS', () => {
     assert.match(warnings[0] ?? '', /Gateway istio-system\/edge \(mesh\.yaml:\d+\) spec\.servers\[1\]: port 443 terminates TLS \(.*spec\.servers\[0\]\) but this HTTP server serves plaintext; the server is ignored/);
   });
 
-  test('HTTPS with a mode Skiff cannot serve (PASSTHROUGH, the default) is ignored with a warning', () => {
+  test('a TLS mode Skiff cannot serve (AUTO_PASSTHROUGH, ISTIO_MUTUAL, or terminating a TLS server) is ignored with a warning', () => {
     const edge = gw('istio-system', 'edge', {
       selector: { istio: 'ingressgateway' },
       servers: [
-        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'PASSTHROUGH' } },
-        { port: { number: 8443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { credentialName: 'a' } },
+        { port: { number: 443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'AUTO_PASSTHROUGH' } },
+        { port: { number: 8443, protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'ISTIO_MUTUAL' } },
+        { port: { number: 9443, protocol: 'TLS' }, hosts: ['a.example.com'], tls: { mode: 'SIMPLE', credentialName: 'a' } },
       ],
     });
     const { parsed, warnings } = build([edge, route('all', ['*.example.com'])], ingress);
     assert.deepEqual(parsed.gatewayServers, []);
-    assert.equal(warnings.length, 2);
-    assert.match(warnings[0] ?? '', /spec\.servers\[0\]: tls mode PASSTHROUGH is not supported/);
-    assert.match(warnings[1] ?? '', /spec\.servers\[1\]: tls mode PASSTHROUGH is not supported/);
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0] ?? '', /spec\.servers\[0\]: tls mode AUTO_PASSTHROUGH on a HTTPS server is not supported/);
+    assert.match(warnings[1] ?? '', /spec\.servers\[1\]: tls mode ISTIO_MUTUAL/);
+    assert.match(warnings[2] ?? '', /spec\.servers\[2\]: tls mode SIMPLE on a TLS server/);
+  });
+
+  test("Istio's ingress SNI passthrough task: PASSTHROUGH (the default mode) routes by SNI with the bound tls routes, limited to the server's hosts", () => {
+    const mygateway = gw('default', 'mygateway', {
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['nginx.example.com', 'other.example.com'] }],
+    });
+    const nginx = vs('default', 'nginx', {
+      hosts: ['nginx.example.com'],
+      gateways: ['mygateway'],
+      tls: [
+        { match: [{ port: 443, sniHosts: ['nginx.example.com'] }], route: [{ destination: { host: 'reviews', port: { number: 9080 } } }] },
+        { match: [{ port: 443, sniHosts: ['not-on-the-server.example.org'] }], route: [{ destination: { host: 'reviews', port: { number: 9080 } } }] },
+      ],
+    });
+    const { parsed, warnings } = build([mygateway, nginx], ingress);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(parsed.gatewayServers, [{ port: 443, protocol: 'HTTPS', hosts: ['nginx.example.com', 'other.example.com'], routeConfig: 'tcp.443' }]);
+    assert.deepEqual(parsed.tcpServices, [
+      {
+        name: 'tcp.443',
+        domains: ['*'],
+        port: 443,
+        sni: true,
+        routes: [{ name: 'default/nginx tls[0]', origin: { virtualService: 'default/nginx', tlsIndex: 0 }, matches: [{ sniHosts: ['nginx.example.com'] }], clusters: [{ cluster: 'outbound|9080||reviews.default.svc.cluster.local', weight: 100 }] }],
+      },
+    ]);
   });
 
   test('the snapshot schema refuses a terminating server without a certificate', () => {

@@ -11,7 +11,7 @@ import { intersectHosts, parseServerHost, resolveHost, type ServerHost } from '.
 import { serverTls, tlsKey, type ServerTls } from './gateway-tls.js';
 import { translateHttpRoutes } from './http-route.js';
 import type { GatewayServerInput, RouteConfigInput, TcpRouteInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
-import { translateTcpRoutes } from './tcp-routes.js';
+import { translateTcpRoutes, translateTlsRoutes } from './tcp-routes.js';
 
 /** Gateway server protocols carried as byte streams and routed by tcp routes (TLS waits for SNI routing). */
 const TCP_SERVER_PROTOCOLS = new Set(['TCP', 'MONGO', 'REDIS', 'MYSQL']);
@@ -41,8 +41,8 @@ interface TlsEntry {
 interface PortGroup {
   port: number;
   protocol: string;
-  /** Whether the port terminates TLS; the first server on the port decides. */
-  terminatesTls: boolean;
+  /** What the port does with TLS; the first server on the port decides. */
+  tlsKind: 'plaintext' | 'terminate' | 'passthrough';
   firstServer: string;
   entries: TlsEntry[];
   servers: BoundServer[];
@@ -59,13 +59,13 @@ function groupServersByPort(gateways: readonly Loaded<Gateway>[], warn: Warn): P
         warn(`${where}: ${tls.reason}; the server is ignored.`);
         return;
       }
-      const terminatesTls = tls.kind === 'terminate';
+      const tlsKind = tls.kind;
       let group = groups.get(port);
-      if (!group) groups.set(port, (group = { port, protocol: server.port.protocol, terminatesTls, firstServer: where, entries: [], servers: [] }));
-      else if (group.terminatesTls !== terminatesTls) {
+      if (!group) groups.set(port, (group = { port, protocol: server.port.protocol, tlsKind, firstServer: where, entries: [], servers: [] }));
+      else if (group.tlsKind !== tlsKind) {
         // One listener cannot both terminate TLS and serve plaintext HTTP (nor can Envoy's).
-        const has = (t: boolean) => (t ? 'terminates TLS' : 'serves plaintext');
-        warn(`${where}: port ${port} ${has(group.terminatesTls)} (${group.firstServer}) but this ${server.port.protocol} server ${has(terminatesTls)}; the server is ignored. Servers sharing a port must agree on TLS.`);
+        const has = (t: PortGroup['tlsKind']) => ({ plaintext: 'serves plaintext', terminate: 'terminates TLS', passthrough: 'passes TLS through' })[t];
+        warn(`${where}: port ${port} ${has(group.tlsKind)} (${group.firstServer}) but this ${server.port.protocol} server ${has(tlsKind)}; the server is ignored. Servers sharing a port must agree on TLS.`);
         return;
       } else if (group.protocol.toUpperCase() !== server.port.protocol.toUpperCase()) {
         warn(`${where}: port ${port} is already served as ${group.protocol}; ${server.port.protocol} is ignored. Use one protocol per port.`);
@@ -120,9 +120,10 @@ export function buildGatewayRoutes(
   const gatewayServers: GatewayServerInput[] = [];
   const tcpServices: TcpServiceInput[] = [];
   for (const group of groups) {
-    if (TCP_SERVER_PROTOCOLS.has(group.protocol.toUpperCase())) {
+    if (group.tlsKind === 'passthrough' || TCP_SERVER_PROTOCOLS.has(group.protocol.toUpperCase())) {
       const name = `tcp.${group.port}`;
-      tcpServices.push({ name, domains: ['*'], port: group.port, routes: gatewayTcpRoutes(group, virtualServices, proxyNamespace, ctx) });
+      const passthrough = group.tlsKind === 'passthrough';
+      tcpServices.push({ name, domains: ['*'], port: group.port, ...(passthrough ? { sni: true } : {}), routes: gatewayTcpRoutes(group, virtualServices, proxyNamespace, ctx, passthrough) });
       for (const entry of group.entries) gatewayServers.push(serverEntry(group, entry, name));
       continue;
     }
@@ -166,25 +167,36 @@ export function buildGatewayRoutes(
  * (Envoy's filter chain has one tcp_proxy: the first route that matches a connection wins).
  * A match naming another port is dropped here, as Istio builds routes per server port.
  */
-function gatewayTcpRoutes(group: PortGroup, virtualServices: readonly Loaded<VirtualService>[], proxyNamespace: string, ctx: DestinationContext): TcpRouteInput[] {
+function gatewayTcpRoutes(group: PortGroup, virtualServices: readonly Loaded<VirtualService>[], proxyNamespace: string, ctx: DestinationContext, passthrough: boolean): TcpRouteInput[] {
   const routes: TcpRouteInput[] = [];
   for (const vs of virtualServices) {
-    if (!isVisibleTo(vs.spec.exportTo, vs.metadata.namespace, proxyNamespace) || !vs.spec.tcp) continue;
+    if (!isVisibleTo(vs.spec.exportTo, vs.metadata.namespace, proxyNamespace) || !(vs.spec.tcp || (passthrough && vs.spec.tls))) continue;
     const refs = new Set((vs.spec.gateways ?? []).filter((g) => g !== 'mesh').map((g) => resolveGatewayRef(g, vs.metadata.namespace)));
     const bound = group.servers.filter((s) => refs.has(s.gatewayKey));
     if (bound.length === 0) continue;
     const boundKeys = new Set(bound.map((s) => s.gatewayKey));
     const applies = (gateways: readonly string[]): boolean => gateways.some((g) => boundKeys.has(resolveGatewayRef(g, vs.metadata.namespace)));
-    for (const route of translateTcpRoutes(vs, { ...ctx, applies, port: undefined })) {
+    const routeCtx = { ...ctx, applies, port: undefined };
+    // A passthrough server's tls routes come first (matched by SNI), then tcp routes.
+    const serverHosts = bound.flatMap((s) => s.hosts.filter((h) => h.namespace === '*' || h.namespace === vs.metadata.namespace).map((h) => h.host));
+    for (const route of [...(passthrough ? translateTlsRoutes(vs, routeCtx) : []), ...translateTcpRoutes(vs, routeCtx)]) {
       const matches = route.matches ?? [];
       if (matches.length > 0) {
-        const here = matches.filter((m) => m.port === undefined || m.port === group.port);
+        const here = matches
+          .filter((m) => m.port === undefined || m.port === group.port)
+          .map(({ port: _port, ...rest }) => rest)
+          // A server name the server's hosts do not admit never reaches this route (Istio drops it too).
+          .map((m) => (m.sniHosts ? { ...m, sniHosts: m.sniHosts.filter((h) => serverHosts.some((sh) => intersectHosts(sh, h) !== undefined)) } : m))
+          .filter((m) => !m.sniHosts || m.sniHosts.length > 0);
         if (here.length === 0) continue;
-        route.matches = here.map(({ port: _port, ...rest }) => rest);
+        route.matches = here;
       }
       routes.push(route);
     }
   }
-  if (routes.length === 0) ctx.warn(`gateway port ${group.port} serves ${group.protocol} but no VirtualService bound to it has a tcp route for it, so its connections are closed. Add a VirtualService with gateways: [<gateway>] and tcp: [{match: [{port: ${group.port}}], route: …}].`);
+  if (routes.length === 0) {
+    const kind = passthrough ? 'tls' : 'tcp';
+    ctx.warn(`gateway port ${group.port} serves ${group.protocol}${passthrough ? ' (PASSTHROUGH)' : ''} but no VirtualService bound to it has a ${kind} route for it, so its connections are closed. Add a VirtualService with gateways: [<gateway>] and ${kind}: [{match: [{port: ${group.port}${passthrough ? ', sniHosts: [<host>]' : ''}}], route: …}].`);
+  }
   return routes;
 }

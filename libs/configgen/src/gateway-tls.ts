@@ -8,17 +8,20 @@ export type GatewayTlsInput = NonNullable<GatewayServerInput['tls']>;
 
 export type ServerTls =
   | { kind: 'plaintext'; httpsRedirect: boolean }
+  /** PASSTHROUGH: the client's TLS goes through unterminated, routed by SNI (tls routes). */
+  | { kind: 'passthrough' }
   | { kind: 'terminate'; tls: GatewayTlsInput }
   | { kind: 'unsupported'; reason: string };
 
 export function serverTls(server: GatewayServer): ServerTls {
   const protocol = server.port.protocol.toUpperCase();
   const tls = server.tls;
-  if (protocol !== 'HTTPS') return { kind: 'plaintext', httpsRedirect: tls?.httpsRedirect === true };
-  // Istio's default mode is PASSTHROUGH, which needs SNI routing to TCP backends.
+  if (protocol !== 'HTTPS' && protocol !== 'TLS') return { kind: 'plaintext', httpsRedirect: tls?.httpsRedirect === true };
+  // Istio's default mode is PASSTHROUGH.
   const mode = tls?.mode ?? 'PASSTHROUGH';
-  if (mode !== 'SIMPLE' && mode !== 'MUTUAL') {
-    return { kind: 'unsupported', reason: `tls mode ${mode} is not supported by Skiff's gateway (it terminates TLS with SIMPLE or MUTUAL only); use mode SIMPLE or MUTUAL` };
+  if (mode === 'PASSTHROUGH') return { kind: 'passthrough' };
+  if (protocol === 'TLS' || (mode !== 'SIMPLE' && mode !== 'MUTUAL')) {
+    return { kind: 'unsupported', reason: `tls mode ${mode} on a ${protocol} server is not supported by Skiff's gateway (it terminates HTTPS with SIMPLE or MUTUAL, and passes TLS through with PASSTHROUGH)` };
   }
   const out: GatewayTlsInput = { mode };
   // credentialName wins over file paths, as in Istio; keeping only what is used makes equal
@@ -36,5 +39,6 @@ export function serverTls(server: GatewayServer): ServerTls {
 export function tlsKey(tls: ServerTls): string {
   if (tls.kind === 'terminate') return JSON.stringify(['terminate', tls.tls.mode, tls.tls.credentialName, tls.tls.serverCertificate, tls.tls.privateKey, tls.tls.caCertificates]);
   if (tls.kind === 'plaintext') return tls.httpsRedirect ? 'plaintext+redirect' : 'plaintext';
+  if (tls.kind === 'passthrough') return 'passthrough';
   return 'unsupported';
 }

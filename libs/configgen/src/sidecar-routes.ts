@@ -9,7 +9,7 @@ import { sidecarDomains } from './hosts.js';
 import { translateHttpRoutes } from './http-route.js';
 import type { ServiceInfo } from './services.js';
 import type { RouteConfigInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
-import { defaultTcpRoute, translateTcpRoutes } from './tcp-routes.js';
+import { defaultTcpRoute, translateTcpRoutes, translateTlsRoutes } from './tcp-routes.js';
 import type { VirtualServiceIndex } from './virtual-services.js';
 
 const appliesToMeshMatch = (gateways: readonly string[]): boolean => gateways.includes('mesh');
@@ -63,12 +63,17 @@ export function buildSidecarTcpServices(services: readonly ServiceInfo[], proxyN
     const vs = virtualServices.forHost(service.fqdn);
     for (const port of service.ports) {
       if (!isTcpPort(service, port)) continue;
-      let routes = vs ? translateTcpRoutes(vs, { ...ctx, applies: appliesToMeshMatch, port }) : [];
-      if (vs && routes.length === 0 && (vs.spec.tcp?.length ?? 0) + (vs.spec.http?.length ?? 0) > 0) {
-        ctx.warn(`VirtualService ${resourceKey(vs)} has no tcp route that applies to sidecars for ${service.fqdn}:${port}, a ${service.protocols.get(port)} port; using the default route. Write its routes under tcp:, not http:.`);
+      const protocol = service.protocols.get(port);
+      // tls routes apply to ports that carry TLS (Istio: TLS and HTTPS ports), before tcp routes.
+      const carriesTls = protocol === 'TLS' || protocol === 'HTTPS';
+      const routeCtx = { ...ctx, applies: appliesToMeshMatch, port };
+      let routes = vs ? [...(carriesTls ? translateTlsRoutes(vs, routeCtx) : []), ...translateTcpRoutes(vs, routeCtx)] : [];
+      if (vs && routes.length === 0 && (vs.spec.tcp?.length ?? 0) + (vs.spec.tls?.length ?? 0) + (vs.spec.http?.length ?? 0) > 0) {
+        ctx.warn(`VirtualService ${resourceKey(vs)} has no tcp route that applies to sidecars for ${service.fqdn}:${port}, a ${service.protocols.get(port)} port; using the default route. Write its routes under tcp: (or tls:), not http:.`);
       }
       if (routes.length === 0) routes = [defaultTcpRoute(service.fqdn, port)];
-      out.push({ name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), port, routes });
+      const sni = routes.some((r) => r.matches?.some((m) => m.sniHosts !== undefined));
+      out.push({ name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), port, ...(sni ? { sni } : {}), routes });
     }
   }
   return out;

@@ -2,14 +2,15 @@
 // sidecar gets one TcpService per TCP-family service port (Istio's IsTCP ports); a gateway one
 // per TCP server port. Matches whose own `gateways` exclude this context are dropped; an entry
 // all of whose matches belong elsewhere is skipped, never turned into a catch-all.
-import { clusterName, type L4MatchAttributes, type Loaded, type VirtualService } from '@skiff/api';
+import { clusterName, type L4MatchAttributes, type Loaded, type RouteDestination, type TLSMatchAttributes, type VirtualService } from '@skiff/api';
 import { resourceKey } from './describe.js';
 import { clusterFor } from './destinations.js';
 import type { RouteContext } from './http-route.js';
 import type { TcpMatchInput, TcpRouteInput } from './snapshot-types.js';
 
-function translateMatch(m: L4MatchAttributes): TcpMatchInput {
+function translateMatch(m: L4MatchAttributes | TLSMatchAttributes): TcpMatchInput {
   const out: TcpMatchInput = {};
+  if ('sniHosts' in m) out.sniHosts = m.sniHosts.map((h) => h.toLowerCase());
   if (m.port !== undefined) out.port = m.port;
   if (m.destinationSubnets && m.destinationSubnets.length > 0) out.destinationSubnets = [...m.destinationSubnets];
   if (m.sourceLabels) out.sourceLabels = { ...m.sourceLabels };
@@ -29,10 +30,24 @@ function weights(route: readonly { weight?: number | undefined }[]): number[] {
 
 /** Every tcp entry of `vs` that applies here, in order. */
 export function translateTcpRoutes(vs: Loaded<VirtualService>, ctx: RouteContext): TcpRouteInput[] {
+  return translateL4Routes(vs, 'tcp', vs.spec.tcp ?? [], ctx);
+}
+
+/** Every tls entry of `vs` that applies here, in order: matched on the ClientHello's server name too. */
+export function translateTlsRoutes(vs: Loaded<VirtualService>, ctx: RouteContext): TcpRouteInput[] {
+  return translateL4Routes(vs, 'tls', vs.spec.tls ?? [], ctx);
+}
+
+function translateL4Routes(
+  vs: Loaded<VirtualService>,
+  kind: 'tcp' | 'tls',
+  entries: readonly { match?: readonly (L4MatchAttributes | TLSMatchAttributes)[]; route: readonly RouteDestination[] }[],
+  ctx: RouteContext,
+): TcpRouteInput[] {
   const key = resourceKey(vs);
   const out: TcpRouteInput[] = [];
-  (vs.spec.tcp ?? []).forEach((tcp, index) => {
-    const where = `VirtualService ${key} spec.tcp[${index}]`;
+  entries.forEach((tcp, index) => {
+    const where = `VirtualService ${key} spec.${kind}[${index}]`;
     const all = tcp.match ?? [];
     const kept = all.filter((m) => !m.gateways || m.gateways.length === 0 || ctx.applies(m.gateways));
     if (all.length > 0 && kept.length === 0) return;
@@ -46,7 +61,7 @@ export function translateTcpRoutes(vs: Loaded<VirtualService>, ctx: RouteContext
       ctx.warn(`${where}: no destination could be resolved, so this route is left out. Fix the destination hosts or ports.`);
       return;
     }
-    out.push({ name: `${key} tcp[${index}]`, origin: { virtualService: key, tcpIndex: index }, matches: kept.map(translateMatch), clusters });
+    out.push({ name: `${key} ${kind}[${index}]`, origin: kind === 'tcp' ? { virtualService: key, tcpIndex: index } : { virtualService: key, tlsIndex: index }, matches: kept.map(translateMatch), clusters });
   });
   return out;
 }

@@ -209,21 +209,19 @@ describe('VirtualService: unknown and unsupported fields', () => {
     assert.deepEqual(summary(r.issues).map((s) => s.split(':')[0]), ['error spec.http[0].banana', 'error spec.http[0]']);
   });
   test('an unrelated field lists what is allowed', () =>
-    assertOneError(check(vs({ hosts: ['r'], banana: 1 })), 'spec.banana', 'unknown field; expected one of: hosts, gateways, http, tcp, exportTo'));
+    assertOneError(check(vs({ hosts: ['r'], banana: 1 })), 'spec.banana', 'unknown field; expected one of: hosts, gateways, http, tls, tcp, exportTo'));
   test('snake_case spelling is recognised', () => assertOneError(check(http({ route: [to('r')], mirror_percentage: { value: 5 } })), 'spec.http[0].mirror_percentage', 'did you mean "mirrorPercentage"?'));
 
   test('Istio fields Skiff lacks are warnings, and dropped from the resource', () => {
     const r = check(
       vs({
         hosts: ['reviews'],
-        tls: [],
         http: [{ route: [to('reviews')], corsPolicy: { allowOrigins: [{ exact: 'x' }] }, match: [{ uri: { prefix: '/' }, statPrefix: 'x' }] }],
       }),
     );
     assert.deepEqual(summary(r.issues), [
       'warning spec.http[0].match[0].statPrefix: not supported by Skiff, ignored',
       'warning spec.http[0].corsPolicy: not supported by Skiff, ignored',
-      'warning spec.tls: not supported by Skiff, ignored',
     ]);
     assert.deepEqual(r.resource?.spec, { hosts: ['reviews'], http: [{ route: [to('reviews')], match: [{ uri: { prefix: '/' } }] }] });
   });
@@ -248,6 +246,14 @@ describe('VirtualService: unknown and unsupported fields', () => {
     const r = check(vs(spec));
     assert.deepEqual(summary(r.issues), []);
     assert.deepEqual(r.resource?.spec, spec);
+  });
+  test("Istio's ingress SNI passthrough VirtualService is accepted as written; a tls match needs sniHosts", () => {
+    const spec = { hosts: ['nginx.example.com'], gateways: ['mygateway'], tls: [{ match: [{ port: 443, sniHosts: ['nginx.example.com'] }], route: [{ destination: { host: 'my-nginx', port: { number: 443 } } }] }] };
+    const r = check(vs(spec));
+    assert.deepEqual(summary(r.issues), []);
+    assert.deepEqual(r.resource?.spec, spec);
+    assertOneError(check(vs({ hosts: ['a'], tls: [{ match: [{ port: 443 }], route: [to('a')] }] })), 'spec.tls[0].match[0].sniHosts', '');
+    assertOneError(check(vs({ hosts: ['a'], tls: [{ route: [to('a')] }] })), 'spec.tls[0].match', '');
   });
   test('tcp routes: weights must sum to 100, subnets must be CIDR ranges, a route is required', () => {
     assertOneError(check(vs({ hosts: ['db'], tcp: [{ route: [to('db', 'v1', 80), to('db', 'v2', 30)] }] })), 'spec.tcp[0].route[1].weight', 'weights sum to 110, must sum to 100');

@@ -225,15 +225,34 @@ export const TCPRouteSchema = istioObject({
   route: z.array(RouteDestinationSchema).min(1),
 }).superRefine((tcp, ctx) => checkWeights(tcp.route, ctx), always);
 
+// tls[]: Istio's TLSRoute, for TLS that passes through unterminated, matched on the ClientHello's
+// server name (sniHosts) as well as the connection.
+export const TLSMatchAttributesSchema = istioObject(
+  {
+    sniHosts: z.array(hostName()).min(1),
+    destinationSubnets: L4MatchAttributesSchema.shape.destinationSubnets,
+    port: portNumber.optional(),
+    sourceLabels: labelMap().optional(),
+    gateways: z.array(z.string().min(1)).optional(),
+    sourceNamespace: z.string().min(1).optional(),
+  },
+);
+
+export const TLSRouteSchema = istioObject({
+  match: z.array(TLSMatchAttributesSchema).min(1),
+  route: z.array(RouteDestinationSchema).min(1),
+}).superRefine((tls, ctx) => checkWeights(tls.route, ctx), always);
+
 export const VirtualServiceSpecSchema = istioObject(
   {
     hosts: z.array(hostName()).min(1),
     gateways: z.array(z.string().min(1)).optional(),
     http: z.array(HTTPRouteSchema).optional(),
+    tls: z.array(TLSRouteSchema).optional(),
     tcp: z.array(TCPRouteSchema).optional(),
     exportTo: exportTo.optional(),
   },
-  ['tls'],
+  [],
 ).superRefine((spec, ctx) => {
   // Istio forbids "*" for sidecars: it would capture every outbound request in the mesh.
   const gateways = Array.isArray(spec.gateways) ? spec.gateways : ['mesh'];

@@ -5,7 +5,7 @@ import { connect } from 'node:tls';
 import { readClientHello } from './client-hello.js';
 
 /** The first bytes a real node TLS client sends (its ClientHello), for the given server name. */
-async function realClientHello(servername: string | undefined): Promise<Buffer> {
+async function realClientHello(servername: string | undefined, ALPNProtocols?: string[]): Promise<Buffer> {
   let resolveHello: (b: Buffer) => void = () => undefined;
   const hello = new Promise<Buffer>((r) => (resolveHello = r));
   const server = createServer((socket) => {
@@ -17,7 +17,7 @@ async function realClientHello(servername: string | undefined): Promise<Buffer> 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const client = connect({ host: '127.0.0.1', port, ...(servername !== undefined ? { servername } : {}), rejectUnauthorized: false });
+  const client = connect({ host: '127.0.0.1', port, ...(servername !== undefined ? { servername } : {}), ...(ALPNProtocols ? { ALPNProtocols } : {}), rejectUnauthorized: false });
   client.on('error', () => undefined);
   const data = await hello;
   client.destroy();
@@ -34,6 +34,12 @@ describe('ClientHello server name', () => {
   test('a client without SNI (connecting to an IP) gives a hello without a name', async () => {
     const hello = await realClientHello(undefined);
     assert.deepEqual(readClientHello(hello), { state: 'hello' });
+  });
+
+  test('reads the ALPN protocols offered, in order (how a sidecar tells mesh mTLS from an app\'s own TLS)', async () => {
+    const hello = await realClientHello('tcp-echo', ['istio-peer-exchange', 'istio']);
+    assert.deepEqual(readClientHello(hello), { state: 'hello', serverName: 'tcp-echo', alpn: ['istio-peer-exchange', 'istio'] });
+    assert.deepEqual(readClientHello(await realClientHello('x', ['h2', 'http/1.1'])), { state: 'hello', serverName: 'x', alpn: ['h2', 'http/1.1'] });
   });
 
   test('every proper prefix is incomplete, so the listener waits for more bytes', async () => {

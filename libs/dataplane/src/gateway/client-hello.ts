@@ -8,12 +8,13 @@ export type ClientHelloRead =
   | { state: 'incomplete' }
   /** The bytes are not a TLS handshake (e.g. plaintext HTTP sent to a TLS port). */
   | { state: 'not-tls' }
-  /** A complete ClientHello; serverName is absent when the client sent no SNI. */
-  | { state: 'hello'; serverName?: string };
+  /** A complete ClientHello; serverName is absent when the client sent no SNI, alpn when it offered no ALPN. */
+  | { state: 'hello'; serverName?: string; alpn?: string[] };
 
 const HANDSHAKE_RECORD = 0x16;
 const CLIENT_HELLO = 0x01;
 const SERVER_NAME_EXTENSION = 0x0000;
+const ALPN_EXTENSION = 0x0010;
 const HOST_NAME = 0x00;
 /** A ClientHello larger than this is not worth waiting for (RFC 8446 allows 2^24, nobody sends it). */
 export const MAX_CLIENT_HELLO_BYTES = 64 * 1024;
@@ -42,19 +43,33 @@ export function readClientHello(data: Buffer): ClientHelloRead {
     offset += 5 + recordLength;
   }
   const hello = Buffer.concat(fragments).subarray(4, 4 + handshakeLength);
-  return { state: 'hello', ...serverNameOf(hello) };
+  return { state: 'hello', ...extensionsOf(hello) };
 }
 
-/** Walks a ClientHello body to the server_name extension; a malformed body yields no name. */
-function serverNameOf(hello: Buffer): { serverName?: string } {
+/** RFC 7301 section 3.1: a list of length-prefixed protocol names. */
+function alpnOf(body: Buffer): string[] {
+  const out: string[] = [];
+  let p = 2;
+  while (p + 1 <= body.length) {
+    const length = body[p] as number;
+    if (p + 1 + length > body.length) break;
+    out.push(body.subarray(p + 1, p + 1 + length).toString('latin1'));
+    p += 1 + length;
+  }
+  return out;
+}
+
+/** Walks a ClientHello body to the server_name and ALPN extensions; a malformed body yields neither. */
+function extensionsOf(hello: Buffer): { serverName?: string; alpn?: string[] } {
+  const found: { serverName?: string; alpn?: string[] } = {};
   let at = 2 + 32; // legacy_version, random
   const skip = (lengthBytes: number): boolean => {
     if (at + lengthBytes > hello.length) return false;
     at += lengthBytes + hello.readUIntBE(at, lengthBytes);
     return at <= hello.length;
   };
-  if (!skip(1) || !skip(2) || !skip(1)) return {}; // session id, cipher suites, compression methods
-  if (at + 2 > hello.length) return {};
+  if (!skip(1) || !skip(2) || !skip(1)) return found; // session id, cipher suites, compression methods
+  if (at + 2 > hello.length) return found;
   const end = Math.min(hello.length, at + 2 + hello.readUInt16BE(at));
   at += 2;
   while (at + 4 <= end) {
@@ -62,15 +77,19 @@ function serverNameOf(hello: Buffer): { serverName?: string } {
     const length = hello.readUInt16BE(at + 2);
     const body = hello.subarray(at + 4, at + 4 + length);
     at += 4 + length;
-    if (type !== SERVER_NAME_EXTENSION || body.length < 2) continue;
+    if (type === ALPN_EXTENSION && body.length >= 2) found.alpn = alpnOf(body);
+    if (type !== SERVER_NAME_EXTENSION || body.length < 2 || found.serverName !== undefined) continue;
     let p = 2; // server_name_list length
     while (p + 3 <= body.length) {
       const nameType = body[p];
       const nameLength = body.readUInt16BE(p + 1);
       const name = body.subarray(p + 3, p + 3 + nameLength);
       p += 3 + nameLength;
-      if (nameType === HOST_NAME && name.length === nameLength) return { serverName: name.toString('ascii').toLowerCase() };
+      if (nameType === HOST_NAME && name.length === nameLength) {
+        found.serverName = name.toString('ascii').toLowerCase();
+        break;
+      }
     }
   }
-  return {};
+  return found;
 }

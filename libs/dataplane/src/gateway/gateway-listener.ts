@@ -114,6 +114,7 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
         ...(options.certificate ? { certificate: options.certificate } : {}),
         source: options.self ?? { workload: 'unknown', namespace: 'unknown' },
         ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
+        logger: options.logger,
       });
       return;
     }

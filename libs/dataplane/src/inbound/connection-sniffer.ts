@@ -3,6 +3,8 @@
 // connections are closed before any byte reaches the app.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
+import { MAX_CLIENT_HELLO_BYTES, readClientHello } from '../gateway/client-hello.js';
+import { CLIENT_HELLO_TIMEOUT_MS } from '../tcp/server-name-peek.js';
 
 export type PeerAuthMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
 
@@ -16,9 +18,17 @@ export interface SnifferOptions {
   onRefused: (why: string, socket: Socket) => void;
   /** At accept, before the first byte: false closes the connection (connection cap, overload). */
   admit?: (socket: Socket) => boolean;
+  /**
+   * A TCP-family port: an app's own TLS may arrive here (SNI passthrough), so a ClientHello is
+   * mesh mTLS only when it offers the mesh's ALPN (Istio's "istio-peer-exchange"/"istio");
+   * any other TLS is the app's, passed on as bytes where plaintext is allowed.
+   */
+  tcp?: boolean;
 }
 
 const TLS_HANDSHAKE = 0x16;
+/** What a sidecar offers by ALPN when it opens mutual TLS for a TCP connection, as Istio's do. */
+export const MESH_TCP_ALPN = ['istio-peer-exchange', 'istio'];
 
 export function createSniffingServer(options: SnifferOptions): Server {
   // A real tls.Server does the client-certificate verification (chain, validity) and refuses
@@ -30,7 +40,7 @@ export function createSniffingServer(options: SnifferOptions): Server {
     if (!material) return undefined;
     if (!tlsServer) {
       // ALPN: a peer sidecar that carries HTTP/2 (gRPC) says so in the handshake.
-      tlsServer = createTlsServer({ ...material.options, requestCert: true, rejectUnauthorized: true, sessionIdContext: 'skiff-inbound', ALPNProtocols: ['h2', 'http/1.1'] });
+      tlsServer = createTlsServer({ ...material.options, requestCert: true, rejectUnauthorized: true, sessionIdContext: 'skiff-inbound', ALPNProtocols: ['h2', 'http/1.1', ...MESH_TCP_ALPN] });
       tlsServer.on('secureConnection', (tls) => options.onConnection(tls));
       tlsServer.on('tlsClientError', (error, socket) => {
         options.onRefused(`TLS handshake failed: ${error.message}`, socket as unknown as Socket);
@@ -47,11 +57,11 @@ export function createSniffingServer(options: SnifferOptions): Server {
   return createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     if (options.admit && !options.admit(socket)) return;
-    socket.once('data', (first: Buffer) => {
+    const decide = (first: Buffer, appTls: boolean) => {
       socket.pause();
       socket.unshift(first);
       const mode = options.mode();
-      if (first[0] === TLS_HANDSHAKE) {
+      if (first[0] === TLS_HANDSHAKE && !appTls) {
         const server = mode === 'DISABLE' ? undefined : currentTlsServer();
         if (!server) {
           options.onRefused(mode === 'DISABLE' ? 'TLS under PeerAuthentication DISABLE' : 'TLS before this proxy has a certificate', socket);
@@ -62,12 +72,26 @@ export function createSniffingServer(options: SnifferOptions): Server {
         return;
       }
       if (mode === 'STRICT') {
-        options.onRefused('plaintext under PeerAuthentication STRICT', socket);
+        options.onRefused(appTls ? "TLS that is not the mesh's mutual TLS under PeerAuthentication STRICT" : 'plaintext under PeerAuthentication STRICT', socket);
         socket.destroy();
         return;
       }
       if (options.onConnection(socket) !== 'paused') socket.resume();
-    });
+    };
+    if (!options.tcp) return void socket.once('data', (first: Buffer) => decide(first, false));
+    // A TCP port: read the whole ClientHello to see whose TLS it is.
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), CLIENT_HELLO_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const hello = buffered[0] === TLS_HANDSHAKE ? readClientHello(buffered) : ({ state: 'not-tls' } as const);
+      if (hello.state === 'incomplete' && buffered.length < MAX_CLIENT_HELLO_BYTES) return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      decide(buffered, hello.state === 'hello' && !(hello.alpn ?? []).some((p) => MESH_TCP_ALPN.includes(p)));
+    };
+    socket.on('data', onData);
+    socket.once('close', () => clearTimeout(timer));
   });
 }
 

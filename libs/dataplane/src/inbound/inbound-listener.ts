@@ -101,6 +101,7 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   });
   const server = createSniffingServer({
     mode,
+    tcp: options.tcp === true,
     tlsOptions,
     admit: (socket) => guard.admit(socket),
     onConnection: (socket) => {

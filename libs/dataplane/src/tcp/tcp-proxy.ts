@@ -6,6 +6,7 @@
 // that cannot be routed is closed and flagged as Envoy flags it: NR, NC, UH, UO or UF.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { Logger } from '@skiff/telemetry';
 import type { Host } from '../cluster/index.js';
 import type { ClusterRuntime } from '../core/cluster-runtime.js';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
@@ -13,6 +14,7 @@ import type { RequestEvent } from '../core/request-event.js';
 import { peerTlsOptions } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { peerTlsFor } from '../security/peer-tls.js';
+import { MESH_TCP_ALPN } from '../inbound/connection-sniffer.js';
 import { Tunnel, TUNNEL_FLAGS, type TunnelEnd, type TunnelResult } from '../upgrade/tunnel.js';
 import { TcpReport, type TcpObserver } from './tcp-event.js';
 import { pickTcpCluster, selectTcpRoute, type CompiledTcpService, type TcpConnectionFacts } from './tcp-route-table.js';
@@ -30,6 +32,7 @@ export interface TcpRouteOptions {
   observer?: TcpObserver;
   /** What the caller asked for (a CONNECT authority), for the access log. */
   authority?: string;
+  logger?: Pick<Logger, 'debug'>;
   idleTimeoutMs?: number;
   /** Registers what to do if the downstream goes away while the upstream is being connected. */
   onDownstreamGone(abort: () => void): void;
@@ -101,7 +104,7 @@ function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRunti
     if (certificate?.spiffeId && report.event.source.principal === undefined) report.event.source = { ...report.event.source, principal: certificate.spiffeId };
   }
   report.open();
-  const upstream: Socket = peerTls ? tlsConnect({ ...peerTlsOptions(peerTls), host: host.address, port: host.port }) : netConnect({ host: host.address, port: host.port });
+  const upstream: Socket = peerTls ? tlsConnect({ ...peerTlsOptions(peerTls), host: host.address, port: host.port, ALPNProtocols: MESH_TCP_ALPN }) : netConnect({ host: host.address, port: host.port });
   let settled = false;
   const settle = (): boolean => {
     if (settled) return false;

@@ -11,6 +11,8 @@ export interface TcpConnectionFacts {
   destinationIp?: string;
   sourceLabels: Readonly<Record<string, string>>;
   sourceNamespace: string;
+  /** The ClientHello's server name, when the service reads it (tls routes). */
+  sni?: string;
 }
 
 interface CompiledMatch {
@@ -18,6 +20,18 @@ interface CompiledMatch {
   subnets?: IpBlock[];
   sourceLabels?: [string, string][];
   sourceNamespace?: string;
+  sniHosts?: Array<(name: string) => boolean>;
+}
+
+/** "nginx.example.com" exactly, "*.example.com" any name under it, "*" any name (Istio's sniHosts). */
+function sniMatcher(pattern: string): (name: string) => boolean {
+  const p = pattern.toLowerCase();
+  if (p === '*') return () => true;
+  if (p.startsWith('*.')) {
+    const suffix = p.slice(1);
+    return (name) => name.endsWith(suffix) && name.length > suffix.length;
+  }
+  return (name) => name === p;
 }
 
 export interface CompiledTcpRoute {
@@ -39,6 +53,7 @@ function compileRoute(route: TcpRoute): CompiledTcpRoute {
     if (m.destinationSubnets) out.subnets = m.destinationSubnets.map(parseIpBlock).filter((b): b is IpBlock => b !== undefined);
     if (m.sourceLabels) out.sourceLabels = Object.entries(m.sourceLabels);
     if (m.sourceNamespace !== undefined) out.sourceNamespace = m.sourceNamespace;
+    if (m.sniHosts) out.sniHosts = m.sniHosts.map(sniMatcher);
     return out;
   });
   return { route, matches, totalWeight: route.clusters.reduce((sum, c) => sum + c.weight, 0) };
@@ -48,6 +63,10 @@ function matches(m: CompiledMatch, facts: TcpConnectionFacts): boolean {
   if (m.port !== undefined && m.port !== facts.port) return false;
   if (m.sourceNamespace !== undefined && m.sourceNamespace !== facts.sourceNamespace) return false;
   if (m.sourceLabels && !m.sourceLabels.every(([k, v]) => facts.sourceLabels[k] === v)) return false;
+  if (m.sniHosts) {
+    const sni = facts.sni;
+    if (sni === undefined || !m.sniHosts.some((matches) => matches(sni))) return false;
+  }
   if (m.subnets) {
     const ip = facts.destinationIp === undefined ? undefined : parseIpAddress(facts.destinationIp);
     if (!ip || !m.subnets.some((b) => ipInBlock(ip, b))) return false;

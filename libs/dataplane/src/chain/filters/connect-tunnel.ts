@@ -10,7 +10,8 @@ import { connect, type Socket } from 'node:net';
 import { badRequest, clusterNotFound, noHealthyUpstream, noRoute, overflow, upstreamConnectFailure, type LocalReply } from '../../core/errors.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import type { TcpObserver } from '../../tcp/tcp-event.js';
-import { routeTcpConnection } from '../../tcp/tcp-proxy.js';
+import { routeRawConnection } from '../../tcp/raw-connection.js';
+import { routeTcpConnection, type TcpRouteOptions } from '../../tcp/tcp-proxy.js';
 import { Tunnel, TUNNEL_FLAGS } from '../../upgrade/tunnel.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { TAKEN, type HttpFilter } from '../http-filter.js';
@@ -103,7 +104,7 @@ const FAILURE_REPLIES: Record<string, (why: string) => LocalReply> = {
 };
 
 function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): void {
-  routeTcpConnection({
+  const common: Omit<TcpRouteOptions, 'onDownstreamGone' | 'onConnected' | 'onFailed'> = {
     snapshot,
     service,
     facts: { port: target.port, sourceLabels: options.sourceLabels ?? {}, sourceNamespace: options.sourceNamespace ?? x.source.namespace, ...(/^[0-9.]+$|:/.test(target.host) ? { destinationIp: target.host } : {}) },
@@ -112,6 +113,19 @@ function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['sn
     source: x.source,
     ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
     authority: x.head.target,
+  };
+  if (service.service.sni) {
+    // tls routes need the ClientHello, which the app sends only once the tunnel is open: answer
+    // first, then route what comes through it as a gateway routes a TCP connection.
+    x.upstreamCluster = service.service.name;
+    x.respond(200, [], false);
+    const downstream = x.stream.takeOver();
+    downstream.socket.once('close', () => x.complete());
+    routeRawConnection(downstream.socket, common, downstream.pending);
+    return;
+  }
+  routeTcpConnection({
+    ...common,
     onDownstreamGone(abort) {
       x.stream.onReset = () => {
         abort();
