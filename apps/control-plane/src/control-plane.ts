@@ -130,6 +130,7 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
     warmupUntil,
     registryComplete,
     trustDomain: flags.trustDomain,
+    outboundTrafficPolicy: flags.outboundTrafficPolicy,
     tls: serving.provider,
     // In Kubernetes endpoints come from EndpointSlices, not from what a proxy announces.
     entitlements: kube ? () => 'any' : (namespace, serviceAccount) => bootstrap.servicesFor(namespace, serviceAccount),

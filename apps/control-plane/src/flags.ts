@@ -68,6 +68,10 @@ each proxy its config over the discovery stream.
                             long at most (default: 15000)
   --grace-ms <ms>           keep a disconnected proxy's endpoints this long (default: 1000)
   --trust-domain <domain>   SPIFFE trust domain of workload identities (default: cluster.local)
+  --outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY
+                            what sidecars do with a host no workload or ServiceEntry provides
+                            (Istio's meshConfig.outboundTrafficPolicy.mode): pass it through, or
+                            answer 502 (default: ALLOW_ANY)
   --ca-dir <dir>            where the CA keeps its root (created, key mode 0600) (default: .skiff/ca)
   --ca-cert <file>          use this root certificate instead (with --ca-key)
   --ca-key <file>           the root's private key (with --ca-cert)
@@ -124,6 +128,7 @@ export interface ControlPlaneFlags {
   warmupMs: number;
   graceMs: number;
   trustDomain: string;
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   caDir: string;
   caCert?: string;
   caKey?: string;
@@ -247,6 +252,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
       'warmup-ms': { type: 'string' },
       'grace-ms': { type: 'string' },
       'trust-domain': { type: 'string' },
+      'outbound-traffic-policy': { type: 'string' },
       'ca-dir': { type: 'string' },
       'ca-cert': { type: 'string' },
       'ca-key': { type: 'string' },
@@ -283,6 +289,7 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     warmupMs: int('warmup-ms', v('warmup-ms'), 15_000),
     graceMs: int('grace-ms', v('grace-ms'), 1_000),
     trustDomain: v('trust-domain') ?? 'cluster.local',
+    outboundTrafficPolicy: outboundTrafficPolicy(v('outbound-traffic-policy')),
     caDir: v('ca-dir') ?? '.skiff/ca',
     caCert: v('ca-cert'),
     caKey: v('ca-key'),
@@ -294,4 +301,9 @@ export function parseControlPlaneFlags(argv: string[]): ControlPlaneFlags | 'hel
     dashboardDir: v('dashboard-dir'),
     traceForward: httpUrl('trace-forward', v('trace-forward')),
   };
+}
+
+function outboundTrafficPolicy(value: string | undefined): 'ALLOW_ANY' | 'REGISTRY_ONLY' {
+  if (value === undefined || value === 'ALLOW_ANY' || value === 'REGISTRY_ONLY') return value ?? 'ALLOW_ANY';
+  throw new Error(`--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, got ${JSON.stringify(value)}`);
 }

@@ -338,7 +338,7 @@ metadata: {name: a}
   test('a document that is not a mapping', () => {
     const { issues } = parseConfigFile('f.yaml', 'apiVersion: networking.istio.io/v1\n---\n- a\n- b\n');
     assert.deepEqual(at(issues), [
-      '1 error (document 1) kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway, PeerAuthentication, AuthorizationPolicy, RequestAuthentication',
+      '1 error (document 1) kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, PeerAuthentication, AuthorizationPolicy, RequestAuthentication',
       '3 error (document 2) : a document must be a mapping with apiVersion, kind, metadata and spec',
     ]);
   });

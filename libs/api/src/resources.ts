@@ -166,11 +166,59 @@ export interface OutlierDetection {
   minHealthPercent?: number;
 }
 
+/** Istio's ClientTLSSettings: mutual TLS inside the mesh, or TLS the sidecar originates to a destination. */
+export interface ClientTLSSettings {
+  mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  credentialName?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
+export interface PortTrafficPolicy {
+  port: { number: number };
+  loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetection;
+  tls?: ClientTLSSettings;
+}
+
 export interface TrafficPolicy {
   loadBalancer?: LoadBalancerSettings;
   connectionPool?: ConnectionPoolSettings;
   outlierDetection?: OutlierDetection;
-  tls?: { mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL' };
+  tls?: ClientTLSSettings;
+  portLevelSettings?: PortTrafficPolicy[];
+}
+
+/** Istio's ServicePort, as a ServiceEntry lists them. */
+export interface ServicePort {
+  number: number;
+  protocol: string;
+  name: string;
+  targetPort?: number;
+}
+
+/** An endpoint of a ServiceEntry (Istio's WorkloadEntry, inline). */
+export interface ServiceEntryEndpoint {
+  address: string;
+  /** Port name -> the port the endpoint listens on. */
+  ports?: Record<string, number>;
+  labels?: Record<string, string>;
+  serviceAccount?: string;
+}
+
+export interface ServiceEntrySpec {
+  hosts: string[];
+  addresses?: string[];
+  ports?: ServicePort[];
+  location?: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
+  resolution?: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+  endpoints?: ServiceEntryEndpoint[];
+  exportTo?: string[];
 }
 
 export interface Subset {
@@ -208,7 +256,8 @@ interface Resource<K extends string, S> {
 export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
 export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
 export type Gateway = Resource<'Gateway', GatewaySpec>;
-export type MeshResource = VirtualService | DestinationRule | Gateway | PeerAuthentication | AuthorizationPolicy | RequestAuthentication;
+export type ServiceEntry = Resource<'ServiceEntry', ServiceEntrySpec>;
+export type MeshResource = VirtualService | DestinationRule | Gateway | ServiceEntry | PeerAuthentication | AuthorizationPolicy | RequestAuthentication;
 export type MeshKind = MeshResource['kind'];
 
 /** Where a resource came from, so every message can point back at it. */

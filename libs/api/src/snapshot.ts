@@ -176,6 +176,19 @@ export const ClusterPolicySchema = z.strictObject({
   outlierDetection: OutlierDetectionPolicySchema.optional(),
   /** tls.mode; DISABLE turns auto mTLS off for the cluster's sidecar endpoints. */
   tlsMode: z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']).optional(),
+  /** SIMPLE or MUTUAL: TLS this proxy originates to the endpoints (Istio's egress TLS origination); files are read by the proxy. */
+  tls: z
+    .strictObject({
+      mode: z.enum(['SIMPLE', 'MUTUAL']),
+      sni: z.string().optional(),
+      caCertificates: z.string().optional(),
+      clientCertificate: z.string().optional(),
+      privateKey: z.string().optional(),
+      credentialName: z.string().optional(),
+      subjectAltNames: z.array(z.string()).optional(),
+      insecureSkipVerify: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const ClusterSchema = z.strictObject({
@@ -185,6 +198,8 @@ export const ClusterSchema = z.strictObject({
   port: z.number().int(),
   subset: z.string().optional(),
   endpoints: z.array(EndpointSchema),
+  /** A ServiceEntry with resolution NONE: no endpoints, each request goes where the caller sent it (Envoy's ORIGINAL_DST). */
+  originalDestination: z.literal(true).optional(),
   /** How the upstream is spoken to (from its port's protocol); absent: as the client spoke (a sniffed port). */
   protocol: z.enum(['HTTP/1.1', 'HTTP/2']).optional(),
   /**
@@ -359,6 +374,11 @@ export const ProxySnapshotSchema = z.strictObject({
   gatewayServers: z.array(GatewayServerSnapshotSchema).default([]),
   /** TCP-family service ports (sidecars) and TCP server ports (gateways). */
   tcpServices: z.array(TcpServiceSchema).default([]),
+  /**
+   * Where a sidecar sends a host the registry does not know (MeshConfig outboundTrafficPolicy):
+   * ALLOW_ANY passes it through (PassthroughCluster), REGISTRY_ONLY answers 502 (BlackHoleCluster).
+   */
+  outboundTrafficPolicy: z.enum(['ALLOW_ANY', 'REGISTRY_ONLY']).default('ALLOW_ANY'),
   /** Absent from control planes that predate security: then nothing is enforced (PERMISSIVE, no policies). */
   security: SecuritySnapshotSchema.optional(),
 });
@@ -382,6 +402,7 @@ export type LoadBalancerPolicy = z.infer<typeof LoadBalancerPolicySchema>;
 export type ConnectionPoolPolicySnapshot = z.infer<typeof ConnectionPoolPolicySchema>;
 export type OutlierDetectionPolicy = z.infer<typeof OutlierDetectionPolicySchema>;
 export type ClusterPolicySnapshot = z.infer<typeof ClusterPolicySchema>;
+export type OriginationTls = NonNullable<ClusterPolicySnapshot['tls']>;
 export type GatewayServerSnapshot = z.infer<typeof GatewayServerSnapshotSchema>;
 export type GatewayTlsSnapshot = z.infer<typeof GatewayTlsSnapshotSchema>;
 export type EffectiveMtlsMode = z.infer<typeof MtlsModeSchema>;

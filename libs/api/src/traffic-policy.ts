@@ -35,7 +35,18 @@ export function compileTrafficPolicy(policy: TrafficPolicy | undefined): Cluster
     connectionPool: policy?.connectionPool ? compileConnectionPool(policy.connectionPool) : DEFAULT_CONNECTION_POOL_POLICY,
   };
   if (policy?.outlierDetection) out.outlierDetection = compileOutlierDetection(policy.outlierDetection);
-  if (policy?.tls) out.tlsMode = policy.tls.mode;
+  if (policy?.tls) {
+    out.tlsMode = policy.tls.mode;
+    const tls = policy.tls;
+    if (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') {
+      const origination: NonNullable<ClusterPolicySnapshot['tls']> = { mode: tls.mode };
+      for (const key of ['sni', 'caCertificates', 'clientCertificate', 'privateKey', 'credentialName', 'insecureSkipVerify'] as const) {
+        if (tls[key] !== undefined) (origination as Record<string, unknown>)[key] = tls[key];
+      }
+      if (tls.subjectAltNames) origination.subjectAltNames = [...tls.subjectAltNames];
+      out.tls = origination;
+    }
+  }
   return out;
 }
 

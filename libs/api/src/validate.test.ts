@@ -63,7 +63,7 @@ describe('validateResource', () => {
     });
     test('no kind', () => {
       const r = validateResource({ apiVersion: 'networking.istio.io/v1', metadata: { name: 'x' } }, SOURCE, { documentIndex: 3 });
-      assert.deepEqual(summary(r.issues), ['error kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway, PeerAuthentication, AuthorizationPolicy, RequestAuthentication']);
+      assert.deepEqual(summary(r.issues), ['error kind: kind is missing; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, PeerAuthentication, AuthorizationPolicy, RequestAuthentication']);
       assert.equal(r.label, '(document 3) default/x');
     });
     test('a misspelled kind is an error with a suggestion', () => {
@@ -76,7 +76,7 @@ describe('validateResource', () => {
         ['v1', 'Service'],
         ['apps/v1', 'Deployment'],
         ['telemetry.istio.io/v1', 'Telemetry'],
-        ['networking.istio.io/v1', 'ServiceEntry'],
+        ['networking.istio.io/v1', 'Sidecar'],
         ['gateway.networking.k8s.io/v1', 'Gateway'],
       ] as const) {
         const r = check({ apiVersion, kind, metadata: { name: 'x' }, spec: {} });

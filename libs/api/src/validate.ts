@@ -14,7 +14,6 @@ const ISTIO_API_GROUPS = [ISTIO_API_GROUP, SECURITY_API_GROUP];
 
 /** Istio kinds Skiff does not (yet) read; a typo check must not "correct" these. */
 const OTHER_ISTIO_KINDS = [
-  'ServiceEntry',
   'Sidecar',
   'EnvoyFilter',
   'WorkloadEntry',

@@ -14,6 +14,7 @@ function hasLabels(endpoint: Endpoint, wanted: Record<string, string> | undefine
 function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: TrafficPolicy | undefined): Cluster {
   const out: Cluster = { name: clusterName('outbound', port, subset, service.fqdn), service: service.fqdn, port, endpoints };
   if (subset !== undefined) out.subset = subset;
+  if (service.external?.resolution === 'NONE') out.originalDestination = true;
   // The port's protocol says how the upstream is spoken to; a sniffed port leaves it to the client.
   const httpVersion = upstreamHttpVersion(service.protocols.get(port) ?? 'UNKNOWN');
   if (httpVersion) out.protocol = httpVersion;
@@ -34,10 +35,10 @@ export function clustersForService(service: ServiceInfo, rule: Loaded<Destinatio
   const clusters: Cluster[] = [];
   for (const port of service.ports) {
     const endpoints = service.endpoints.get(port) ?? [];
-    const top = mergeTrafficPolicy(rule?.spec.trafficPolicy, undefined);
+    const top = mergeTrafficPolicy(rule?.spec.trafficPolicy, undefined, port);
     clusters.push(cluster(service, port, undefined, endpoints, top));
     for (const subset of uniqueSubsetsByName(rule?.spec.subsets)) {
-      const policy = mergeTrafficPolicy(rule?.spec.trafficPolicy, subset.trafficPolicy);
+      const policy = mergeTrafficPolicy(rule?.spec.trafficPolicy, subset.trafficPolicy, port);
       clusters.push(cluster(service, port, subset.name, endpoints.filter((e) => hasLabels(e, subset.labels)), policy));
     }
   }

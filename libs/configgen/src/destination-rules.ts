@@ -59,13 +59,28 @@ export function indexDestinationRules(
   };
 }
 
-/** Subset policy over top-level policy, field by field at the top level (as Istio merges them). */
-export function mergeTrafficPolicy(top: TrafficPolicy | undefined, subset: TrafficPolicy | undefined): TrafficPolicy | undefined {
+/**
+ * The policy in force for one port: top level, then the top level's portLevelSettings for the
+ * port, then the subset's, then the subset's portLevelSettings, each field by field (Istio's
+ * merge: the narrower setting wins).
+ */
+export function mergeTrafficPolicy(top: TrafficPolicy | undefined, subset: TrafficPolicy | undefined, port?: number): TrafficPolicy | undefined {
   if (!top && !subset) return undefined;
+  const levels = [top, portLevel(top, port), subset, portLevel(subset, port)];
   const merged: TrafficPolicy = {};
   for (const field of ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls'] as const) {
-    const value = subset?.[field] ?? top?.[field];
-    if (value !== undefined) (merged as Record<string, unknown>)[field] = value;
+    for (const level of levels) {
+      const value = level?.[field];
+      if (value !== undefined) (merged as Record<string, unknown>)[field] = value;
+    }
   }
   return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+function portLevel(policy: TrafficPolicy | undefined, port: number | undefined): TrafficPolicy | undefined {
+  if (port === undefined) return undefined;
+  const settings = policy?.portLevelSettings?.find((p) => p.port.number === port);
+  if (!settings) return undefined;
+  const { port: _port, ...rest } = settings;
+  return rest;
 }

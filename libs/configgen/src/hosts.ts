@@ -58,3 +58,9 @@ export function sidecarDomains(service: string, namespace: string, port: number,
   names.push(`${service}.${namespace}`, `${service}.${namespace}.svc`);
   return names.flatMap((name) => [name, `${name}:${port}`]);
 }
+
+/** The domains a sidecar matches a service port on: a ServiceEntry host as written (with and without the port), else sidecarDomains. */
+export function serviceDomains(service: { name: string; namespace: string; fqdn: string; external?: unknown }, port: number, proxyNamespace: string): string[] {
+  if (service.external) return [service.fqdn, `${service.fqdn}:${port}`];
+  return sidecarDomains(service.name, service.namespace, port, proxyNamespace);
+}

@@ -4,7 +4,7 @@
 // pieces (a service's clusters, a service's virtual host) are memoized by exactly what they
 // depend on and shared between namespaces. Returned snapshots share objects: treat them as
 // read-only.
-import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, type Cluster, type DestinationRule, type Gateway, type Loaded, type ProxySnapshotInput, type VirtualService, type WorkloadInfo } from '@skiff/api';
+import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, type Cluster, type DestinationRule, type Gateway, type Loaded, type ProxySnapshotInput, type ServiceEntry, type VirtualService, type WorkloadInfo } from '@skiff/api';
 import { clustersForService } from './clusters.js';
 import { describeResource, resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
@@ -13,7 +13,7 @@ import { buildGatewayRoutes, selectGateways, type GatewayRoutes } from './gatewa
 import { WarningMemo } from './memo.js';
 import { compareKeys } from './order.js';
 import { indexSecurity } from './security.js';
-import { buildServiceRegistry, type ServiceInfo } from './services.js';
+import { buildExternalServices, buildServiceRegistry, type ServiceInfo } from './services.js';
 import { buildSidecarRouteConfigs, buildSidecarTcpServices, sidecarVirtualHost } from './sidecar-routes.js';
 import type { RouteConfigInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
 import { indexMeshVirtualServices } from './virtual-services.js';
@@ -29,6 +29,8 @@ export interface PrepareOptions {
   trustDomain?: string;
   /** Where mesh-wide security policies live (Istio's meshConfig.rootNamespace, default istio-system). */
   rootNamespace?: string;
+  /** meshConfig.outboundTrafficPolicy.mode: what sidecars do with a host the registry does not know (default ALLOW_ANY). */
+  outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
 }
 
 export interface PreparedConfig {
@@ -82,13 +84,15 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
   const virtualServices = sorted.filter((r): r is Loaded<VirtualService> => r.kind === 'VirtualService');
   const destinationRules = sorted.filter((r): r is Loaded<DestinationRule> => r.kind === 'DestinationRule');
   const gateways = sorted.filter((r): r is Loaded<Gateway> => r.kind === 'Gateway');
-  const services = buildServiceRegistry(workloads, {
+  const meshServices = buildServiceRegistry(workloads, {
     trustDomain,
     tlsModeFor: (w) => {
       const pa = security.securityFor(w, () => undefined).peerAuthentication;
       return (pa.portLevel?.[String(w.servicePort)] ?? pa.mode) === 'DISABLE' ? 'disabled' : 'istio';
     },
   });
+  const serviceEntries = sorted.filter((r): r is Loaded<ServiceEntry> => r.kind === 'ServiceEntry');
+  const services = [...meshServices, ...buildExternalServices(serviceEntries, new Set(meshServices.map((s) => s.fqdn)), (m) => globalWarnings.push(m))].sort((a, b) => compareKeys([a.fqdn], [b.fqdn]));
   const servicesByFqdn = new Map(services.map((s) => [s.fqdn, s]));
   const knownNamespaces = new Set([...workloads.map((w) => w.namespace), ...sorted.map((r) => r.metadata.namespace)]);
 
@@ -179,7 +183,7 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
         warnings.push(...sidecar.warnings);
       }
       const securityFor = security.securityFor(proxy, (message) => warnings.push(message));
-      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, ...(tcpServices.length > 0 ? { tcpServices } : {}), security: securityFor }, warnings: [...new Set(warnings)] };
+      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, ...(tcpServices.length > 0 ? { tcpServices } : {}), ...(options.outboundTrafficPolicy === 'REGISTRY_ONLY' ? { outboundTrafficPolicy: 'REGISTRY_ONLY' as const } : {}), security: securityFor }, warnings: [...new Set(warnings)] };
     },
   };
 }

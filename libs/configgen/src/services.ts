@@ -1,6 +1,7 @@
 // The service registry, derived from the workloads that announced themselves: every distinct
 // (service, namespace) among sidecars is a service, and its workloads are its endpoints.
-import { DEFAULT_TRUST_DOMAIN, portProtocol, serviceFqdn, type Endpoint, type PortProtocol, type WorkloadInfo } from '@skiff/api';
+import { DEFAULT_TRUST_DOMAIN, portProtocol, serviceFqdn, type Endpoint, type Loaded, type PortProtocol, type ServiceEntry, type WorkloadInfo } from '@skiff/api';
+import { describeResource } from './describe.js';
 import { compareKeys, compareStrings, sortedRecord } from './order.js';
 import { workloadIdentity } from './security.js';
 
@@ -14,6 +15,45 @@ export interface ServiceInfo {
   endpoints: ReadonlyMap<number, Endpoint[]>;
   /** Each port's protocol, from the name or appProtocol its workloads announced (the first to name one stands). */
   protocols: ReadonlyMap<number, PortProtocol>;
+  /** Present for a host a ServiceEntry adds (no sidecar in front of it: callers speak to it as it is). */
+  external?: { resolution: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN'; location: 'MESH_EXTERNAL' | 'MESH_INTERNAL'; entry: string };
+}
+
+/**
+ * The hosts ServiceEntries add to the registry, one service per host: its ports with their
+ * protocols, and endpoints as the resolution says (STATIC: the listed addresses; DNS: the listed
+ * names, or the host itself; NONE: none, each request goes where its caller sent it). A host a
+ * workload already serves, or an earlier entry already added, is reported and skipped.
+ */
+export function buildExternalServices(entries: readonly Loaded<ServiceEntry>[], taken: ReadonlySet<string>, warn: (message: string) => void): ServiceInfo[] {
+  const out = new Map<string, ServiceInfo>();
+  for (const entry of entries) {
+    const resolution = entry.spec.resolution ?? 'NONE';
+    for (const rawHost of entry.spec.hosts) {
+      const host = rawHost.toLowerCase();
+      if (taken.has(host) || out.has(host)) {
+        warn(`${describeResource(entry)}: host ${host} is already in the registry (${out.get(host)?.external?.entry ?? 'a workload serves it'}); this entry's copy is ignored.`);
+        continue;
+      }
+      const ports = (entry.spec.ports ?? []).map((p) => p.number).sort((a, b) => a - b);
+      const protocols = new Map<number, PortProtocol>();
+      const endpoints = new Map<number, Endpoint[]>();
+      for (const port of entry.spec.ports ?? []) {
+        protocols.set(port.number, portProtocol(port.name, port.protocol));
+        const target = port.targetPort ?? port.number;
+        const listed = entry.spec.endpoints ?? [];
+        const list: Endpoint[] =
+          resolution === 'NONE'
+            ? []
+            : listed.length > 0
+              ? listed.map((e) => ({ address: e.address, port: e.ports?.[port.name] ?? target, workload: 'unknown', labels: sortedRecord(e.labels ?? {}), tlsMode: 'disabled' as const }))
+              : [{ address: host, port: target, workload: 'unknown', labels: {}, tlsMode: 'disabled' as const }];
+        endpoints.set(port.number, list);
+      }
+      out.set(host, { name: host, namespace: entry.metadata.namespace, fqdn: host, ports, endpoints, protocols, external: { resolution, location: entry.spec.location ?? 'MESH_EXTERNAL', entry: describeResource(entry) } });
+    }
+  }
+  return [...out.values()];
 }
 
 export function buildServiceRegistry(

@@ -5,7 +5,7 @@ import { isTcpProtocol, type Loaded, type VirtualService } from '@skiff/api';
 import { resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
 import { defaultRoute } from './default-route.js';
-import { sidecarDomains } from './hosts.js';
+import { serviceDomains } from './hosts.js';
 import { translateHttpRoutes } from './http-route.js';
 import type { ServiceInfo } from './services.js';
 import type { RouteConfigInput, TcpServiceInput, VirtualHostInput } from './snapshot-types.js';
@@ -21,7 +21,7 @@ export function sidecarVirtualHost(service: ServiceInfo, port: number, proxyName
     ctx.warn(`VirtualService ${resourceKey(vs)} has no http route that applies to sidecars for ${service.fqdn}:${port}; using the default route.`);
   }
   if (routes.length === 0) routes = [defaultRoute(service.fqdn, port)];
-  return { name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), routes };
+  return { name: `${service.fqdn}:${port}`, domains: serviceDomains(service, port, proxyNamespace), routes };
 }
 
 export type VirtualHostBuilder = typeof sidecarVirtualHost;
@@ -73,7 +73,7 @@ export function buildSidecarTcpServices(services: readonly ServiceInfo[], proxyN
       }
       if (routes.length === 0) routes = [defaultTcpRoute(service.fqdn, port)];
       const sni = routes.some((r) => r.matches?.some((m) => m.sniHosts !== undefined));
-      out.push({ name: `${service.fqdn}:${port}`, domains: sidecarDomains(service.name, service.namespace, port, proxyNamespace), port, ...(sni ? { sni } : {}), routes });
+      out.push({ name: `${service.fqdn}:${port}`, domains: serviceDomains(service, port, proxyNamespace), port, ...(sni ? { sni } : {}), routes });
     }
   }
   return out;

@@ -59,6 +59,17 @@ export const MESH_RESOURCES: Record<MeshKind, MeshResourceNames> = {
     columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, AGE],
   },
   Gateway: { ...NETWORKING, plural: 'gateways', shortName: 'gw', columns: [] },
+  ServiceEntry: {
+    ...NETWORKING,
+    plural: 'serviceentries',
+    shortName: 'se',
+    columns: [
+      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts associated with the ServiceEntry' },
+      { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)' },
+      { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'Service resolution mode for the hosts (NONE, STATIC, or DNS)' },
+      AGE,
+    ],
+  },
   PeerAuthentication: {
     ...SECURITY,
     plural: 'peerauthentications',

@@ -31,6 +31,8 @@ export interface ProcessMeshOptions {
   gateway?: boolean | { serverPorts: number[] };
   /** Extra environment for the proxies (NODE_OPTIONS, say). */
   proxyEnv?: Record<string, string>;
+  /** Extra control-plane flags (--outbound-traffic-policy REGISTRY_ONLY, say). */
+  controlPlaneArgs?: string[];
 }
 
 export interface ProcessEndpoints {
@@ -118,7 +120,7 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
     });
   }
   const supervisor = new Supervisor({ prefixOutput: false });
-  const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'] });
+  const controlPlane = controlPlaneSpec({ root: repoRoot, configDir, state, ports: { xds, monitoring, dashboard } as Parameters<typeof controlPlaneSpec>[0]['ports'], ...(options.controlPlaneArgs ? { controlPlaneArgs: options.controlPlaneArgs } : {}) });
   const stop = async () => {
     await supervisor.stopAll();
     rmSync(dir, { recursive: true, force: true });

@@ -51,6 +51,8 @@ export interface DiscoveryServerOptions {
   warmupUntil: number;
   registryComplete?: () => boolean;
   trustDomain: string;
+  /** meshConfig.outboundTrafficPolicy.mode for every sidecar (default ALLOW_ANY). */
+  outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   /** Which services each identity may announce endpoints of. */
   entitlements: Entitlements;
   /** The serving certificate and the roots client certificates must chain to. */
@@ -143,7 +145,7 @@ export class DiscoveryServer {
   prepare(): PreparedConfig {
     const serving = this.options.serving;
     const workloads = this.options.registry.list();
-    return prepareConfig(this.options.resources(), serving ? workloads.filter(serving) : workloads, this.options.trustDomain);
+    return prepareConfig(this.options.resources(), serving ? workloads.filter(serving) : workloads, this.options.trustDomain, this.options.outboundTrafficPolicy);
   }
 
   /** Sends the proxy its snapshot unless it already has it; true when something was sent. */

@@ -15,8 +15,8 @@ export interface ComputedSnapshot {
   warnings: string[];
 }
 
-export function prepareConfig(resources: Loaded[], workloads: WorkloadInfo[], trustDomain: string): PreparedConfig {
-  return prepare(resources, workloads, { trustDomain });
+export function prepareConfig(resources: Loaded[], workloads: WorkloadInfo[], trustDomain: string, outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY' = 'ALLOW_ANY'): PreparedConfig {
+  return prepare(resources, workloads, { trustDomain, outboundTrafficPolicy });
 }
 
 // A snapshot depends on the proxy only through its kind, namespace and labels (routes and

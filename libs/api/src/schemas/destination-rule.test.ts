@@ -84,14 +84,22 @@ describe('DestinationRule', () => {
     assertOneError(check(policy({ tls: { mode: 'ISTIO_MUTAL' } })), 'spec.trafficPolicy.tls.mode', 'did you mean "ISTIO_MUTUAL"?');
   });
   test('Istio fields Skiff lacks are warnings and dropped', () => {
-    const r = check(dr({ host: 'r', workloadSelector: { matchLabels: { app: 'r' } }, trafficPolicy: { portLevelSettings: [], loadBalancer: { simple: 'RANDOM', localityLbSetting: {} }, tls: { mode: 'SIMPLE', sni: 'x' } } }));
+    const r = check(dr({ host: 'r', workloadSelector: { matchLabels: { app: 'r' } }, trafficPolicy: { tunnel: {}, loadBalancer: { simple: 'RANDOM', localityLbSetting: {} }, tls: { mode: 'SIMPLE', sni: 'x', caCrl: '/crl.pem' } } }));
     assert.deepEqual(summary(r.issues), [
       'warning spec.trafficPolicy.loadBalancer.localityLbSetting: not supported by Skiff, ignored',
-      'warning spec.trafficPolicy.tls.sni: not supported by Skiff, ignored',
-      'warning spec.trafficPolicy.portLevelSettings: not supported by Skiff, ignored',
+      'warning spec.trafficPolicy.tls.caCrl: not supported by Skiff, ignored',
+      'warning spec.trafficPolicy.tunnel: not supported by Skiff, ignored',
       'warning spec.workloadSelector: not supported by Skiff, ignored',
     ]);
-    assert.deepEqual(r.resource?.spec, { host: 'r', trafficPolicy: { loadBalancer: { simple: 'RANDOM' }, tls: { mode: 'SIMPLE' } } });
+    assert.deepEqual(r.resource?.spec, { host: 'r', trafficPolicy: { loadBalancer: { simple: 'RANDOM' }, tls: { mode: 'SIMPLE', sni: 'x' } } });
+  });
+  test("TLS origination as Istio's egress task writes it: portLevelSettings with tls SIMPLE; MUTUAL needs a client certificate", () => {
+    const spec = { host: 'edition.cnn.com', trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com', caCertificates: '/etc/ca.pem', subjectAltNames: ['edition.cnn.com'] } }] } };
+    const r = check(dr(spec));
+    assert.deepEqual(summary(r.issues), []);
+    assert.deepEqual(r.resource?.spec, spec);
+    assertOneError(check(dr({ host: 'x', trafficPolicy: { tls: { mode: 'MUTUAL', caCertificates: '/ca.pem' } } })), 'spec.trafficPolicy.tls', 'mode MUTUAL needs clientCertificate and privateKey, or credentialName');
+    assertOneError(check(dr({ host: 'x', trafficPolicy: { portLevelSettings: [{ port: {}, tls: { mode: 'SIMPLE' } }] } })), 'spec.trafficPolicy.portLevelSettings[0].port.number', '');
   });
   test('a misspelled field gets a suggestion', () => assertOneError(check(dr({ host: 'r', subset: [] })), 'spec.subset', 'did you mean "subsets"?'));
 });

@@ -2,7 +2,7 @@
 // are Istio fields Skiff ignores with a warning.
 import { z } from 'zod';
 import type { DestinationRuleSpec, TrafficPolicy } from '../resources.js';
-import { always, dns1123Label, duration, exportTo, hostName, istioObject, labelMap, resourceSchema } from './common.js';
+import { always, dns1123Label, duration, exportTo, hostName, istioObject, labelMap, portNumber, resourceSchema } from './common.js';
 
 export const LB_SIMPLE = ['UNSPECIFIED', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_CONN'] as const;
 
@@ -63,18 +63,39 @@ export const OutlierDetectionSchema = istioObject(
 );
 
 export const ClientTLSSettingsSchema = istioObject(
-  { mode: z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']) },
-  ['clientCertificate', 'privateKey', 'caCertificates', 'credentialName', 'subjectAltNames', 'sni', 'insecureSkipVerify', 'caCrl'],
-);
+  {
+    mode: z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']),
+    clientCertificate: z.string().min(1).optional(),
+    privateKey: z.string().min(1).optional(),
+    caCertificates: z.string().min(1).optional(),
+    credentialName: z.string().min(1).optional(),
+    subjectAltNames: z.array(z.string().min(1)).optional(),
+    sni: z.string().min(1).optional(),
+    insecureSkipVerify: z.boolean().optional(),
+  },
+  ['caCrl'],
+).superRefine((tls, ctx) => {
+  // Istio's validation: MUTUAL origination needs a client certificate and key, unless a credential names them.
+  if (tls.mode === 'MUTUAL' && tls.credentialName === undefined && (tls.clientCertificate === undefined || tls.privateKey === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'mode MUTUAL needs clientCertificate and privateKey, or credentialName' });
+  }
+}, always);
+
+const policyFields = {
+  loadBalancer: LoadBalancerSettingsSchema.optional(),
+  connectionPool: ConnectionPoolSettingsSchema.optional(),
+  outlierDetection: OutlierDetectionSchema.optional(),
+  tls: ClientTLSSettingsSchema.optional(),
+};
+
+export const PortTrafficPolicySchema = istioObject({ port: istioObject({ number: portNumber }), ...policyFields });
 
 export const TrafficPolicySchema = istioObject(
   {
-    loadBalancer: LoadBalancerSettingsSchema.optional(),
-    connectionPool: ConnectionPoolSettingsSchema.optional(),
-    outlierDetection: OutlierDetectionSchema.optional(),
-    tls: ClientTLSSettingsSchema.optional(),
+    ...policyFields,
+    portLevelSettings: z.array(PortTrafficPolicySchema).optional(),
   },
-  ['portLevelSettings', 'tunnel', 'proxyProtocol', 'retryBudget'],
+  ['tunnel', 'proxyProtocol', 'retryBudget'],
 );
 
 export const SubsetSchema = istioObject({

@@ -34,6 +34,8 @@ export interface ClusterPolicy {
   outlierDetection?: OutlierDetectionPolicy;
   /** DISABLE: no auto mTLS to this cluster's sidecar endpoints. */
   tlsMode?: ClusterPolicySnapshot['tlsMode'];
+  /** TLS this proxy originates to endpoints without a sidecar (DestinationRule tls SIMPLE or MUTUAL). */
+  tls?: ClusterPolicySnapshot['tls'];
 }
 
 export function connectionPoolPolicy(p: ConnectionPoolPolicySnapshot): ConnectionPoolPolicy {
@@ -56,5 +58,6 @@ export function clusterPolicy(snapshot: ClusterPolicySnapshot | undefined): Clus
   const out: ClusterPolicy = { loadBalancer: p.loadBalancer, connectionPool: connectionPoolPolicy(p.connectionPool) };
   if (p.outlierDetection) out.outlierDetection = p.outlierDetection;
   if (p.tlsMode) out.tlsMode = p.tlsMode;
+  if (p.tls) out.tls = p.tls;
   return out;
 }

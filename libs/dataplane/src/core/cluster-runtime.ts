@@ -17,6 +17,7 @@ import {
 } from '../cluster/index.js';
 import type { AttemptOutcome } from './steps/retry-policy.js';
 import type { PoolOptions } from './upstream-pools.js';
+import { originationTls, type OriginatedTls } from '../security/origination-tls.js';
 
 /** What the router needs of a host: where it is (kept for callers written before hosts had state). */
 export type EndpointRuntime = Host;
@@ -57,6 +58,17 @@ export class ClusterRuntime {
       connectTimeoutMs: limits.connectTimeoutMs,
       ...(Number.isFinite(limits.idleTimeoutMs) ? { keepAliveTimeoutMs: limits.idleTimeoutMs } : {}),
     };
+  }
+
+  readonly #origination = new Map<string, OriginatedTls | { error: string }>();
+
+  /** The TLS to originate to `host` (DestinationRule tls SIMPLE/MUTUAL), files read once per push; undefined when none. */
+  originationFor(host: string): OriginatedTls | { error: string } | undefined {
+    const tls = this.policy.tls;
+    if (!tls) return undefined;
+    let found = this.#origination.get(host);
+    if (!found) this.#origination.set(host, (found = originationTls(tls, host)));
+    return found;
   }
 
   /** Hosts for `/clusters` and `skiff proxy-config endpoints`. */

@@ -6,6 +6,7 @@ import { checkServerIdentity as defaultCheck } from 'node:tls';
 import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
 import { H2ClientPool } from '../http2/h2-client-pool.js';
 import type { UpstreamPool, UpstreamProtocol } from '../chain/upstream-connection.js';
+import type { OriginatedTls } from '../security/origination-tls.js';
 
 export interface PoolOptions {
   connections?: number;
@@ -52,13 +53,13 @@ export class UpstreamPools {
   }
 
   /** One pool per origin and settings: clusters with different connection limits do not share. */
-  get(address: string, port: number, options?: PoolOptions, tls?: PeerTls, protocol: UpstreamProtocol = 'HTTP/1.1'): UpstreamPool {
+  get(address: string, port: number, options?: PoolOptions, tls?: PeerTls | OriginatedTls, protocol: UpstreamProtocol = 'HTTP/1.1'): UpstreamPool {
     const key = poolKey(address, port, options, tls, protocol);
     let pool = this.#pools.get(key);
     if (!pool && protocol === 'HTTP/2') {
       const o = { ...this.#options, ...options };
       // One connection carries every stream: Envoy's HTTP/2 pool; connection limits count connections.
-      pool = new H2ClientPool({ host: address, port, ...(tls ? { tls: peerTlsOptions(tls) } : {}), idleTimeoutMs: o.keepAliveTimeoutMs ?? 30_000, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 });
+      pool = new H2ClientPool({ host: address, port, ...(tls ? { tls: tlsOptionsOf(tls) } : {}), idleTimeoutMs: o.keepAliveTimeoutMs ?? 30_000, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 });
       this.#pools.set(key, pool);
     }
     if (!pool) {
@@ -66,7 +67,7 @@ export class UpstreamPools {
       pool = new ClientPool({
         host: address,
         port,
-        ...(tls ? { tls: peerTlsOptions(tls) } : {}),
+        ...(tls ? { tls: tlsOptionsOf(tls) } : {}),
         maxConnections: o.connections ?? 1024,
         idleTimeoutMs: o.keepAliveTimeoutMs ?? 30_000,
         connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
@@ -122,10 +123,15 @@ export function originOf(address: string, port: number): string {
   return address.includes(':') ? `http://[${address}]:${port}` : `http://${address}:${port}`;
 }
 
-function poolKey(address: string, port: number, options: PoolOptions | undefined, tls: PeerTls | undefined, protocol: UpstreamProtocol): string {
+function tlsOptionsOf(tls: PeerTls | OriginatedTls) {
+  return 'kind' in tls ? tls.options : peerTlsOptions(tls);
+}
+
+function poolKey(address: string, port: number, options: PoolOptions | undefined, tls: PeerTls | OriginatedTls | undefined, protocol: UpstreamProtocol): string {
   let key = originOf(address, port);
   if (options) key += `#${options.connections ?? ''}/${options.maxRequestsPerConnection ?? ''}/${options.connectTimeoutMs ?? ''}/${options.keepAliveTimeoutMs ?? ''}`;
-  if (tls) key += `${options ? '' : '#'}|tls:${tls.generation}:${tls.expectedSpiffeId}`;
+  if (tls && 'kind' in tls) key += `${options ? '' : '#'}|origination:${tls.key}`;
+  else if (tls) key += `${options ? '' : '#'}|tls:${tls.generation}:${tls.expectedSpiffeId}`;
   if (protocol === 'HTTP/2') key += `${options || tls ? '' : '#'}|h2`;
   return key;
 }

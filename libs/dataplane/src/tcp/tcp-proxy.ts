@@ -32,6 +32,8 @@ export interface TcpRouteOptions {
   observer?: TcpObserver;
   /** What the caller asked for (a CONNECT authority), for the access log. */
   authority?: string;
+  /** Where the caller was going: a ServiceEntry with resolution NONE sends the connection there. */
+  originalDestination?: { host: string; port: number };
   logger?: Pick<Logger, 'debug'>;
   idleTimeoutMs?: number;
   /** Registers what to do if the downstream goes away while the upstream is being connected. */
@@ -82,10 +84,16 @@ export function routeTcpConnection(options: TcpRouteOptions): void {
   if (name !== undefined) report.event.upstreamCluster = name;
   if (!cluster) return fail('NC', `cluster ${name ?? '(all weights 0)'} is not known to this proxy`);
   report.event.destination = { service: cluster.cluster.service };
+  if (cluster.cluster.originalDestination) {
+    const target = options.originalDestination;
+    if (!target) return fail('UH', `${cluster.name} sends each connection where its caller was going, and this connection named no destination`);
+    if (!cluster.breaker.tryOpenConnection()) return fail('UO', `${cluster.name} is at its maxConnections`);
+    return dial(options, report, cluster, { address: target.host, port: target.port, key: `${target.host}:${target.port}` });
+  }
   const host = cluster.pickHost(undefined, []);
   if (!host) return fail('UH', `no healthy upstream in ${cluster.name}`);
   if (!cluster.breaker.tryOpenConnection()) return fail('UO', `${cluster.name} is at its maxConnections`);
-  dial(options, report, cluster, host);
+  dial(options, report, cluster, { address: host.address, port: host.port, key: host.key }, host);
 }
 
 function destinationOf(cluster: ClusterRuntime, host: Host): RequestEvent['destination'] {
@@ -94,17 +102,29 @@ function destinationOf(cluster: ClusterRuntime, host: Host): RequestEvent['desti
   return { workload, namespace, service: cluster.cluster.service, app: endpoint.labels['app'], version: endpoint.labels['version'], ...(endpoint.identity ? { principal: endpoint.identity } : {}) };
 }
 
-function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRuntime, host: Host): void {
+function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRuntime, target: { address: string; port: number; key: string }, host?: Host): void {
   const certificate = options.certificate?.();
-  const peerTls = peerTlsFor(certificate, cluster, host);
-  report.event.upstreamHost = host.key;
-  report.event.destination = destinationOf(cluster, host);
+  const peerTls = host ? peerTlsFor(certificate, cluster, host) : undefined;
+  // TLS the sidecar originates to a destination without a sidecar (DestinationRule tls SIMPLE/MUTUAL).
+  const origination = peerTls ? undefined : cluster.originationFor(host ? cluster.cluster.service : target.address);
+  if (origination && 'error' in origination) {
+    cluster.breaker.closeConnection();
+    report.close('UF', 0, 0);
+    return options.onFailed('UF', origination.error);
+  }
+  report.event.upstreamHost = target.key;
+  if (host) report.event.destination = destinationOf(cluster, host);
   if (peerTls) {
     report.event.connectionSecurityPolicy = 'mutual_tls';
     if (certificate?.spiffeId && report.event.source.principal === undefined) report.event.source = { ...report.event.source, principal: certificate.spiffeId };
   }
   report.open();
-  const upstream: Socket = peerTls ? tlsConnect({ ...peerTlsOptions(peerTls), host: host.address, port: host.port, ALPNProtocols: MESH_TCP_ALPN }) : netConnect({ host: host.address, port: host.port });
+  const upstream: Socket = peerTls
+    ? tlsConnect({ ...peerTlsOptions(peerTls), host: target.address, port: target.port, ALPNProtocols: MESH_TCP_ALPN })
+    : origination
+      ? tlsConnect({ ...origination.options, host: target.address, port: target.port })
+      : netConnect({ host: target.address, port: target.port });
+  const secure = peerTls !== undefined || origination !== undefined;
   let settled = false;
   const settle = (): boolean => {
     if (settled) return false;
@@ -120,8 +140,8 @@ function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRunti
   const timer = setTimeout(() => {
     if (!settle()) return;
     upstream.destroy();
-    cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
-    failed('UF', `connect to ${host.key} timed out after ${cluster.policy.connectionPool.connectTimeoutMs} ms`);
+    if (host) cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
+    failed('UF', `connect to ${target.key} timed out after ${cluster.policy.connectionPool.connectTimeoutMs} ms`);
   }, cluster.policy.connectionPool.connectTimeoutMs);
   options.onDownstreamGone(() => {
     if (!settle()) return;
@@ -131,13 +151,13 @@ function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRunti
   });
   upstream.once('error', (error: NodeJS.ErrnoException) => {
     if (!settle()) return;
-    cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
-    failed('UF', `connection to ${host.key} failed: ${error.code ?? error.message}`);
+    if (host) cluster.record(host, { status: 503, connectFailure: true, perTryTimeout: false, reset: false });
+    failed('UF', `connection to ${target.key} failed: ${error.code ?? error.message}`);
   });
-  upstream.once(peerTls ? 'secureConnect' : 'connect', () => {
+  upstream.once(secure ? 'secureConnect' : 'connect', () => {
     if (!settle()) return;
     upstream.setNoDelay(true);
-    const downstream = options.onConnected({ cluster: cluster.name, host: host.key, destination: report.event.destination, mtls: peerTls !== undefined });
+    const downstream = options.onConnected({ cluster: cluster.name, host: target.key, destination: report.event.destination, mtls: peerTls !== undefined });
     new Tunnel(downstream, { socket: upstream, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) => {
       cluster.breaker.closeConnection();
       report.close(TUNNEL_FLAGS[result.ending], result.bytesUp, result.bytesDown);

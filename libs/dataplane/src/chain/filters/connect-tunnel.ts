@@ -7,6 +7,7 @@
 // PassthroughCluster). Either way the answer is 200 and the connection becomes a byte tunnel
 // (upgrade/tunnel.ts). Envoy serves CONNECT only where it is configured to; elsewhere it answers 403.
 import { connect, type Socket } from 'node:net';
+import { blackHole } from './black-hole.js';
 import { badRequest, clusterNotFound, noHealthyUpstream, noRoute, overflow, upstreamConnectFailure, type LocalReply } from '../../core/errors.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import type { TcpObserver } from '../../tcp/tcp-event.js';
@@ -53,6 +54,8 @@ export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFil
         tunnelToService(x, x.snapshot, service, target, options);
         return TAKEN;
       }
+      // REGISTRY_ONLY: a host no workload or ServiceEntry provides goes nowhere (Istio's BlackHoleCluster).
+      if (x.snapshot?.raw.outboundTrafficPolicy === 'REGISTRY_ONLY') return blackHole(x);
       x.upstreamCluster = 'PassthroughCluster';
       x.upstreamHost = `${target.host}:${target.port}`;
       open(x, target.host, target.port, options.connectTimeoutMs ?? 10_000);
@@ -113,6 +116,7 @@ function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['sn
     source: x.source,
     ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
     authority: x.head.target,
+    originalDestination: target,
   };
   if (service.service.sni) {
     // tls routes need the ClientHello, which the app sends only once the tunnel is open: answer

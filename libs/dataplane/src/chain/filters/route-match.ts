@@ -1,11 +1,12 @@
 // Route selection (Envoy's route table lookup, done by its router filter; here a filter of its
 // own so fault, rewrite and mirror can read the match): virtual host by authority, first matching
 // route, weighted cluster. Redirect routes answer here. A host the mesh does not know is passed
-// through on a sidecar (Istio's ALLOW_ANY) and answered 404 on a gateway.
+// through on a sidecar (Istio's ALLOW_ANY; 502 under REGISTRY_ONLY) and answered 404 on a gateway.
 import { randomBytes } from 'node:crypto';
 import type { RouteAction } from '@skiff/api';
 import { pickCluster, selectRoute, type CompiledRouteConfig } from '@skiff/routing';
 import { forwardingLoop, noRoute, notReady } from '../../core/errors.js';
+import { blackHole } from './black-hole.js';
 import type { RequestTarget } from '../../core/request-target.js';
 import type { HttpExchange } from '../http-exchange.js';
 import type { HttpFilter, LocalAnswer } from '../http-filter.js';
@@ -46,7 +47,10 @@ export function routeMatchFilter(options: RouteMatchOptions | undefined): HttpFi
             sourceNamespace: options.sourceNamespace,
           })
         : undefined;
-      if (!decision || decision.kind === 'no-virtual-host') return options.passthrough ? passThrough(x, options.passthroughMark ?? 'proxy') : noRoute(target.authority);
+      if (!decision || decision.kind === 'no-virtual-host') {
+        if (!options.passthrough) return noRoute(target.authority);
+        return x.snapshot.raw.outboundTrafficPolicy === 'REGISTRY_ONLY' ? blackHole(x) : passThrough(x, options.passthroughMark ?? 'proxy');
+      }
       if (decision.kind === 'no-route') return noRoute(target.authority);
       const route = decision.route.route;
       x.route = route.name;

@@ -4,10 +4,11 @@
 // over mTLS. A session-affinity cookie the load balancer asks for is set on the answer.
 import { hashKeyFor, type Host } from '../../cluster/index.js';
 import type { ClusterRuntime } from '../../core/cluster-runtime.js';
-import { clusterNotFound, noHealthyUpstream } from '../../core/errors.js';
+import { clusterNotFound, noHealthyUpstream, upstreamConnectFailure } from '../../core/errors.js';
 import { encodePeerMetadata, PEER_METADATA_HEADER } from '../../core/peer-metadata.js';
 import type { RequestEvent } from '../../core/request-event.js';
-import type { UpstreamPools } from '../../core/upstream-pools.js';
+import type { PeerTls, UpstreamPools } from '../../core/upstream-pools.js';
+import type { OriginatedTls } from '../../security/origination-tls.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import { peerTlsFor } from '../../security/peer-tls.js';
 import type { HttpExchange } from '../http-exchange.js';
@@ -46,13 +47,17 @@ export function routerFilter(options: RouterFilterOptions): HttpFilter {
       if (!cluster) return clusterNotFound(name);
       // Retries need the body again: keep a copy while it streams (chain/request-body.ts).
       if ((x.action?.retries?.attempts ?? 0) > 0) x.body.retain(DEFAULT_REPLAY_LIMIT);
+      if (cluster.cluster.originalDestination) return toOriginalDestination(x, cluster, options);
+      // TLS the sidecar originates (DestinationRule tls SIMPLE/MUTUAL to a host without a sidecar).
+      const origination = cluster.originationFor(cluster.cluster.service);
+      if (origination && 'error' in origination) return upstreamConnectFailure(origination.error);
       const query = x.path.indexOf('?');
       const hashKey = hashKeyFor(cluster.policy.loadBalancer, { headers: x.received, sourceIp: x.stream.socket.remoteAddress, query: query < 0 ? undefined : x.path.slice(query + 1) }, options.random);
       if (hashKey?.setCookie) x.responseOps.push({ add: { 'set-cookie': hashKey.setCookie } });
       const pick = (tried: readonly Host[]) => {
         const host = cluster.pickHost(hashKey?.key, tried);
         if (!host) return noHealthyUpstream(cluster.name);
-        return targetFor(x, cluster, host, options, peerMetadata, targets[cluster.cluster.protocol ?? x.stream.protocol]);
+        return targetFor(x, cluster, host, options, peerMetadata, targets[cluster.cluster.protocol ?? x.stream.protocol], origination);
       };
       new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick, random: options.random }).start();
       return TAKEN;
@@ -68,8 +73,23 @@ interface HostTarget extends AttemptTarget {
   destination: RequestEvent['destination'];
 }
 
-function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCertificate | undefined, pools: UpstreamPools, peerMetadata: string[] | undefined, protocol: UpstreamProtocol): HostTarget {
-  const peerTls = peerTlsFor(certificate, cluster, host);
+/**
+ * A ServiceEntry with resolution NONE (Envoy's ORIGINAL_DST cluster): no endpoints of its own,
+ * the request goes to the host and port the app named, with the cluster's policy.
+ */
+function toOriginalDestination(x: HttpExchange, cluster: ClusterRuntime, options: RouterFilterOptions): typeof TAKEN | ReturnType<typeof upstreamConnectFailure> {
+  const { host, port } = x.requested;
+  const origination = cluster.originationFor(host);
+  if (origination && 'error' in origination) return upstreamConnectFailure(origination.error);
+  const pool = options.pools.get(host, port, cluster.poolOptions, origination, cluster.cluster.protocol ?? x.stream.protocol);
+  x.upstreamHost = `${host}:${port}`;
+  x.destination = { service: cluster.cluster.service };
+  new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick: () => ({ pool }), random: options.random }).start();
+  return TAKEN;
+}
+
+function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCertificate | undefined, pools: UpstreamPools, peerMetadata: string[] | undefined, protocol: UpstreamProtocol, origination: OriginatedTls | undefined): HostTarget {
+  const peerTls: PeerTls | undefined = peerTlsFor(certificate, cluster, host);
   const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
   const [workload, namespace] = endpoint.workload.split('.');
   const destination: RequestEvent['destination'] = Object.freeze({
@@ -80,15 +100,15 @@ function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCe
     version: endpoint.labels['version'],
     ...(endpoint.identity ? { principal: endpoint.identity } : {}),
   });
-  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTls, protocol);
+  const pool = pools.get(host.address, host.port, cluster.poolOptions, peerTls ?? origination, protocol);
   return { pool, host, generation: certificate?.generation ?? -1, mtls: peerTls !== undefined, destination, ...(peerTls && peerMetadata ? { extraHeaders: peerMetadata } : {}) };
 }
 
-function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options: RouterFilterOptions, peerMetadata: string[] | undefined, cache: WeakMap<Host, HostTarget>): AttemptTarget {
+function targetFor(x: HttpExchange, cluster: ClusterRuntime, host: Host, options: RouterFilterOptions, peerMetadata: string[] | undefined, cache: WeakMap<Host, HostTarget>, origination: OriginatedTls | undefined): AttemptTarget {
   const certificate = options.certificate?.();
   let target = cache.get(host);
   if (!target || target.generation !== (certificate?.generation ?? -1) || target.pool.retired) {
-    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata, cluster.cluster.protocol ?? x.stream.protocol);
+    target = hostTarget(cluster, host, certificate, options.pools, peerMetadata, cluster.cluster.protocol ?? x.stream.protocol, origination);
     cache.set(host, target);
   }
   x.upstreamHost = host.key;
