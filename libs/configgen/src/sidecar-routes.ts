@@ -55,20 +55,23 @@ function isTcpPort(service: ServiceInfo, port: number): boolean {
 /**
  * One TcpService per TCP-family service port (Istio's outbound tcp_proxy for a TCP port): the
  * tcp routes of the VirtualService that owns the host, or everything to the service's cluster.
- * Callers reach it by a CONNECT to any of its sidecar domains.
+ * Callers reach it by a CONNECT to any of its sidecar domains. A port whose protocol is not
+ * declared gets one too, beside its HTTP virtual host, as Istio's sniffed outbound listener
+ * carries both: an HTTP request is routed as HTTP, a CONNECT as TCP.
  */
 export function buildSidecarTcpServices(services: readonly ServiceInfo[], proxyNamespace: string, virtualServices: VirtualServiceIndex, ctx: DestinationContext): TcpServiceInput[] {
   const out: TcpServiceInput[] = [];
   for (const service of services) {
     const vs = virtualServices.forHost(service.fqdn);
     for (const port of service.ports) {
-      if (!isTcpPort(service, port)) continue;
       const protocol = service.protocols.get(port);
+      const sniffed = protocol === undefined || protocol === 'UNKNOWN';
+      if (!isTcpPort(service, port) && !sniffed) continue;
       // tls routes apply to ports that carry TLS (Istio: TLS and HTTPS ports), before tcp routes.
       const carriesTls = protocol === 'TLS' || protocol === 'HTTPS';
       const routeCtx = { ...ctx, applies: appliesToMeshMatch, port };
       let routes = vs ? [...(carriesTls ? translateTlsRoutes(vs, routeCtx) : []), ...translateTcpRoutes(vs, routeCtx)] : [];
-      if (vs && routes.length === 0 && (vs.spec.tcp?.length ?? 0) + (vs.spec.tls?.length ?? 0) + (vs.spec.http?.length ?? 0) > 0) {
+      if (!sniffed && vs && routes.length === 0 && (vs.spec.tcp?.length ?? 0) + (vs.spec.tls?.length ?? 0) + (vs.spec.http?.length ?? 0) > 0) {
         ctx.warn(`VirtualService ${resourceKey(vs)} has no tcp route that applies to sidecars for ${service.fqdn}:${port}, a ${service.protocols.get(port)} port; using the default route. Write its routes under tcp: (or tls:), not http:.`);
       }
       if (routes.length === 0) routes = [defaultTcpRoute(service.fqdn, port)];

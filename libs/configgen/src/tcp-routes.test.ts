@@ -16,12 +16,19 @@ const taskRoutes = vs('default', 'tcp-echo', {
 });
 
 describe('TCP routes', () => {
-  test("a sidecar gets one TcpService per TCP port, and no HTTP virtual host for it", () => {
+  test('a sidecar gets one TcpService per TCP port, and no HTTP virtual host for it', () => {
     const { parsed, warnings } = build([subsets], frontend, registry);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(parsed.tcpServices.map((t) => [t.name, t.port, t.routes.map((r) => r.clusters)]), [['tcp-echo.default.svc.cluster.local:9000', 9000, [[{ cluster: 'outbound|9000||tcp-echo.default.svc.cluster.local', weight: 100 }]]]]);
-    assert.ok(parsed.tcpServices[0]?.domains.includes('tcp-echo:9000'));
+    const echo = parsed.tcpServices.find((t) => t.name === 'tcp-echo.default.svc.cluster.local:9000');
+    assert.deepEqual([echo?.port, echo?.routes.map((r) => r.clusters)], [9000, [[{ cluster: 'outbound|9000||tcp-echo.default.svc.cluster.local', weight: 100 }]]]);
+    assert.ok(echo?.domains.includes('tcp-echo:9000'));
     assert.equal(parsed.routeConfigs.find((rc) => rc.name === '9000'), undefined);
+  });
+
+  test('an undeclared (sniffed) port gets both: an HTTP virtual host, and a TcpService for a CONNECT', () => {
+    const { parsed } = build([subsets], frontend, registry);
+    assert.ok(parsed.tcpServices.some((t) => t.name === 'reviews.default.svc.cluster.local:9080'));
+    assert.ok(parsed.routeConfigs.find((rc) => rc.name === '9080')?.virtualHosts.some((v) => v.name === 'reviews.default.svc.cluster.local:9080'));
   });
 
   test('a mesh VirtualService with tcp routes splits by weight and keeps L4 matches', () => {
@@ -35,7 +42,7 @@ describe('TCP routes', () => {
     });
     const { parsed, warnings } = build([subsets, split], frontend, registry);
     assert.deepEqual(warnings, []);
-    const routes = parsed.tcpServices[0]?.routes ?? [];
+    const routes = parsed.tcpServices.find((t) => t.name.startsWith('tcp-echo.'))?.routes ?? [];
     // The second entry belongs only to a gateway: skipped, not made a catch-all.
     assert.deepEqual(routes.map((r) => r.name), ['default/tcp-echo tcp[0]', 'default/tcp-echo tcp[2]']);
     assert.deepEqual(routes[0]?.matches, [{ sourceLabels: { app: 'frontend' }, destinationSubnets: ['10.0.0.0/8'] }]);
@@ -48,7 +55,7 @@ describe('TCP routes', () => {
   test('routes written under http: for a TCP port are reported, and the default route stands', () => {
     const wrong = vs('default', 'tcp-echo', { hosts: ['tcp-echo'], http: [{ route: [{ destination: { host: 'tcp-echo', subset: 'v2' } }] }] });
     const { parsed, warnings } = build([subsets, wrong], frontend, registry);
-    assert.equal(parsed.tcpServices[0]?.routes[0]?.name, 'default');
+    assert.equal(parsed.tcpServices.find((t) => t.name.startsWith('tcp-echo.'))?.routes[0]?.name, 'default');
     assert.ok(warnings.some((w) => w.includes('has no tcp route that applies to sidecars for tcp-echo.default.svc.cluster.local:9000, a TCP port')), warnings.join('\n'));
   });
 

@@ -57,6 +57,8 @@ export interface ProxyOptions {
   onConnection?: (reporter: 'source' | 'destination', connection: { source?: RequestEvent['source']; destination?: RequestEvent['destination'] }) => void;
   /** Told when a proxied TCP connection opens and closes (istio_tcp_* metrics, the access log). */
   tcpObserver?: TcpObserver;
+  /** An undeclared inbound port: how long a silent client is waited for before it is carried as TCP (0: forever). */
+  protocolDetectionTimeoutMs?: number;
   /** Prometheus text for the admin port's /stats/prometheus (Envoy's admin path). */
   stats?: () => Promise<{ contentType: string; text: string }>;
   /** Every data listener's connection cap and timeouts (Envoy's defaults where it has them). */
@@ -64,6 +66,13 @@ export interface ProxyOptions {
   /** The process's overload monitor (one is made and started when absent; tests drive their own). */
   overload?: OverloadMonitor;
 }
+
+/**
+ * How long an undeclared port waits for a client's first bytes. Istio's meshConfig
+ * protocolDetectionTimeout defaults to 0s (wait forever), which leaves a server-first protocol
+ * on an unnamed port hanging; Skiff waits 5 s (Istio's default until 1.8; Linkerd waits 10 s).
+ */
+export const DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS = 5_000;
 
 export interface RunningProxy {
   holder: SnapshotHolder;
@@ -165,6 +174,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         self: { ...self, service: options.node.service },
         guard: guardFor('inbound'),
         tcp: inboundIsTcp,
+        ...(appPortProtocol === 'UNKNOWN' ? { sniffTimeoutMs: options.protocolDetectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS } : {}),
         ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
       });
       servers['inbound'] = inbound.server;

@@ -28,6 +28,7 @@ describe('the generated CRDs', () => {
       ['virtualservices.networking.istio.io', 'VirtualService', 'vs', 'istio-io,networking-istio-io', 'v1*,v1beta1,v1alpha3'],
       ['destinationrules.networking.istio.io', 'DestinationRule', 'dr', 'istio-io,networking-istio-io', 'v1*,v1beta1,v1alpha3'],
       ['gateways.networking.istio.io', 'Gateway', 'gw', 'istio-io,networking-istio-io', 'v1*,v1beta1,v1alpha3'],
+      ['serviceentries.networking.istio.io', 'ServiceEntry', 'se', 'istio-io,networking-istio-io', 'v1*,v1beta1,v1alpha3'],
       ['peerauthentications.security.istio.io', 'PeerAuthentication', 'pa', 'istio-io,security-istio-io', 'v1*,v1beta1'],
       ['authorizationpolicies.security.istio.io', 'AuthorizationPolicy', 'ap', 'istio-io,security-istio-io', 'v1*,v1beta1'],
       ['requestauthentications.security.istio.io', 'RequestAuthentication', 'ra', 'istio-io,security-istio-io', 'v1*,v1beta1'],

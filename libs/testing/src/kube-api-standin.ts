@@ -71,7 +71,7 @@ export interface KubeApiStandIn {
 }
 
 export const STANDIN_RESOURCES: StandInResource[] = [
-  ...['virtualservices:VirtualService', 'destinationrules:DestinationRule', 'gateways:Gateway'].map((s) => res('networking.istio.io', s)),
+  ...['virtualservices:VirtualService', 'destinationrules:DestinationRule', 'gateways:Gateway', 'serviceentries:ServiceEntry'].map((s) => res('networking.istio.io', s)),
   ...['peerauthentications:PeerAuthentication', 'authorizationpolicies:AuthorizationPolicy', 'requestauthentications:RequestAuthentication'].map((s) => res('security.istio.io', s)),
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, builtIn: true },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, builtIn: true },

@@ -24,6 +24,7 @@ import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
 import { DownstreamGuard } from '../downstream/downstream-guard.js';
 import { acceptInboundTcp } from '../tcp/inbound-tcp.js';
+import { detectProtocol } from './protocol-detection.js';
 import type { TcpObserver } from '../tcp/tcp-event.js';
 
 export interface InboundOptions {
@@ -47,6 +48,11 @@ export interface InboundOptions {
   guard?: DownstreamGuard;
   /** The port is TCP-family (tcp, tls, mongo…): connections are authorized once and tunnelled to the app. */
   tcp?: boolean;
+  /**
+   * The port's protocol is not declared: each connection's first bytes say HTTP or TCP
+   * (inbound/protocol-detection.ts); a client silent this long is carried as TCP (0: wait forever).
+   */
+  sniffTimeoutMs?: number;
   tcpObserver?: TcpObserver;
 }
 
@@ -107,7 +113,7 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
     onConnection: (socket) => {
       if ('encrypted' in socket) stats.mtlsConnections++;
       else stats.plaintextConnections++;
-      if (options.tcp) {
+      const asTcp = () =>
         acceptInboundTcp(socket, options.holder.current, {
           appHost: options.appHost,
           appPort: options.appPort,
@@ -117,6 +123,12 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
           ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
           onDenied: () => stats.denied++,
         });
+      if (options.tcp) {
+        asTcp();
+        return 'paused';
+      }
+      if (options.sniffTimeoutMs !== undefined) {
+        detectProtocol(socket, options.sniffTimeoutMs, (protocol) => (protocol === 'http' ? manager.accept(socket) : asTcp()));
         return 'paused';
       }
       manager.accept(socket);
