@@ -53,3 +53,14 @@ test('config limits: sizes with units, a settle time, and errors that say what t
   assert.equal(parse().warmupMs, 15_000);
   assert.equal(parse().graceMs, 1_000);
 });
+
+test("--outbound-traffic-policy is Istio's ALLOW_ANY by default, REGISTRY_ONLY when asked, and nothing else", () => {
+  const parse = (args: string[]) => {
+    const flags = parseControlPlaneFlags(args);
+    assert.ok(flags !== 'help');
+    return flags;
+  };
+  assert.equal(parse([]).outboundTrafficPolicy, 'ALLOW_ANY');
+  assert.equal(parse(['--outbound-traffic-policy', 'REGISTRY_ONLY']).outboundTrafficPolicy, 'REGISTRY_ONLY');
+  assert.throws(() => parse(['--outbound-traffic-policy', 'registry_only']), /--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, got "registry_only"/);
+});

@@ -25,3 +25,14 @@ test('SKIFF_SERVICE_PORT_NAME sets the name, as compose files and manifests do',
     delete process.env['SKIFF_SERVICE_PORT_NAME'];
   }
 });
+
+test('--protocol-detection-timeout takes a duration (0s: wait forever); a bad one says what to write', () => {
+  const set = parseProxyFlags([...base, '--protocol-detection-timeout', '250ms']);
+  assert.ok(set !== 'help');
+  assert.equal(set.protocolDetectionTimeoutMs, 250);
+  const forever = parseProxyFlags([...base, '--protocol-detection-timeout', '0s']);
+  assert.ok(forever !== 'help' && forever.protocolDetectionTimeoutMs === 0);
+  const unset = parseProxyFlags(base);
+  assert.ok(unset !== 'help' && unset.protocolDetectionTimeoutMs === undefined);
+  assert.throws(() => parseProxyFlags([...base, '--protocol-detection-timeout', 'soon']), /--protocol-detection-timeout: .*write a duration such as 5s, or 0s to wait forever/);
+});

@@ -22,6 +22,11 @@ front of the app, and an admin port. Config comes from the control plane.
                             gRPC). Unnamed, the protocol is sniffed per connection (default)
   --app-protocol <p>        the port's appProtocol (grpc, http2, kubernetes.io/h2c…); wins over
                             the name
+  --protocol-detection-timeout <dur>
+                            an unnamed port: how long a client that sends nothing first (a
+                            server-first protocol) is waited for before it is carried as TCP
+                            (Istio's meshConfig.protocolDetectionTimeout; 0s waits forever)
+                            (default: 5s)
   --app-port <port>         where the local app listens (required)
   --app-probe <probe>       how the sidecar checks its app: http:/<path> (healthy on 200-399),
                             tcp (a connect) or none (default: tcp). An unhealthy app's endpoint
@@ -64,6 +69,7 @@ export interface ProxyFlags {
   identity?: IdentityFlags;
   discovery: DiscoveryFlags;
   downstream: Partial<DownstreamLimits>;
+  protocolDetectionTimeoutMs?: number;
 }
 
 const env = (flag: string) => process.env[`SKIFF_${flag.toUpperCase().replace(/-/g, '_')}`];
@@ -114,6 +120,7 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'service-port': { type: 'string' },
       'service-port-name': { type: 'string' },
       'app-protocol': { type: 'string' },
+      'protocol-detection-timeout': { type: 'string' },
       'app-port': { type: 'string' },
       'app-probe': { type: 'string' },
       'app-probe-period': { type: 'string' },
@@ -185,6 +192,15 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
     bind,
     identity: identityFromFlags({ tokenFile: values['token-file'], trustDomain: values['trust-domain'], certTtl: values['cert-ttl'] }),
     discovery: discoveryFromFlags({ rootCert: values['root-cert'], controlPlaneSan: values['control-plane-san'], plaintext: values['plaintext-discovery'] }),
+    ...(v('protocol-detection-timeout') !== undefined ? { protocolDetectionTimeoutMs: detectionTimeout(v('protocol-detection-timeout') as string) } : {}),
     downstream: downstreamFromFlags({ requestHeadersTimeout: v('request-headers-timeout'), idleTimeout: v('idle-timeout'), streamIdleTimeout: v('stream-idle-timeout'), maxConnections: v('max-connections') }),
   };
+}
+
+function detectionTimeout(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new Error(`--protocol-detection-timeout: ${error instanceof Error ? error.message : String(error)}; write a duration such as 5s, or 0s to wait forever`);
+  }
 }

@@ -39,6 +39,7 @@ try {
     inboundPort: flags.inboundPort,
     appPort: flags.appPort,
     appProbe: flags.appProbe,
+    ...(flags.protocolDetectionTimeoutMs !== undefined ? { protocolDetectionTimeoutMs: flags.protocolDetectionTimeoutMs } : {}),
   });
   logger.info({ ports: { ...proxy.ports, metrics: telemetry.metricsPort }, controlPlane: flags.controlPlane }, 'proxy listening');
   childLifecycle({ close: () => proxy.close().then(() => telemetry.close()) });
