@@ -154,7 +154,7 @@ export interface LoadBalancerSettings {
 
 export interface ConnectionPoolSettings {
   tcp?: { maxConnections?: number; connectTimeout?: string };
-  http?: { http1MaxPendingRequests?: number; http2MaxRequests?: number; maxRequestsPerConnection?: number; maxRetries?: number; idleTimeout?: string };
+  http?: { http1MaxPendingRequests?: number; http2MaxRequests?: number; maxRequestsPerConnection?: number; maxRetries?: number; idleTimeout?: string; h2UpgradePolicy?: 'DEFAULT' | 'DO_NOT_UPGRADE' | 'UPGRADE' };
 }
 
 export interface OutlierDetection {

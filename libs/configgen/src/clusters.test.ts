@@ -86,4 +86,26 @@ describe('clusters', () => {
     const { parsed } = build([reviewsRule], ingress, workloads);
     assert.equal(parsed.clusters.length, 5);
   });
+
+  test('h2UpgradePolicy UPGRADE carries HTTP/1.1 between sidecars as HTTP/2: on http and sniffed ports, per subset, never to a TCP port', () => {
+    const http = (w: typeof reviewsV1) => ({ ...w, servicePortName: 'http' });
+    const upgrade = dr('default', 'reviews', {
+      host: 'reviews',
+      trafficPolicy: { connectionPool: { http: { h2UpgradePolicy: 'UPGRADE' } } },
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { connectionPool: { http: { h2UpgradePolicy: 'DO_NOT_UPGRADE' } } } },
+      ],
+    });
+    const named = build([upgrade], frontend, workloads.map((w) => (w.service === 'reviews' ? http(w) : w)));
+    const protocol = (r: typeof named, name: string) => r.parsed.clusters.find((c) => c.name === name)?.protocol;
+    assert.equal(protocol(named, 'outbound|9080||reviews.default.svc.cluster.local'), 'HTTP/2');
+    assert.equal(protocol(named, 'outbound|9080|v1|reviews.default.svc.cluster.local'), 'HTTP/2');
+    assert.equal(protocol(named, 'outbound|9080|v2|reviews.default.svc.cluster.local'), 'HTTP/1.1', "the subset's DO_NOT_UPGRADE wins");
+    assert.equal(protocol(named, 'outbound|9080||ratings.default.svc.cluster.local'), undefined, 'no rule, no upgrade');
+    const sniffed = build([upgrade], frontend);
+    assert.equal(protocol(sniffed, 'outbound|9080||reviews.default.svc.cluster.local'), 'HTTP/2');
+    const tcp = build([upgrade], frontend, workloads.map((w) => (w.service === 'reviews' ? { ...w, servicePortName: 'tcp' } : w)));
+    assert.equal(protocol(tcp, 'outbound|9080||reviews.default.svc.cluster.local'), undefined);
+  });
 });

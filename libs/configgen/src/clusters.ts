@@ -16,8 +16,14 @@ function cluster(service: ServiceInfo, port: number, subset: string | undefined,
   if (subset !== undefined) out.subset = subset;
   if (service.external?.resolution === 'NONE') out.originalDestination = true;
   // The port's protocol says how the upstream is spoken to; a sniffed port leaves it to the client.
-  const httpVersion = upstreamHttpVersion(service.protocols.get(port) ?? 'UNKNOWN');
+  const protocol = service.protocols.get(port) ?? 'UNKNOWN';
+  const httpVersion = upstreamHttpVersion(protocol);
   if (httpVersion) out.protocol = httpVersion;
+  // h2UpgradePolicy UPGRADE: HTTP/1.1 between sidecars is carried as HTTP/2 (one connection, many
+  // streams); the server's sidecar speaks the port's protocol to its app. Istio's shouldH2Upgrade
+  // (pilot/pkg/networking/core/cluster_builder.go) upgrades on the rule's say-so even on a sniffed
+  // port, never a TCP one; and a host without a sidecar is spoken to as it is.
+  if (policy?.connectionPool?.http?.h2UpgradePolicy === 'UPGRADE' && !service.external && (protocol === 'HTTP' || protocol === 'UNKNOWN')) out.protocol = 'HTTP/2';
   // Compiled here, once per push: the proxy gets typed settings it never has to reject.
   if (policy) out.policy = compileTrafficPolicy(policy);
   return out;

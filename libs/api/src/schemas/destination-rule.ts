@@ -45,8 +45,9 @@ export const ConnectionPoolSettingsSchema = istioObject({
       maxRequestsPerConnection: count.optional(),
       maxRetries: count.optional(),
       idleTimeout: duration().optional(),
+      h2UpgradePolicy: z.enum(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE']).optional(),
     },
-    ['h2UpgradePolicy', 'useClientProtocol', 'maxConcurrentStreams'],
+    ['useClientProtocol', 'maxConcurrentStreams'],
   ).optional(),
 });
 
