@@ -5,6 +5,7 @@ import { estimateTextWidth, layoutGraph, type PlacedEdge, type PlacedNode } from
 import {
   edgeLabelLines,
   edgeWidth,
+  formatBytesPerSecond,
   formatDuration,
   formatPercent,
   formatRps,
@@ -61,6 +62,16 @@ function lock(x: number, y: number): SVGGElement {
 }
 
 function edgeTitle(edge: GraphEdge): string {
+  if (edge.protocol === 'tcp') {
+    return [
+      `${edge.source} → ${edge.destination} (TCP)`,
+      `service ${edge.service}`,
+      `${edge.requests} connections closed in the window, ${formatBytesPerSecond(edge.bytesPerSecond ?? 0)} both ways`,
+      `share ${formatPercent(edge.share)} of the caller's connections to this service`,
+      `failed ${formatPercent(edge.errorRate)}`,
+      edge.mtls ? 'mutual TLS' : 'plaintext (not every connection was mTLS)',
+    ].join('\n');
+  }
   return [
     `${edge.source} → ${edge.destination}`,
     `service ${edge.service}`,
@@ -85,7 +96,7 @@ function drawEdge(placed: PlacedEdge): SVGGElement {
   return svg(
     'g',
     {
-      class: `edge health-${health} route-${placed.route}${edge.mtls ? ' mtls' : ''}${edge.rps > 0 ? '' : ' idle'}`,
+      class: `edge health-${health} route-${placed.route} protocol-${edge.protocol ?? 'http'}${edge.mtls ? ' mtls' : ''}${edge.rps > 0 ? '' : ' idle'}`,
       'data-edge': edge.id,
       'data-source': edge.source,
       'data-destination': edge.destination,
@@ -94,6 +105,7 @@ function drawEdge(placed: PlacedEdge): SVGGElement {
       'data-rps': String(edge.rps),
       'data-error-rate': String(edge.errorRate),
       'data-mtls': String(edge.mtls),
+      'data-protocol': edge.protocol ?? 'http',
       'data-health': health,
     },
     svg('title', {}, edgeTitle(edge)),

@@ -109,6 +109,11 @@ describe('edgeLabelLines', () => {
   test('no requests: no p99 line', () => {
     assert.deepEqual(edgeLabelLines({ rps: 0, share: 0, errorRate: 0 }), ['0 rps · 0%']);
   });
+  test('a gRPC edge says so; a TCP edge shows connections and bytes', () => {
+    assert.deepEqual(edgeLabelLines({ rps: 3, share: 0.8, errorRate: 0, p99Ms: 2, protocol: 'grpc' }), ['gRPC 3 rps · 80%', 'p99 2 ms']);
+    assert.deepEqual(edgeLabelLines({ rps: 1, share: 0.5, errorRate: 0, protocol: 'tcp', bytesPerSecond: 1536 }), ['TCP 1 conn/s · 50%', '1.5 KiB/s']);
+    assert.deepEqual(edgeLabelLines({ rps: 1, share: 1, errorRate: 0.2, protocol: 'tcp', bytesPerSecond: 100 }), ['TCP 1 conn/s · 100%', '100 B/s · 20% failed']);
+  });
 });
 
 test('shareAttribute has three decimals', () => {

@@ -89,14 +89,33 @@ export function healthOf(errorRate: number): Health {
  * The label lines of a graph edge: traffic first ("12.3 rps · 90%"), then latency and errors
  * ("p99 14 ms · 2.5% errors"); errors only when there are some.
  */
-export function edgeLabelLines(edge: Pick<GraphEdge, 'rps' | 'share' | 'errorRate' | 'p99Ms'>): string[] {
-  const first = [formatRps(edge.rps), formatPercent(edge.share)];
+export function edgeLabelLines(edge: Pick<GraphEdge, 'rps' | 'share' | 'errorRate' | 'p99Ms'> & Partial<Pick<GraphEdge, 'protocol' | 'bytesPerSecond'>>): string[] {
+  if (edge.protocol === 'tcp') {
+    // A TCP edge's own figures: connections closed per second, their share, bytes both ways.
+    const lines = [`TCP ${formatRps(edge.rps).replace('rps', 'conn/s')} · ${formatPercent(edge.share)}`, formatBytesPerSecond(edge.bytesPerSecond ?? 0)];
+    if (edge.errorRate > 0) lines[1] += ` · ${formatPercent(edge.errorRate)} failed`;
+    return lines;
+  }
+  const first = [edge.protocol === 'grpc' ? `gRPC ${formatRps(edge.rps)}` : formatRps(edge.rps), formatPercent(edge.share)];
   const second: string[] = [];
   if (edge.p99Ms !== undefined) second.push(`p99 ${formatDuration(edge.p99Ms)}`);
   if (edge.errorRate > 0) second.push(`${formatPercent(edge.errorRate)} errors`);
   const lines = [first.join(' · ')];
   if (second.length > 0) lines.push(second.join(' · '));
   return lines;
+}
+
+/** "1.5 KiB/s": bytes per second in binary units. */
+export function formatBytesPerSecond(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes <= 0) return '0 B/s';
+  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? Math.round(value) : trim(value.toFixed(1))} ${units[unit]}`;
 }
 
 /** The share as the tests' `data-share` reads it: three decimals, "0.903". */

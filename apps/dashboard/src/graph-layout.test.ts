@@ -10,7 +10,7 @@ function node(workload: string, app: string, version?: string, kind: GraphNode['
 function edge(source: string, destination: string, extra: Partial<GraphEdge> = {}): GraphEdge {
   const s = `${source}.default`;
   const d = `${destination}.default`;
-  return { id: `${s}->${d}`, source: s, destination: d, service: `${destination}.default.svc.cluster.local`, rps: 1, requests: 10, errorRate: 0, share: 1, mtls: true, ...extra };
+  return { id: `${s}->${d}`, source: s, destination: d, service: `${destination}.default.svc.cluster.local`, rps: 1, requests: 10, errorRate: 0, share: 1, mtls: true, protocol: 'http', ...extra };
 }
 
 const bookinfo = {

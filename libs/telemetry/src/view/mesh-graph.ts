@@ -1,6 +1,8 @@
 // The service graph from Istio's metrics, the way Kiali draws it from Prometheus: edges from
 // the client side's istio_requests_total (reporter="source"), plus the server side's for
-// callers outside the mesh (source_workload="unknown"); p99 from the duration histogram.
+// callers outside the mesh (source_workload="unknown"); p99 from the duration histogram. gRPC
+// edges are the requests with request_protocol="grpc"; TCP edges come from the istio_tcp_*
+// series (connections closed, bytes both ways), as Kiali draws its TCP edges.
 import type { Sample } from '../metrics/parse-prometheus.js';
 import type { GraphEdge, GraphNode, MeshGraph } from './mesh-view.js';
 import type { WindowIncrease } from './metrics-window.js';
@@ -14,15 +16,17 @@ export interface KnownWorkload {
   connected: boolean;
 }
 
-export const GRAPH_METRICS = new Set(['istio_requests_total', 'istio_request_duration_milliseconds_bucket']);
+export const GRAPH_METRICS = new Set(['istio_requests_total', 'istio_request_duration_milliseconds_bucket', 'istio_tcp_connections_closed_total', 'istio_tcp_sent_bytes_total', 'istio_tcp_received_bytes_total']);
 
 interface EdgeAccumulator {
   source: string;
   destination: string;
   service: string;
+  protocol: 'http' | 'grpc' | 'tcp';
   requests: number;
   errors: number;
   mtlsRequests: number;
+  bytes: number;
   buckets: Map<number, number>;
 }
 
@@ -62,37 +66,50 @@ export function buildMeshGraph(window: WindowIncrease, windowSeconds: number, kn
     if (nodes.has(id)) return;
     nodes.set(id, { id, workload, namespace, app: app && app !== 'unknown' ? app : workload, ...(version && version !== 'unknown' ? { version } : {}), kind: 'unknown', connected: false });
   };
-  const edgeFor = (s: Sample): EdgeAccumulator => {
+  const edgeFor = (s: Sample, protocol: EdgeAccumulator['protocol']): EdgeAccumulator => {
     const l = s.labels;
     const source = nodeIdOf(l['source_workload'], l['source_workload_namespace']);
     const destination = nodeIdOf(l['destination_workload'], l['destination_workload_namespace']);
     seen(source, l['source_workload'] || 'unknown', l['source_workload_namespace'] || 'unknown', l['source_app'], l['source_version']);
     seen(destination, l['destination_workload'] || 'unknown', l['destination_workload_namespace'] || 'unknown', l['destination_app'], l['destination_version']);
-    const id = `${source}->${destination}`;
+    // One edge per pair and kind: HTTP and gRPC requests, and TCP connections, are drawn apart.
+    const id = protocol === 'http' ? `${source}->${destination}` : `${source}->${destination} ${protocol}`;
     let edge = edges.get(id);
     if (!edge) {
-      edge = { source, destination, service: l['destination_service'] ?? 'unknown', requests: 0, errors: 0, mtlsRequests: 0, buckets: new Map() };
+      edge = { source, destination, service: l['destination_service'] ?? 'unknown', protocol, requests: 0, errors: 0, mtlsRequests: 0, bytes: 0, buckets: new Map() };
       edges.set(id, edge);
     }
     return edge;
   };
+  const requestKind = (s: Sample) => (s.labels['request_protocol'] === 'grpc' ? 'grpc' : 'http');
   for (const s of window.samples) {
     if (!isCounted(s)) continue;
     if (s.name === 'istio_requests_total') {
-      const edge = edgeFor(s);
+      const edge = edgeFor(s, requestKind(s));
       edge.requests += s.value;
       const code = Number(s.labels['response_code']);
       if (!(code > 0 && code < 500)) edge.errors += s.value;
       if (s.labels['connection_security_policy'] === 'mutual_tls') edge.mtlsRequests += s.value;
     } else if (s.name === 'istio_request_duration_milliseconds_bucket') {
       const le = s.labels['le'] === '+Inf' ? Infinity : Number(s.labels['le']);
-      const edge = edgeFor(s);
+      const edge = edgeFor(s, requestKind(s));
       edge.buckets.set(le, (edge.buckets.get(le) ?? 0) + s.value);
+    } else if (s.name === 'istio_tcp_connections_closed_total') {
+      const edge = edgeFor(s, 'tcp');
+      edge.requests += s.value;
+      // A connection that could not be routed or was refused carries one of Envoy's failure flags.
+      if (/\b(UF|UH|NR|NC|UO|URX|RBAC)\b/.test(s.labels['response_flags'] ?? '')) edge.errors += s.value;
+      if (s.labels['connection_security_policy'] === 'mutual_tls') edge.mtlsRequests += s.value;
+    } else if (s.name === 'istio_tcp_sent_bytes_total' || s.name === 'istio_tcp_received_bytes_total') {
+      edgeFor(s, 'tcp').bytes += s.value;
     }
   }
   const seconds = window.spanMs > 0 ? window.spanMs / 1000 : windowSeconds;
   const perService = new Map<string, number>();
-  for (const e of edges.values()) perService.set(`${e.source} ${e.service}`, (perService.get(`${e.source} ${e.service}`) ?? 0) + e.requests);
+  for (const e of edges.values()) {
+    const key = `${e.source} ${e.service} ${e.protocol}`;
+    perService.set(key, (perService.get(key) ?? 0) + e.requests);
+  }
   const out: GraphEdge[] = [];
   for (const [id, e] of edges) {
     if (e.requests <= 0) continue;
@@ -106,8 +123,10 @@ export function buildMeshGraph(window: WindowIncrease, windowSeconds: number, kn
       requests: e.requests,
       errorRate: e.errors / e.requests,
       ...(p99 !== undefined ? { p99Ms: p99 } : {}),
-      share: e.requests / (perService.get(`${e.source} ${e.service}`) ?? e.requests),
+      share: e.requests / (perService.get(`${e.source} ${e.service} ${e.protocol}`) ?? e.requests),
       mtls: e.mtlsRequests === e.requests,
+      protocol: e.protocol,
+      ...(e.protocol === 'tcp' ? { bytesPerSecond: e.bytes / seconds } : {}),
     });
   }
   return {

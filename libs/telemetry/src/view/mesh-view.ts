@@ -37,6 +37,14 @@ export interface GraphEdge {
   share: number;
   /** Every request of the window on this edge was mutual TLS. */
   mtls: boolean;
+  /**
+   * What the edge carries: HTTP requests, gRPC calls (request_protocol="grpc"), or TCP
+   * connections (the istio_tcp_* metrics: `rps` and `requests` then count connections closed,
+   * `share` is of connections, and there is no p99).
+   */
+  protocol: 'http' | 'grpc' | 'tcp';
+  /** TCP: bytes per second both ways over the window. */
+  bytesPerSecond?: number;
 }
 
 export interface MeshGraph {

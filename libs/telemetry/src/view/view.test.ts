@@ -175,6 +175,34 @@ describe('the mesh graph', () => {
     assert.equal(graph.at, '2026-01-01T00:00:10.000Z');
   });
 
+  test('gRPC calls and TCP connections are edges of their own, with their own figures', () => {
+    const tcp = (name: string, extra: Record<string, string>, value: number): Sample => ({ ...req({ destination_workload: 'tcp-echo-v1', destination_version: 'v1', destination_service: 'tcp-echo.default.svc.cluster.local', ...extra }, value), name });
+    const graph = buildMeshGraph(
+      {
+        spanMs: 10_000,
+        newest: Date.parse('2026-01-01T00:00:10Z'),
+        samples: [
+          req({ request_protocol: 'grpc', destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 30),
+          req({ destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 10),
+          tcp('istio_tcp_connections_closed_total', { request_protocol: 'tcp' }, 8),
+          tcp('istio_tcp_connections_closed_total', { request_protocol: 'tcp', response_flags: 'UF' }, 2),
+          tcp('istio_tcp_connections_closed_total', { request_protocol: 'tcp', destination_workload: 'tcp-echo-v2', destination_version: 'v2' }, 10),
+          tcp('istio_tcp_sent_bytes_total', { request_protocol: 'tcp' }, 4096),
+          tcp('istio_tcp_received_bytes_total', { request_protocol: 'tcp' }, 1024),
+          tcp('istio_tcp_sent_bytes_total', { request_protocol: 'tcp', reporter: 'destination' }, 4096), // the server side: not counted twice
+        ],
+      },
+      10,
+      known,
+    );
+    const grpc = graph.edges.find((e) => e.id === 'frontend.default->ratings.default grpc');
+    const http = graph.edges.find((e) => e.id === 'frontend.default->ratings.default');
+    assert.deepEqual([grpc?.protocol, grpc?.requests, grpc?.share, http?.protocol, http?.requests], ['grpc', 30, 1, 'http', 10]);
+    const v1 = graph.edges.find((e) => e.id === 'frontend.default->tcp-echo-v1.default tcp');
+    assert.ok(v1);
+    assert.deepEqual([v1.protocol, v1.requests, v1.rps, v1.share, v1.errorRate, v1.bytesPerSecond, v1.p99Ms], ['tcp', 10, 1, 0.5, 0.2, 512, undefined]);
+  });
+
   test('histogram_quantile interpolates inside the bucket as Prometheus does', () => {
     const b = new Map([[10, 50], [20, 100], [Infinity, 100]]);
     assert.equal(histogramQuantile(0.5, b), 10);
