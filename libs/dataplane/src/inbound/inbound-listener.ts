@@ -128,7 +128,11 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
         return 'paused';
       }
       if (options.sniffTimeoutMs !== undefined) {
-        detectProtocol(socket, options.sniffTimeoutMs, (protocol) => (protocol === 'http' ? manager.accept(socket) : asTcp()));
+        detectProtocol(socket, options.sniffTimeoutMs, (protocol) => {
+          if (protocol === 'tcp') return asTcp();
+          manager.accept(socket);
+          socket.resume();
+        });
         return 'paused';
       }
       manager.accept(socket);
