@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runControlPlaneScale, type ScaleResult } from './control-plane-scale.js';
 import { runDataPlane, SCENARIOS, type DataPlaneResult } from './data-plane.js';
+import { runProtocols, type ProtocolsResult } from './protocols.js';
 import { HAPROXY } from './peers/haproxy.js';
 import { NGINX } from './peers/nginx.js';
 import { WRK } from './load/wrk.js';
@@ -26,7 +27,10 @@ ratio to direct.
   --connections <n>   concurrent connections for throughput (default 32)
   --rate <r>          requests/s of the fixed-rate latency run (default 500)
   --scale <n,n,...>   simulated proxies for the control-plane push benchmark (default 10,100,1000)
-  --only <part>       data-plane or control-plane (default both)
+  --only <part>       data-plane, protocols or control-plane (default all three)
+                      protocols: a 1 GiB TCP transfer, gRPC unary calls and 1,000 concurrent
+                      gRPC streams through the mesh path, and a WebSocket echo at 500
+                      messages/s through gateway and sidecar, each beside the direct figure
   --quick             2 s per measurement, rate 200, scale 10,100: checks that it all works
   --out <dir>         where the JSON goes (default bench/results)
   -h, --help          this text
@@ -61,17 +65,22 @@ async function main(): Promise<number> {
   const progress = (line: string) => process.stderr.write(`▶ ${line}\n`);
 
   progress('bundling the control plane and the proxy (what images run)…');
-  for (const app of ['control-plane', 'proxy']) {
+  for (const app of ['control-plane', 'proxy', 'gateway']) {
     const r = spawnSync(process.execPath, ['tools/bundle.mjs', `apps/${app}`], { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bundling ${app} failed: ${r.stderr}`);
   }
   const only = values.only;
-  if (only !== undefined && only !== 'data-plane' && only !== 'control-plane') throw new Error(`--only takes data-plane or control-plane, got "${only}"`);
+  if (only !== undefined && only !== 'data-plane' && only !== 'control-plane' && only !== 'protocols') throw new Error(`--only takes data-plane, protocols or control-plane, got "${only}"`);
   const scale = (values.scale ?? (quick ? '10,100' : '10,100,1000')).split(',').map((n) => number('scale', n, 10));
   const startedAt = new Date();
-  const dataPlane: DataPlaneResult | undefined = only === 'control-plane' ? undefined : await runDataPlane({ root, durationS, warmupS: quick ? 2 : 4, connections, rate, progress });
-  const controlPlane: ScaleResult[] = only === 'data-plane' ? [] : await runControlPlaneScale(root, scale, progress);
+  const runs = (part: string) => only === undefined || only === part;
+  const dataPlane: DataPlaneResult | undefined = runs('data-plane') ? await runDataPlane({ root, durationS, warmupS: quick ? 2 : 4, connections, rate, progress }) : undefined;
+  const protocols: ProtocolsResult | undefined = runs('protocols')
+    ? await runProtocols({ root, durationS, tcpBytes: (quick ? 128 : 1024) * 1024 * 1024, grpcConcurrency: connections, streams: 1000, wsRate: quick ? 200 : 500, progress })
+    : undefined;
+  const controlPlane: ScaleResult[] = runs('control-plane') ? await runControlPlaneScale(root, scale, progress) : [];
   if (dataPlane) printDataPlane(dataPlane, durationS, connections, rate, startedAt);
+  if (protocols) printProtocols(protocols, durationS);
   if (controlPlane.length > 0) {
     console.log('\nControl plane: a config change pushed to N simulated proxies (gRPC discovery streams)\n');
     console.log('proxies  file change -> all ACKed  fan-out (first -> last)  control plane RSS');
@@ -81,7 +90,7 @@ async function main(): Promise<number> {
   const outDir = join(root, values.out ?? 'bench/results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ startedAt, settings: { durationS, connections, rate, quick, scale }, dataPlane, ratios: dataPlane ? ratiosToDirect(dataPlane.cases) : undefined, controlPlane }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ startedAt, settings: { durationS, connections, rate, quick, scale }, dataPlane, ratios: dataPlane ? ratiosToDirect(dataPlane.cases) : undefined, protocols, controlPlane }, null, 2) + '\n');
   console.log(`\nJSON: ${file}`);
   return 0;
 }
@@ -93,6 +102,15 @@ function printDataPlane(dataPlane: DataPlaneResult, durationS: number, connectio
   console.log(`\nSkiff sidecar: ${idle.idleRssMiB.toFixed(1)} MiB RSS idle (${idle.idleAnonMiB.toFixed(1)} anonymous, ${idle.idleFileMiB.toFixed(1)} file pages, mostly node's own binary; settled ${(idle.settledAfterMs / 1000).toFixed(0)} s after start), ready ${idle.startupMs.toFixed(0)} ms after start (control plane already up)`);
   const errors = dataPlane.cases.filter((c) => c.errors > 0);
   if (errors.length > 0) console.log(`errors: ${errors.map((c) => `${c.name} ${c.errors}`).join(', ')}`);
+}
+
+function printProtocols(p: ProtocolsResult, durationS: number): void {
+  const f = (n: number, digits = 1) => n.toFixed(digits);
+  console.log(`\nProtocols through the mesh path (client sidecar -> mTLS -> server sidecar), beside direct, ${durationS} s per measurement\n`);
+  console.log(`TCP ${p.tcp.bytes / 1024 / 1024} MiB   direct ${f(p.tcp.directMiBps, 0)} MiB/s   mesh ${f(p.tcp.meshMiBps, 0)} MiB/s   ratio ${f(p.tcp.ratio, 2)}   sidecars' peak RSS ${f(p.tcp.sidecarPeakRssMiB.client, 0)} / ${f(p.tcp.sidecarPeakRssMiB.server, 0)} MiB`);
+  console.log(`gRPC unary      direct ${f(p.grpc.directCallsPerS, 0)} calls/s   mesh ${f(p.grpc.meshCallsPerS, 0)} calls/s   ratio ${f(p.grpc.ratio, 2)}   errors ${p.grpc.errors}`);
+  console.log(`gRPC streams    ${p.streams.opened} at once on one connection: ${p.streams.failed} failed, all done in ${f(p.streams.ms, 0)} ms`);
+  console.log(`WebSocket ${p.websocket.rate}/s   direct p50 ${f(p.websocket.direct.p50, 2)} p99 ${f(p.websocket.direct.p99, 2)} ms   gateway+sidecar p50 ${f(p.websocket.mesh.p50, 2)} p99 ${f(p.websocket.mesh.p99, 2)} ms   added p99 ${f(p.websocket.addedP99Ms, 2)} ms   lost ${p.websocket.lost}`);
 }
 
 main().then(

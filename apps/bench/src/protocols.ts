@@ -1,0 +1,266 @@
+// The protocol benchmark (issue 20's targets), each figure beside the same thing done directly
+// in the same run: a 1 GiB TCP transfer through the mesh path (client sidecar, CONNECT, mTLS,
+// server sidecar whose port is named tcp) with the sidecars' peak memory; gRPC unary calls
+// through the mesh path (h2c to the client sidecar, HTTP/2 over mTLS, a port named grpc);
+// 1,000 concurrent gRPC streams on one client connection through the mesh; and a WebSocket
+// echo through the ingress gateway and the server's sidecar at a fixed message rate.
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import WebSocket from 'ws';
+import { freePorts, writeBootstrapTokens } from '@skiff/launcher';
+import { EchoClient, type Msg } from '@skiff/testing';
+import { summarize } from './load/percentiles.js';
+import { memoryMiB } from './process-stats.js';
+import { spawnReady, type Started } from './spawn-ready.js';
+
+export interface ProtocolsOptions {
+  root: string;
+  durationS: number;
+  /** Bytes of the TCP transfer (1 GiB; less with --quick). */
+  tcpBytes: number;
+  /** gRPC calls in flight at once. */
+  grpcConcurrency: number;
+  streams: number;
+  wsRate: number;
+  progress: (line: string) => void;
+}
+
+export interface ProtocolsResult {
+  tcp: { bytes: number; directMiBps: number; meshMiBps: number; ratio: number; sidecarPeakRssMiB: { client: number; server: number } };
+  grpc: { directCallsPerS: number; meshCallsPerS: number; ratio: number; errors: number };
+  streams: { opened: number; failed: number; ms: number };
+  websocket: { rate: number; messages: number; direct: { p50: number; p99: number }; mesh: { p50: number; p99: number }; addedP99Ms: number; lost: number };
+}
+
+const config = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ws-echo}
+spec:
+  hosts: ["*"]
+  gateways: [bench-gateway]
+  http:
+  - route: [{destination: {host: ws-echo, port: {number: 9080}}}]
+`;
+
+interface ProtocolMesh {
+  started: Started[];
+  client: Started;
+  servers: Record<'tcp' | 'grpc' | 'ws', Started>;
+  outbound: number;
+  gateway: number;
+}
+
+async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: number }): Promise<ProtocolMesh> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-protocols-'));
+  const configDir = join(dir, 'config');
+  mkdirSync(configDir);
+  writeFileSync(join(configDir, 'bench.yaml'), config);
+  const accounts = ['tcp-sink', 'grpc-echo', 'ws-echo', 'bench-client'].map((name) => ({ name, namespace: 'default', serviceAccount: name }));
+  const gatewayAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' };
+  const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, [...accounts, gatewayAccount]);
+  const ports = (await freePorts(3 + 4 * 4 + 3)) as number[];
+  const next = () => ports.shift() as number;
+  const [xds, monitoring] = [next(), next(), next()];
+  const bundle = (app: string) => [join(root, 'dist', 'apps', app, 'main.js')];
+  const started: Started[] = [];
+  const controlPlane = await spawnReady('control plane', process.execPath, [...bundle('control-plane'), '--config', configDir, '--xds-port', String(xds), '--monitoring-port', String(monitoring), '--dashboard-port', 'off', '--ca-dir', join(dir, 'ca'), '--tokens', tokensFile, '--warmup-ms', '0'], `http://127.0.0.1:${monitoring}/ready`, { cwd: root });
+  started.push(controlPlane);
+  const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(dir, 'ca', 'root-cert.pem')];
+  const sidecar = async (service: string, appPort: number, portName: string, servicePort: number) => {
+    const [outbound, inbound, admin, metrics] = [next(), next(), next(), next()];
+    const s = await spawnReady(`${service} sidecar`, process.execPath, [...bundle('proxy'), '--service', service, '--id', `${service}.default`, '--app-port', String(appPort), '--service-port', String(servicePort), '--service-port-name', portName, '--outbound-port', String(outbound), '--inbound-port', String(inbound), '--admin-port', String(admin), '--metrics-port', String(metrics), ...discovery, '--token-file', tokenFiles[service] as string], `http://127.0.0.1:${admin}/ready`, { cwd: root });
+    started.push(s);
+    return { s, outbound };
+  };
+  const tcp = await sidecar('tcp-sink', peers.tcp, 'tcp', 9000);
+  const grpcSidecar = await sidecar('grpc-echo', peers.grpc, 'grpc', 9080);
+  const ws = await sidecar('ws-echo', peers.ws, 'http', 9080);
+  const client = await sidecar('bench-client', peers.ws, 'http', 9080);
+  const [gatewayPort, gatewayAdmin, gatewayMetrics] = [next(), next(), next()];
+  const gateway = await spawnReady('gateway', process.execPath, [...bundle('gateway'), '--listen', `${gatewayPort}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, '--token-file', tokenFiles['istio-ingressgateway'] as string], `http://127.0.0.1:${gatewayAdmin}/ready`, { cwd: root });
+  started.push(gateway);
+  return { started, client: client.s, servers: { tcp: tcp.s, grpc: grpcSidecar.s, ws: ws.s }, outbound: client.outbound, gateway: gatewayPort };
+}
+
+/** Opens a TCP connection, directly or by a CONNECT through a sidecar, and resolves once bytes may flow. */
+async function openTcp(target: { port: number; connectVia?: string }): Promise<Socket> {
+  const socket = connect(target.port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await once(socket, 'connect');
+  if (!target.connectVia) return socket;
+  socket.write(`CONNECT ${target.connectVia} HTTP/1.1\r\nHost: ${target.connectVia}\r\n\r\n`);
+  let head = Buffer.alloc(0);
+  while (head.indexOf('\r\n\r\n') < 0) head = Buffer.concat([head, ((await once(socket, 'data')) as [Buffer])[0]]);
+  if (!head.toString('latin1').startsWith('HTTP/1.1 200')) throw new Error(`CONNECT ${target.connectVia} failed: ${head.toString('latin1').split('\r\n')[0]}`);
+  return socket;
+}
+
+/** Sends `bytes` as fast as the connection takes them, half-closes, and returns MiB/s once the sink has counted them all. */
+async function transfer(target: { port: number; connectVia?: string }, bytes: number, sample?: () => void): Promise<number> {
+  const socket = await openTcp(target);
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  let answer = '';
+  socket.setEncoding('latin1').on('data', (c: string) => (answer += c));
+  const t0 = performance.now();
+  const sampler = sample ? setInterval(sample, 100) : undefined;
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!socket.write(chunk)) await once(socket, 'drain');
+  }
+  socket.end();
+  await once(socket, 'close');
+  const seconds = (performance.now() - t0) / 1000;
+  if (sampler) clearInterval(sampler);
+  if (Number(answer.trim()) !== bytes) throw new Error(`the sink counted ${answer.trim()} bytes, ${bytes} were sent`);
+  return bytes / 1024 / 1024 / seconds;
+}
+
+/** Unary calls kept `concurrency` in flight for `seconds`: calls per second, and how many failed. */
+async function unaryLoad(client: InstanceType<typeof EchoClient>, concurrency: number, seconds: number): Promise<{ perS: number; errors: number }> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (performance.now() < until) {
+      await new Promise<void>((resolve) =>
+        (client.say as (m: Msg, cb: (e: grpc.ServiceError | null) => void) => void)({ text: 'bench' }, (error) => {
+          if (error) errors++;
+          else done++;
+          resolve();
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { perS: done / ((performance.now() - t0) / 1000), errors };
+}
+
+/** `n` bidirectional streams open at once on one channel, each echoing one message. */
+async function concurrentStreams(client: InstanceType<typeof EchoClient>, n: number): Promise<{ failed: number; ms: number }> {
+  const t0 = performance.now();
+  let failed = 0;
+  await Promise.all(
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const call = (client.chat as () => grpc.ClientDuplexStream<Msg, Msg>)();
+          let echoed = false;
+          call.on('data', (m: Msg) => (echoed = m.text === `STREAM ${i}`));
+          call.on('error', () => undefined);
+          call.on('status', (s: grpc.StatusObject) => {
+            if (s.code !== grpc.status.OK || !echoed) failed++;
+            resolve();
+          });
+          call.write({ text: `stream ${i}` });
+          call.end();
+        }),
+    ),
+  );
+  return { failed, ms: performance.now() - t0 };
+}
+
+/** Messages at a fixed rate on one WebSocket; the round trip of each, in ms. */
+async function wsLatency(url: string, rate: number, seconds: number): Promise<{ latencies: number[]; lost: number }> {
+  const ws = new WebSocket(url);
+  await once(ws, 'open');
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  ws.on('message', (data: Buffer) => {
+    const id = data.readUInt32LE(0);
+    const t = sentAt.get(id);
+    if (t === undefined) return;
+    latencies.push(performance.now() - t);
+    sentAt.delete(id);
+  });
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  for (let id = 0; id < total; id++) {
+    // Open loop: each message leaves at its scheduled time, whatever the answers are doing.
+    const due = t0 + (id * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const frame = Buffer.alloc(64);
+    frame.writeUInt32LE(id, 0);
+    sentAt.set(id, due);
+    ws.send(frame);
+  }
+  const deadline = performance.now() + 5000;
+  while (sentAt.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  ws.close();
+  return { latencies, lost: sentAt.size };
+}
+
+export async function runProtocols(options: ProtocolsOptions): Promise<ProtocolsResult> {
+  const { root, progress } = options;
+  const [tcpPort, grpcPort, wsPort, ...ready] = (await freePorts(6)) as number[];
+  const started: Started[] = [];
+  let mesh: ProtocolMesh | undefined;
+  const peer = async (mode: string, port: number, readyPort: number) => {
+    const p = await spawnReady(mode, process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/protocol-peers.ts'), mode, String(port), String(readyPort)], `http://127.0.0.1:${readyPort}/ready`, { cwd: root });
+    started.push(p);
+  };
+  try {
+    progress('starting a TCP sink, a gRPC echo and a WebSocket echo, a control plane, four sidecars and a gateway…');
+    await peer('tcp-sink', tcpPort as number, ready[0] as number);
+    await peer('grpc-echo', grpcPort as number, ready[1] as number);
+    await peer('ws-echo', wsPort as number, ready[2] as number);
+    mesh = await startMesh(root, { tcp: tcpPort as number, grpc: grpcPort as number, ws: wsPort as number });
+    const m = mesh;
+
+    const mib = options.tcpBytes / 1024 / 1024;
+    progress(`TCP: ${mib} MiB directly, then through the mesh path (CONNECT, mTLS)…`);
+    await transfer({ port: tcpPort as number }, Math.min(options.tcpBytes, 64 * 1024 * 1024)); // warm-up
+    const directMiBps = await transfer({ port: tcpPort as number }, options.tcpBytes);
+    await transfer({ port: m.outbound, connectVia: 'tcp-sink:9000' }, Math.min(options.tcpBytes, 64 * 1024 * 1024));
+    const peak = { client: 0, server: 0 };
+    const sample = () => {
+      peak.client = Math.max(peak.client, memoryMiB(m.client.pid).current);
+      peak.server = Math.max(peak.server, memoryMiB(m.servers.tcp.pid).current);
+    };
+    const meshMiBps = await transfer({ port: m.outbound, connectVia: 'tcp-sink:9000' }, options.tcpBytes, sample);
+
+    progress(`gRPC unary: ${options.grpcConcurrency} calls in flight for ${options.durationS} s, directly, then through the mesh path…`);
+    const direct = new EchoClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+    const viaMesh = new EchoClient(`127.0.0.1:${m.outbound}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'grpc-echo:9080' });
+    await unaryLoad(direct, options.grpcConcurrency, 2);
+    const grpcDirect = await unaryLoad(direct, options.grpcConcurrency, options.durationS);
+    await unaryLoad(viaMesh, options.grpcConcurrency, 2);
+    const grpcMesh = await unaryLoad(viaMesh, options.grpcConcurrency, options.durationS);
+
+    progress(`${options.streams} concurrent gRPC streams on one connection through the mesh…`);
+    const streams = await concurrentStreams(viaMesh, options.streams);
+    direct.close();
+    viaMesh.close();
+
+    progress(`WebSocket: ${options.wsRate} messages/s for ${options.durationS} s, directly, then through the gateway and the server's sidecar…`);
+    await wsLatency(`ws://127.0.0.1:${wsPort}/`, options.wsRate, 1);
+    const wsDirect = await wsLatency(`ws://127.0.0.1:${wsPort}/`, options.wsRate, options.durationS);
+    await wsLatency(`ws://127.0.0.1:${m.gateway}/`, options.wsRate, 1);
+    const wsMesh = await wsLatency(`ws://127.0.0.1:${m.gateway}/`, options.wsRate, options.durationS);
+    const d = summarize(wsDirect.latencies);
+    const g = summarize(wsMesh.latencies);
+    return {
+      tcp: { bytes: options.tcpBytes, directMiBps, meshMiBps, ratio: meshMiBps / directMiBps, sidecarPeakRssMiB: peak },
+      grpc: { directCallsPerS: grpcDirect.perS, meshCallsPerS: grpcMesh.perS, ratio: grpcMesh.perS / grpcDirect.perS, errors: grpcDirect.errors + grpcMesh.errors },
+      streams: { opened: options.streams, failed: streams.failed, ms: streams.ms },
+      websocket: { rate: options.wsRate, messages: wsMesh.latencies.length, direct: { p50: d.p50, p99: d.p99 }, mesh: { p50: g.p50, p99: g.p99 }, addedP99Ms: g.p99 - d.p99, lost: wsDirect.lost + wsMesh.lost },
+    };
+  } finally {
+    for (const s of [...(mesh?.started ?? [])].reverse()) await s.stop();
+    for (const s of started) await s.stop();
+  }
+}
