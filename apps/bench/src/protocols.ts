@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import WebSocket from 'ws';
-import { freePorts, writeBootstrapTokens } from '@skiff/launcher';
+import { freePorts, GATEWAY_ACCOUNT, writeBootstrapTokens } from '@skiff/launcher';
 import { EchoClient, type Msg } from '@skiff/testing';
 import { summarize } from './load/percentiles.js';
 import { memoryMiB } from './process-stats.js';
@@ -69,8 +69,7 @@ async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: n
   mkdirSync(configDir);
   writeFileSync(join(configDir, 'bench.yaml'), config);
   const accounts = ['tcp-sink', 'grpc-echo', 'ws-echo', 'bench-client'].map((name) => ({ name, namespace: 'default', serviceAccount: name }));
-  const gatewayAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' };
-  const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, [...accounts, gatewayAccount]);
+  const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, [...accounts, GATEWAY_ACCOUNT]);
   const ports = (await freePorts(3 + 4 * 4 + 3)) as number[];
   const next = () => ports.shift() as number;
   const [xds, monitoring] = [next(), next(), next()];
@@ -90,7 +89,7 @@ async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: n
   const ws = await sidecar('ws-echo', peers.ws, 'http', 9080);
   const client = await sidecar('bench-client', peers.ws, 'http', 9080);
   const [gatewayPort, gatewayAdmin, gatewayMetrics] = [next(), next(), next()];
-  const gateway = await spawnReady('gateway', process.execPath, [...bundle('gateway'), '--listen', `${gatewayPort}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, '--token-file', tokenFiles['istio-ingressgateway'] as string], `http://127.0.0.1:${gatewayAdmin}/ready`, { cwd: root });
+  const gateway = await spawnReady('gateway', process.execPath, [...bundle('gateway'), '--listen', `${gatewayPort}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, '--token-file', tokenFiles[GATEWAY_ACCOUNT.name] as string], `http://127.0.0.1:${gatewayAdmin}/ready`, { cwd: root });
   started.push(gateway);
   return { started, client: client.s, servers: { tcp: tcp.s, grpc: grpcSidecar.s, ws: ws.s }, outbound: client.outbound, gateway: gatewayPort };
 }
@@ -195,7 +194,8 @@ async function wsLatency(url: string, rate: number, seconds: number): Promise<{ 
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const frame = Buffer.alloc(64);
     frame.writeUInt32LE(id, 0);
-    sentAt.set(id, due);
+    // From when it was due (a late send counts against the path), never before it actually left.
+    sentAt.set(id, Math.min(due, performance.now()));
     ws.send(frame);
   }
   const deadline = performance.now() + 5000;
