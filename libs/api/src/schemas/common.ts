@@ -1,6 +1,7 @@
 // Building blocks shared by the Istio resource schemas: objects that report unknown fields one
 // by one, names and hosts in Kubernetes/Istio syntax, durations, percentages and string matches.
 import { z } from 'zod';
+import { ipBlockProblem } from '../security/ip.js';
 import type { StringMatch } from '../resources.js';
 import { DURATION_HINT, isDuration, parseDuration } from '../duration.js';
 import { compileIstioRegex } from '../regex.js';
@@ -194,6 +195,14 @@ export function duration(options: { atLeast1ms?: boolean } = {}) {
 export const PercentSchema = istioObject({ value: z.number().min(0).max(100) });
 
 export const portNumber = z.int().min(1).max(65535);
+
+/** An IP address or CIDR range ("10.0.0.0/16"), as destinationSubnets and addresses take them. */
+export const ipBlock = z.string().check(
+  z.superRefine((s: string, ctx) => {
+    const problem = ipBlockProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 export const regexString = z.string().check(
   z.superRefine((s: string, ctx) => {

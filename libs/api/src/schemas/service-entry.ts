@@ -2,8 +2,8 @@
 // reference, with the checks of Istio's validation (pkg/config/validation, ValidateServiceEntry)
 // that decide whether the entry can work at all.
 import { z } from 'zod';
-import { ipBlockProblem, parseIpAddress } from '../security/ip.js';
-import { always, exportTo, hostName, hostProblem, isRecord, istioObject, labelMap, portNumber, resourceSchema } from './common.js';
+import { parseIpAddress } from '../security/ip.js';
+import { always, exportTo, hostName, hostProblem, ipBlock, isRecord, istioObject, labelMap, portNumber, resourceSchema } from './common.js';
 import { GATEWAY_PROTOCOLS } from './gateway.js';
 
 export const ServicePortSchema = istioObject({
@@ -30,16 +30,7 @@ export const ServiceEntryEndpointSchema = istioObject(
 export const ServiceEntrySpecSchema = istioObject(
   {
     hosts: z.array(hostName()).min(1),
-    addresses: z
-      .array(
-        z.string().check(
-          z.superRefine((s: string, ctx) => {
-            const problem = ipBlockProblem(s);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-        ),
-      )
-      .optional(),
+    addresses: z.array(ipBlock).optional(),
     ports: z.array(ServicePortSchema).min(1).optional(),
     location: z.enum(['MESH_EXTERNAL', 'MESH_INTERNAL']).optional(),
     resolution: z.enum(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN']).optional(),

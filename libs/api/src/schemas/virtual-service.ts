@@ -2,10 +2,9 @@
 // The second argument of istioObject lists Istio fields Skiff does not implement: they are
 // reported as warnings and ignored, unlike misspelled fields, which are errors.
 import { GRPC_STATUS_NAMES, grpcStatusOfName } from '../grpc-status.js';
-import { ipBlockProblem } from '../security/ip.js';
 import { z } from 'zod';
 import { didYouMean } from '../suggest.js';
-import { always, duration, hasMisspelling, exportTo, hostName, isRecord, istioObject, labelMap, PercentSchema, portNumber, resourceSchema, stringMatch } from './common.js';
+import { always, duration, hasMisspelling, exportTo, hostName, ipBlock, isRecord, istioObject, labelMap, PercentSchema, portNumber, resourceSchema, stringMatch } from './common.js';
 
 export const PortSelectorSchema = istioObject({ number: portNumber });
 
@@ -197,16 +196,7 @@ function checkWeights(route: unknown, ctx: z.RefinementCtx): void {
 // tcp[]: Istio's TCPRoute, matched on connection attributes (L4MatchAttributes) and split by weight.
 export const L4MatchAttributesSchema = istioObject(
   {
-    destinationSubnets: z
-      .array(
-        z.string().check(
-          z.superRefine((s: string, ctx) => {
-            const problem = ipBlockProblem(s);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-        ),
-      )
-      .optional(),
+    destinationSubnets: z.array(ipBlock).optional(),
     port: portNumber.optional(),
     sourceLabels: labelMap().optional(),
     gateways: z.array(z.string().min(1)).optional(),
