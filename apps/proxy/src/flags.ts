@@ -23,10 +23,11 @@ front of the app, and an admin port. Config comes from the control plane.
   --app-protocol <p>        the port's appProtocol (grpc, http2, kubernetes.io/h2c…); wins over
                             the name
   --protocol-detection-timeout <dur>
-                            an unnamed port: how long a client that sends nothing first (a
-                            server-first protocol) is waited for before it is carried as TCP
-                            (Istio's meshConfig.protocolDetectionTimeout; 0s waits forever)
-                            (default: 5s)
+                            an unnamed or TCP port: how long a client that sends nothing first
+                            (a server-first protocol) is waited for before it is carried as
+                            plaintext TCP (Istio's meshConfig.protocolDetectionTimeout; 0s waits
+                            for a first byte until the request-headers timeout, 10 s, closes
+                            the connection) (default: 5s)
   --app-port <port>         where the local app listens (required)
   --app-probe <probe>       how the sidecar checks its app: http:/<path> (healthy on 200-399),
                             tcp (a connect) or none (default: tcp). An unhealthy app's endpoint

@@ -175,6 +175,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         guard: guardFor('inbound'),
         tcp: inboundIsTcp,
         ...(appPortProtocol === 'UNKNOWN' ? { sniffTimeoutMs: options.protocolDetectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS } : {}),
+        ...(inboundIsTcp ? { tcpFirstByteTimeoutMs: options.protocolDetectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS } : {}),
         ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
       });
       servers['inbound'] = inbound.server;

@@ -106,6 +106,8 @@ export function startGatewayListener(options: GatewayListenerOptions): Promise<S
     const snapshot = options.holder.current;
     const tcpService = snapshot?.tcp.byName(`tcp.${options.serverPort}`);
     if (snapshot && tcpService) {
+      // A TCP connection is one long "request" to the guard: no request-headers or idle timer, never evicted as idle.
+      socket.once('close', guard.beginRequest(socket).done);
       routeRawConnection(socket, {
         snapshot,
         service: tcpService,

@@ -13,8 +13,11 @@ export interface SnifferOptions {
   mode: () => PeerAuthMode;
   /** Our certificate and trusted roots with a generation number, or undefined while we have none. */
   tlsOptions: () => { generation: number; options: SecureContextOptions } | undefined;
-  /** Hands a ready connection (plain or verified TLS) to the HTTP server; 'paused' keeps a plaintext socket paused (a TCP tunnel reads it later). */
-  onConnection: (socket: Socket | TLSSocket) => void | 'paused';
+  /**
+   * Hands a ready connection (plain or verified TLS) on; 'paused' keeps a plaintext socket paused
+   * (a TCP tunnel reads it later). `silent`: the client sent nothing within firstByteTimeoutMs.
+   */
+  onConnection: (socket: Socket | TLSSocket, silent?: boolean) => void | 'paused';
   onRefused: (why: string, socket: Socket) => void;
   /** At accept, before the first byte: false closes the connection (connection cap, overload). */
   admit?: (socket: Socket) => boolean;
@@ -24,6 +27,12 @@ export interface SnifferOptions {
    * any other TLS is the app's, passed on as bytes where plaintext is allowed.
    */
   tcp?: boolean;
+  /**
+   * A client that sends nothing this long is taken as plaintext (a server-first protocol, such as
+   * MySQL's, waits for the server to speak); absent: wait for the first byte (HTTP ports, where
+   * the request-headers timeout closes a silent connection).
+   */
+  firstByteTimeoutMs?: number;
 }
 
 const TLS_HANDSHAKE = 0x16;
@@ -57,9 +66,9 @@ export function createSniffingServer(options: SnifferOptions): Server {
   return createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     if (options.admit && !options.admit(socket)) return;
-    const decide = (first: Buffer, appTls: boolean) => {
+    const decide = (first: Buffer, appTls: boolean, silent = false) => {
       socket.pause();
-      socket.unshift(first);
+      if (first.length > 0) socket.unshift(first);
       const mode = options.mode();
       if (first[0] === TLS_HANDSHAKE && !appTls) {
         const server = mode === 'DISABLE' ? undefined : currentTlsServer();
@@ -76,13 +85,32 @@ export function createSniffingServer(options: SnifferOptions): Server {
         socket.destroy();
         return;
       }
-      if (options.onConnection(socket) !== 'paused') socket.resume();
+      if (options.onConnection(socket, silent) !== 'paused') socket.resume();
     };
-    if (!options.tcp) return void socket.once('data', (first: Buffer) => decide(first, false));
+    // A client silent past the first-byte timeout is plaintext, whatever port this is.
+    let silence: NodeJS.Timeout | undefined;
+    const quiet = (then: () => void) => {
+      if (options.firstByteTimeoutMs === undefined || options.firstByteTimeoutMs <= 0) return;
+      silence = setTimeout(then, options.firstByteTimeoutMs);
+      socket.once('close', () => clearTimeout(silence));
+    };
+    if (!options.tcp) {
+      const onFirst = (first: Buffer) => {
+        clearTimeout(silence);
+        decide(first, false);
+      };
+      socket.once('data', onFirst);
+      quiet(() => {
+        socket.off('data', onFirst);
+        decide(Buffer.alloc(0), false, true);
+      });
+      return;
+    }
     // A TCP port: read the whole ClientHello to see whose TLS it is.
     let buffered = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), CLIENT_HELLO_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
+      clearTimeout(silence);
       buffered = Buffer.concat([buffered, chunk]);
       const hello = buffered[0] === TLS_HANDSHAKE ? readClientHello(buffered) : ({ state: 'not-tls' } as const);
       if (hello.state === 'incomplete' && buffered.length < MAX_CLIENT_HELLO_BYTES) return;
@@ -92,6 +120,11 @@ export function createSniffingServer(options: SnifferOptions): Server {
     };
     socket.on('data', onData);
     socket.once('close', () => clearTimeout(timer));
+    quiet(() => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      decide(Buffer.alloc(0), false, true);
+    });
   });
 }
 

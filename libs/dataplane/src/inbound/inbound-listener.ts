@@ -53,6 +53,8 @@ export interface InboundOptions {
    * (inbound/protocol-detection.ts); a client silent this long is carried as TCP (0: wait forever).
    */
   sniffTimeoutMs?: number;
+  /** A declared TCP port: how long a plaintext client may stay silent before it is tunnelled anyway (default 5 s). */
+  tcpFirstByteTimeoutMs?: number;
   tcpObserver?: TcpObserver;
 }
 
@@ -63,6 +65,9 @@ export interface InboundStats {
   plaintextConnections: number;
   denied: number;
 }
+
+/** How long a client of a TCP port may send nothing before its connection is taken as plaintext TCP. */
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000;
 
 export async function startInboundListener(options: InboundOptions): Promise<{ server: Server; stats: InboundStats; appPool: () => Record<string, ClientPoolStats> }> {
   const stats: InboundStats = { refused: 0, mtlsConnections: 0, plaintextConnections: 0, denied: 0 };
@@ -108,12 +113,16 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   const server = createSniffingServer({
     mode,
     tcp: options.tcp === true,
+    // A declared TCP port, or an undeclared one: a silent client (server-first protocol) is carried as plaintext TCP.
+    ...(options.tcp || options.sniffTimeoutMs !== undefined ? { firstByteTimeoutMs: options.sniffTimeoutMs ?? options.tcpFirstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS } : {}),
     tlsOptions,
     admit: (socket) => guard.admit(socket),
-    onConnection: (socket) => {
+    onConnection: (socket, silent) => {
       if ('encrypted' in socket) stats.mtlsConnections++;
       else stats.plaintextConnections++;
-      const asTcp = () =>
+      const asTcp = () => {
+        // One long "request" to the guard: no request-headers or idle timer, never evicted as idle.
+        socket.once('close', guard.beginRequest(socket).done);
         acceptInboundTcp(socket, options.holder.current, {
           appHost: options.appHost,
           appPort: options.appPort,
@@ -123,11 +132,17 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
           ...(options.tcpObserver ? { observer: options.tcpObserver } : {}),
           onDenied: () => stats.denied++,
         });
+      };
       if (options.tcp) {
         asTcp();
         return 'paused';
       }
       if (options.sniffTimeoutMs !== undefined) {
+        // Nothing came within the detection timeout: a server-first protocol, carried as TCP.
+        if (silent) {
+          asTcp();
+          return 'paused';
+        }
         detectProtocol(socket, options.sniffTimeoutMs, (protocol) => {
           if (protocol === 'tcp') return asTcp();
           manager.accept(socket);

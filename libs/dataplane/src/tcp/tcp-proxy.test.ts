@@ -49,6 +49,8 @@ async function connectThrough(port: number, authority: string): Promise<{ socket
 }
 
 const echoCluster = 'outbound|9000||echo.default.svc.cluster.local';
+/** Short, so a test can outlast it: a TCP connection has no request head, and must not be closed for want of one. */
+const HEADERS_TIMEOUT_MS = 300;
 const route = (clusters: Array<{ cluster: string; weight: number }>, matches: TcpMatch[] = []) => ({ name: 'r', matches, clusters });
 
 describe('TCP routing', () => {
@@ -92,15 +94,19 @@ describe('TCP routing', () => {
         appPort: echo.port,
         outboundPort: undefined,
         tcpObserver,
+        downstream: { requestHeadersTimeoutMs: HEADERS_TIMEOUT_MS },
+        // A client that says nothing is taken as plaintext TCP after this (before the headers timeout).
+        protocolDetectionTimeoutMs: 100,
       }),
     );
-    client = await startProxy(clientProxyOptions(xdsPort, { node: { id: 'client-v1.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: { app: 'client' }, address: '127.0.0.1', inboundPort: 0, servicePort: 80 }, tcpObserver }));
+    client = await startProxy(clientProxyOptions(xdsPort, { node: { id: 'client-v1.default', kind: 'sidecar', service: 'client', namespace: 'default', serviceAccount: 'client', labels: { app: 'client' }, address: '127.0.0.1', inboundPort: 0, servicePort: 80 }, tcpObserver, downstream: { requestHeadersTimeoutMs: HEADERS_TIMEOUT_MS } }));
     gateway = await startProxy(
       clientProxyOptions(xdsPort, {
         node: { id: 'istio-ingressgateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
         outboundPort: undefined,
         gatewayPorts: [{ port: 0, serverPort: 31400 }],
         tcpObserver,
+        downstream: { requestHeadersTimeoutMs: HEADERS_TIMEOUT_MS },
       }),
     );
     await push();
@@ -131,6 +137,16 @@ describe('TCP routing', () => {
     const { socket, status } = await connectThrough(client.ports['outbound'] as number, 'echo:9000');
     assert.equal(status, 'HTTP/1.1 200 OK');
     assert.equal((await exchange(socket, 'ping')).toString(), 'v1:pingbye');
+  });
+
+  test('a quiet TCP connection outlives the HTTP request-headers timeout on every hop', async () => {
+    const ways = { gateway: () => connect(gateway.ports['gateway:31400'] as number, '127.0.0.1'), connect: async () => (await connectThrough(client.ports['outbound'] as number, 'echo:9000')).socket };
+    for (const [way, open] of Object.entries(ways)) {
+      const socket = await open();
+      await new Promise((r) => setTimeout(r, HEADERS_TIMEOUT_MS * 3));
+      assert.equal(socket.destroyed, false, way);
+      assert.equal((await exchange(socket, 'still here')).toString(), 'v1:still herebye');
+    }
   });
 
   test('64 MiB each way keeps every byte in order', async () => {
