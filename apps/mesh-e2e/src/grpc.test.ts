@@ -127,4 +127,31 @@ describe('gRPC through two sidecars and mTLS', { timeout: 180_000 }, () => {
     const responseMessages = grpcLine('istio_response_messages_total', '0');
     assert.ok(responseMessages && Number(responseMessages.slice(responseMessages.lastIndexOf(' ') + 1)) >= 200, `the 200 streamed answers are counted: ${responseMessages}`);
   });
+
+  test("grpc-js's own proxy mode (grpc_proxy): a CONNECT to the service on the sidecar, then calls routed one by one as before", async () => {
+    // grpc-js reads grpc_proxy when a channel is made; it then dials the proxy and sends CONNECT echo:9080.
+    const saved = process.env['grpc_proxy'];
+    process.env['grpc_proxy'] = `http://127.0.0.1:${mesh.proxies['caller-proxy']?.outbound}`;
+    let proxied: InstanceType<typeof EchoClient>;
+    try {
+      proxied = new EchoClient('echo:9080', grpc.credentials.createInsecure());
+    } finally {
+      if (saved === undefined) delete process.env['grpc_proxy'];
+      else process.env['grpc_proxy'] = saved;
+    }
+    try {
+      const seen = { v1: 0, v2: 0 };
+      for (let i = 0; i < 100; i++) {
+        const { reply, error } = await unary(proxied, 'say', `proxied ${i}`);
+        assert.equal(error, undefined, `call ${i}: ${error?.message}`);
+        const version = /from (v1|v2)$/.exec(reply?.text ?? '')?.[1] as 'v1' | 'v2' | undefined;
+        assert.ok(version, `call ${i}: ${reply?.text}`);
+        seen[version]++;
+      }
+      // One tunnel, yet both versions answer: the split is per call (HTTP/2 routing), not per connection.
+      assert.ok(seen.v1 > 0 && seen.v2 > 0, JSON.stringify(seen));
+    } finally {
+      proxied.close();
+    }
+  });
 });

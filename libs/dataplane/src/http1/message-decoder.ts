@@ -81,13 +81,16 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
   }
 
   private running = false;
+  /** While a head's or body's event runs: how much of `buffered` is consumed (what detach() must not hand over). */
+  private headEnd = 0;
 
   /**
    * The connection stops being HTTP/1 (an upgrade was accepted): nothing more is decoded, and the
    * bytes that came after the last message are handed over, for the tunnel to send on.
    */
   detach(): Buffer {
-    const rest = this.buffered;
+    // Inside a head's event (a CONNECT answered at once), the head itself is still in the buffer.
+    const rest = this.running ? this.buffered.subarray(this.headEnd) : this.buffered;
     this.buffered = EMPTY;
     this.failed = true;
     return rest;
@@ -134,6 +137,7 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
           this.body = this.framingOf(head);
           // After 101 Switching Protocols the bytes are no longer HTTP/1 (upgrades are tunnels).
           this.closeAfter = !head.keepAlive || ('status' in head && head.status === 101);
+          this.headEnd = offset;
           this.events.head(head);
           if (this.failed) return;
           if (this.body === Body.None) {
@@ -149,13 +153,16 @@ abstract class MessageDecoder<H extends RequestHead | ResponseHead> {
           const piece = buf.subarray(offset, offset + take);
           offset += take;
           this.remaining -= take;
+          this.headEnd = offset;
           this.events.data(piece);
           if (this.remaining === 0) this.finish(NO_TRAILERS);
         } else if (this.body === Body.Chunked && this.chunked) {
           offset += this.chunked.feed(buf, offset);
         } else {
-          this.events.data(offset === 0 ? buf : buf.subarray(offset));
+          const piece = offset === 0 ? buf : buf.subarray(offset);
           offset = buf.length;
+          this.headEnd = offset;
+          this.events.data(piece);
         }
         buf = this.buffered;
       }

@@ -79,6 +79,25 @@ test('a ServerStream taken over after 101 hands the bytes that came behind the r
   server.close();
 });
 
+test('a CONNECT answered and taken over at once, inside its head event, hands over only the bytes behind the head', async () => {
+  const taken = new Promise<Buffer>((resolve) => {
+    const server = createServer((socket) =>
+      new ServerConnection(socket, (stream) => {
+        stream.respond(200, [], false);
+        resolve(stream.takeOver().pending);
+        server.close();
+      }),
+    );
+    void listen(server).then((port) => {
+      const client = connect(port, '127.0.0.1');
+      client.write('CONNECT svc:80 HTTP/1.1\r\nHost: svc:80\r\n\r\nGET /inside HTTP/1.1\r\n\r\n');
+      client.on('error', () => undefined);
+      setTimeout(() => client.destroy(), 200);
+    });
+  });
+  assert.equal((await taken).toString(), 'GET /inside HTTP/1.1\r\n\r\n', 'the CONNECT head itself is not handed over (it looped back as a new CONNECT)');
+});
+
 test('a client that keeps sending while its request is in flight is paused at a bound', async () => {
   let connectionSocket: Socket | undefined;
   const server = createServer((socket) => {

@@ -57,7 +57,15 @@ export function startOutboundListener(options: OutboundOptions): Promise<Server>
           observeFilter('source', options.observer, options.tracer !== undefined),
           requestIdFilter,
           tracingFilter(options.tracer, 'client'),
-          connectTunnelFilter({ sourceLabels: options.sourceLabels, sourceNamespace: options.sourceNamespace, certificate: options.certificate, tcpObserver: options.tcpObserver, random }),
+          connectTunnelFilter({
+            sourceLabels: options.sourceLabels,
+            sourceNamespace: options.sourceNamespace,
+            certificate: options.certificate,
+            tcpObserver: options.tcpObserver,
+            random,
+            // The tunnel's bytes come back to this listener, to be routed request by request.
+            acceptHttp: (socket) => manager.accept(socket),
+          }),
           routeMatchFilter(
             snapshot && {
               routeConfig: (target) => snapshot.routeConfigs.get(String(target.port)),

@@ -47,6 +47,21 @@ describe('CONNECT through the outbound listener (HTTPS_PROXY)', () => {
 
   const port = (name: 'outbound' | 'inbound' | 'gateway') => mesh.listeners().find((l) => l.name === name)?.port as number;
 
+  test('a CONNECT to a mesh HTTP service is served here: the requests inside the tunnel are routed one by one (grpc-js grpc_proxy mode)', async () => {
+    const socket = connect(port('outbound'), '127.0.0.1');
+    socket.write('CONNECT svc:80 HTTP/1.1\r\nHost: svc:80\r\n\r\n');
+    let text = '';
+    socket.setEncoding('latin1').on('data', (c: string) => (text += c));
+    await until(() => text.includes('\r\n\r\n'), 'the answer to CONNECT');
+    assert.match(text, /^HTTP\/1.1 200 /);
+    text = '';
+    socket.write('GET /one HTTP/1.1\r\nHost: svc\r\n\r\n');
+    await until(() => text.includes('app GET /one'), 'the first request inside the tunnel');
+    socket.write('GET /two HTTP/1.1\r\nHost: svc\r\nConnection: close\r\n\r\n');
+    await until(() => text.includes('app GET /two'), 'the second');
+    socket.destroy();
+  });
+
   test("an HTTPS request through the sidecar as the app's proxy reaches the external host, TLS end to end", async () => {
     const before = events.length;
     const dispatcher = new ProxyAgent({ uri: `http://127.0.0.1:${port('outbound')}`, requestTls: { ca: ca.certPem, servername: 'localhost' } });

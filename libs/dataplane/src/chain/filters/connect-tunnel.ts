@@ -12,6 +12,7 @@ import { badRequest, clusterNotFound, noHealthyUpstream, noRoute, overflow, upst
 import type { WorkloadCertificate } from '../../security/identity.js';
 import type { TcpObserver } from '../../tcp/tcp-event.js';
 import { routeRawConnection } from '../../tcp/raw-connection.js';
+import { detectProtocol } from '../../inbound/protocol-detection.js';
 import { routeTcpConnection, type TcpRouteOptions } from '../../tcp/tcp-proxy.js';
 import { Tunnel, TUNNEL_FLAGS } from '../../upgrade/tunnel.js';
 import type { HttpExchange } from '../http-exchange.js';
@@ -40,6 +41,14 @@ export interface ConnectTunnelOptions {
   certificate?: () => WorkloadCertificate | undefined;
   tcpObserver?: TcpObserver;
   random?: () => number;
+  /**
+   * Serves a tunnel's bytes as HTTP on this listener: a CONNECT to a mesh HTTP service (what
+   * grpc-js sends in its grpc_proxy mode) is answered 200 and what comes through the tunnel is
+   * routed request by request, as if the app had addressed the listener directly.
+   */
+  acceptHttp?: (socket: Socket) => void;
+  /** An undeclared port reached by CONNECT: how long to wait for the app's first bytes before taking them as TCP. */
+  detectionTimeoutMs?: number;
 }
 
 export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFilter {
@@ -50,6 +59,11 @@ export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFil
       const target = connectTarget(x.head.target);
       if (typeof target === 'string') return badRequest(target);
       const service = x.snapshot?.tcp.forAuthority(x.head.target);
+      const httpService = options.acceptHttp ? x.snapshot?.routeConfigs.get(String(target.port))?.domains.lookup(x.head.target.toLowerCase()) : undefined;
+      if (x.snapshot && httpService && options.acceptHttp) {
+        terminate(x, options.acceptHttp, service && x.snapshot ? { snapshot: x.snapshot, service, target, options } : undefined);
+        return TAKEN;
+      }
       if (service && x.snapshot) {
         tunnelToService(x, x.snapshot, service, target, options);
         return TAKEN;
@@ -98,6 +112,29 @@ function open(x: HttpExchange, host: string, port: number, connectTimeoutMs: num
   });
 }
 
+/**
+ * CONNECT termination (Envoy's term for it): the tunnel to a mesh HTTP service is answered here,
+ * and its bytes are served as HTTP by this listener. A port whose protocol is not declared is
+ * also a TCP service: its first bytes decide (HTTP, or else TCP routed by its tcp routes).
+ */
+function terminate(x: HttpExchange, acceptHttp: (socket: Socket) => void, orTcp: { snapshot: NonNullable<HttpExchange['snapshot']>; service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>; target: { host: string; port: number }; options: ConnectTunnelOptions } | undefined): void {
+  x.upstreamCluster = 'InboundPassthrough';
+  x.respond(200, [], false);
+  const downstream = x.stream.takeOver();
+  const socket = downstream.socket;
+  socket.once('close', () => x.complete());
+  if (downstream.pending.length > 0) socket.unshift(downstream.pending);
+  const asHttp = () => {
+    acceptHttp(socket);
+    socket.resume();
+  };
+  if (!orTcp) return asHttp();
+  detectProtocol(socket, orTcp.options.detectionTimeoutMs ?? 5_000, (protocol) => {
+    if (protocol === 'http') return asHttp();
+    routeRawConnection(socket, tcpRouteOptions(x, orTcp.snapshot, orTcp.service, orTcp.target, orTcp.options));
+  });
+}
+
 const FAILURE_REPLIES: Record<string, (why: string) => LocalReply> = {
   NR: (why) => ({ ...noRoute(''), body: `${why}\n` }),
   NC: (why) => ({ ...clusterNotFound(''), body: `${why}\n` }),
@@ -106,8 +143,8 @@ const FAILURE_REPLIES: Record<string, (why: string) => LocalReply> = {
   UF: (why) => upstreamConnectFailure(why),
 };
 
-function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): void {
-  const common: Omit<TcpRouteOptions, 'onDownstreamGone' | 'onConnected' | 'onFailed'> = {
+function tcpRouteOptions(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): Omit<TcpRouteOptions, 'onDownstreamGone' | 'onConnected' | 'onFailed'> {
+  return {
     snapshot,
     service,
     facts: { port: target.port, sourceLabels: options.sourceLabels ?? {}, sourceNamespace: options.sourceNamespace ?? x.source.namespace, ...(/^[0-9.]+$|:/.test(target.host) ? { destinationIp: target.host } : {}) },
@@ -118,6 +155,10 @@ function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['sn
     authority: x.head.target,
     originalDestination: target,
   };
+}
+
+function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): void {
+  const common = tcpRouteOptions(x, snapshot, service, target, options);
   if (service.service.sni) {
     // tls routes need the ClientHello, which the app sends only once the tunnel is open: answer
     // first, then route what comes through it as a gateway routes a TCP connection.
