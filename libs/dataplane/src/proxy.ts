@@ -67,13 +67,6 @@ export interface ProxyOptions {
   overload?: OverloadMonitor;
 }
 
-/**
- * How long an undeclared port waits for a client's first bytes. Istio's meshConfig
- * protocolDetectionTimeout defaults to 0s (wait forever), which leaves a server-first protocol
- * on an unnamed port hanging; Skiff waits 5 s (Istio's default until 1.8; Linkerd waits 10 s).
- */
-export const DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS = 5_000;
-
 export interface RunningProxy {
   holder: SnapshotHolder;
   xds: XdsClient;
@@ -173,9 +166,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         tracer: options.tracer,
         self: { ...self, service: options.node.service },
         guard: guardFor('inbound'),
-        tcp: inboundIsTcp,
-        ...(appPortProtocol === 'UNKNOWN' ? { sniffTimeoutMs: options.protocolDetectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS } : {}),
-        ...(inboundIsTcp ? { tcpFirstByteTimeoutMs: options.protocolDetectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS } : {}),
+        carries: inboundIsTcp ? 'tcp' : appPortProtocol === 'UNKNOWN' ? 'sniffed' : 'http',
+        ...(options.protocolDetectionTimeoutMs !== undefined ? { detectionTimeoutMs: options.protocolDetectionTimeoutMs } : {}),
         ...(options.tcpObserver ? { tcpObserver: options.tcpObserver } : {}),
       });
       servers['inbound'] = inbound.server;

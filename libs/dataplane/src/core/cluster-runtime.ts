@@ -19,6 +19,9 @@ import type { AttemptOutcome } from './steps/retry-policy.js';
 import type { PoolOptions } from './upstream-pools.js';
 import { originationTls, type OriginatedTls } from '../security/origination-tls.js';
 
+/** Hosts per cluster whose TLS origination settings are kept for the life of a push. */
+export const ORIGINATION_CACHE_LIMIT = 256;
+
 /** What the router needs of a host: where it is (kept for callers written before hosts had state). */
 export type EndpointRuntime = Host;
 
@@ -62,12 +65,19 @@ export class ClusterRuntime {
 
   readonly #origination = new Map<string, OriginatedTls | { error: string }>();
 
-  /** The TLS to originate to `host` (DestinationRule tls SIMPLE/MUTUAL), files read once per push; undefined when none. */
+  /**
+   * The TLS to originate to `host` (DestinationRule tls SIMPLE/MUTUAL), files read once per push;
+   * undefined when none. An ORIGINAL_DST cluster is asked for whatever hosts its callers name, so
+   * what is kept is capped (ORIGINATION_CACHE_LIMIT): past it each host's settings are computed anew.
+   */
   originationFor(host: string): OriginatedTls | { error: string } | undefined {
     const tls = this.policy.tls;
     if (!tls) return undefined;
     let found = this.#origination.get(host);
-    if (!found) this.#origination.set(host, (found = originationTls(tls, host)));
+    if (!found) {
+      found = originationTls(tls, host);
+      if (this.#origination.size < ORIGINATION_CACHE_LIMIT) this.#origination.set(host, found);
+    }
     return found;
   }
 

@@ -3,8 +3,7 @@
 // connections are closed before any byte reaches the app.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
-import { MAX_CLIENT_HELLO_BYTES, readClientHello } from '../gateway/client-hello.js';
-import { CLIENT_HELLO_TIMEOUT_MS } from '../tcp/server-name-peek.js';
+import { peekClientHello } from '../tcp/client-hello-peek.js';
 
 export type PeerAuthMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
 
@@ -107,23 +106,10 @@ export function createSniffingServer(options: SnifferOptions): Server {
       return;
     }
     // A TCP port: read the whole ClientHello to see whose TLS it is.
-    let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), CLIENT_HELLO_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      clearTimeout(silence);
-      buffered = Buffer.concat([buffered, chunk]);
-      const hello = buffered[0] === TLS_HANDSHAKE ? readClientHello(buffered) : ({ state: 'not-tls' } as const);
-      if (hello.state === 'incomplete' && buffered.length < MAX_CLIENT_HELLO_BYTES) return;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      decide(buffered, hello.state === 'hello' && !(hello.alpn ?? []).some((p) => MESH_TCP_ALPN.includes(p)));
-    };
-    socket.on('data', onData);
-    socket.once('close', () => clearTimeout(timer));
-    quiet(() => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      decide(Buffer.alloc(0), false, true);
+    peekClientHello(socket, { silentMs: options.firstByteTimeoutMs }, (result) => {
+      if (result.kind === 'failed') return void socket.destroy();
+      if (result.kind === 'silent') return decide(Buffer.alloc(0), false, true);
+      decide(result.buffered, result.kind === 'hello' && !(result.alpn ?? []).some((p) => MESH_TCP_ALPN.includes(p)));
     });
   });
 }

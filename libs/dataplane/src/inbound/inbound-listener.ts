@@ -24,7 +24,7 @@ import { ClientPool, type ClientPoolStats } from '../http1/client-pool.js';
 import { createSniffingServer, peerPrincipal, type PeerAuthMode } from './connection-sniffer.js';
 import { DownstreamGuard } from '../downstream/downstream-guard.js';
 import { acceptInboundTcp } from '../tcp/inbound-tcp.js';
-import { detectProtocol } from './protocol-detection.js';
+import { DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS, detectProtocol } from './protocol-detection.js';
 import type { TcpObserver } from '../tcp/tcp-event.js';
 
 export interface InboundOptions {
@@ -46,15 +46,14 @@ export interface InboundOptions {
   self?: RequestEvent['destination'];
   /** Connection cap, timeouts and overload actions for this listener (defaults when absent). */
   guard?: DownstreamGuard;
-  /** The port is TCP-family (tcp, tls, mongo…): connections are authorized once and tunnelled to the app. */
-  tcp?: boolean;
   /**
-   * The port's protocol is not declared: each connection's first bytes say HTTP or TCP
-   * (inbound/protocol-detection.ts); a client silent this long is carried as TCP (0: wait forever).
+   * What the port carries: HTTP (the default); TCP (tcp, tls, mongo…: each connection is
+   * authorized once and tunnelled to the app); or, undeclared, what each connection's first bytes
+   * say (inbound/protocol-detection.ts).
    */
-  sniffTimeoutMs?: number;
-  /** A declared TCP port: how long a plaintext client may stay silent before it is tunnelled anyway (default 5 s). */
-  tcpFirstByteTimeoutMs?: number;
+  carries?: 'http' | 'tcp' | 'sniffed';
+  /** TCP and sniffed ports: how long a client may send nothing before it is carried as plaintext TCP (0: until the request-headers timeout). */
+  detectionTimeoutMs?: number;
   tcpObserver?: TcpObserver;
 }
 
@@ -66,11 +65,10 @@ export interface InboundStats {
   denied: number;
 }
 
-/** How long a client of a TCP port may send nothing before its connection is taken as plaintext TCP. */
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000;
-
 export async function startInboundListener(options: InboundOptions): Promise<{ server: Server; stats: InboundStats; appPool: () => Record<string, ClientPoolStats> }> {
   const stats: InboundStats = { refused: 0, mtlsConnections: 0, plaintextConnections: 0, denied: 0 };
+  const carries = options.carries ?? 'http';
+  const detectionTimeoutMs = options.detectionTimeoutMs ?? DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS;
   const tlsOptions = () => {
     const cert = options.identity?.current;
     return cert ? { generation: cert.generation, options: { key: cert.tls.key, cert: cert.tls.cert, ca: cert.tls.ca, minVersion: 'TLSv1.2' as const } } : undefined;
@@ -112,9 +110,9 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
   });
   const server = createSniffingServer({
     mode,
-    tcp: options.tcp === true,
-    // A declared TCP port, or an undeclared one: a silent client (server-first protocol) is carried as plaintext TCP.
-    ...(options.tcp || options.sniffTimeoutMs !== undefined ? { firstByteTimeoutMs: options.sniffTimeoutMs ?? options.tcpFirstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS } : {}),
+    tcp: carries === 'tcp',
+    // A TCP or undeclared port: a silent client (a server-first protocol) is carried as plaintext TCP.
+    ...(carries === 'http' ? {} : { firstByteTimeoutMs: detectionTimeoutMs }),
     tlsOptions,
     admit: (socket) => guard.admit(socket),
     onConnection: (socket, silent) => {
@@ -133,17 +131,13 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
           onDenied: () => stats.denied++,
         });
       };
-      if (options.tcp) {
+      // A TCP port, or nothing came within the detection timeout (a server-first protocol).
+      if (carries === 'tcp' || (carries === 'sniffed' && silent)) {
         asTcp();
         return 'paused';
       }
-      if (options.sniffTimeoutMs !== undefined) {
-        // Nothing came within the detection timeout: a server-first protocol, carried as TCP.
-        if (silent) {
-          asTcp();
-          return 'paused';
-        }
-        detectProtocol(socket, options.sniffTimeoutMs, (protocol) => {
+      if (carries === 'sniffed') {
+        detectProtocol(socket, detectionTimeoutMs, (protocol) => {
           if (protocol === 'tcp') return asTcp();
           manager.accept(socket);
           socket.resume();

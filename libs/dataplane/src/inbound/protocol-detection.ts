@@ -7,6 +7,13 @@ import type { Socket } from 'node:net';
 
 export type DetectedProtocol = 'http' | 'tcp';
 
+/**
+ * How long a TCP or undeclared port waits for a client's first bytes. Istio's meshConfig
+ * protocolDetectionTimeout defaults to 0s (wait forever), which leaves a server-first protocol
+ * hanging; Skiff waits 5 s (Istio's default until 1.8; Linkerd waits 10 s).
+ */
+export const DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS = 5_000;
+
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** The longest method token worth waiting for (RFC 9110 methods in use are at most 7 letters; Envoy's inspector reads up to its own limit). */
 const MAX_METHOD = 24;

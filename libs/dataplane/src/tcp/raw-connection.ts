@@ -2,7 +2,7 @@
 // bytes wait, paused, until the upstream is connected; a connection that cannot be routed is
 // closed, as Envoy's tcp_proxy closes it.
 import type { Socket } from 'node:net';
-import { peekServerName } from './server-name-peek.js';
+import { peekClientHello } from './client-hello-peek.js';
 import { routeTcpConnection, type TcpRouteOptions } from './tcp-proxy.js';
 
 /** Sockets the TCP router owns; the proxy's accept counter leaves them to the router's own report. */
@@ -24,9 +24,9 @@ export function routeRawConnection(socket: Socket, options: RawRouteOptions, pen
   socket.pause();
   if (options.service.service.sni) {
     if (pending.length > 0) socket.unshift(pending);
-    peekServerName(socket, (result) => {
-      if (!result.ok) {
-        options.logger?.debug({ why: result.why }, 'TLS connection closed: the server name could not be read');
+    peekClientHello(socket, {}, (result) => {
+      if (result.kind !== 'hello') {
+        options.logger?.debug({ why: result.kind === 'failed' ? result.why : result.kind }, 'TLS connection closed: the server name could not be read');
         return void socket.destroy();
       }
       route(socket, { ...options, facts: { ...options.facts, ...(result.serverName === undefined ? {} : { sni: result.serverName }) } }, result.buffered);

@@ -12,11 +12,15 @@ import { badRequest, clusterNotFound, noHealthyUpstream, noRoute, overflow, upst
 import type { WorkloadCertificate } from '../../security/identity.js';
 import type { TcpObserver } from '../../tcp/tcp-event.js';
 import { routeRawConnection } from '../../tcp/raw-connection.js';
-import { detectProtocol } from '../../inbound/protocol-detection.js';
+import { DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS, detectProtocol } from '../../inbound/protocol-detection.js';
+import type { CompiledSnapshot } from '../../core/compiled-snapshot.js';
+import type { CompiledTcpService } from '../../tcp/tcp-route-table.js';
 import { routeTcpConnection, type TcpRouteOptions } from '../../tcp/tcp-proxy.js';
 import { Tunnel, TUNNEL_FLAGS } from '../../upgrade/tunnel.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { TAKEN, type HttpFilter } from '../http-filter.js';
+
+type Target = { host: string; port: number };
 
 /** "host:port" or "[v6]:port" (RFC 9112 §3.2.3, authority-form): the port is required. */
 export function connectTarget(target: string): { host: string; port: number } | string {
@@ -47,8 +51,6 @@ export interface ConnectTunnelOptions {
    * routed request by request, as if the app had addressed the listener directly.
    */
   acceptHttp?: (socket: Socket) => void;
-  /** An undeclared port reached by CONNECT: how long to wait for the app's first bytes before taking them as TCP. */
-  detectionTimeoutMs?: number;
 }
 
 export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFilter {
@@ -61,7 +63,7 @@ export function connectTunnelFilter(options: ConnectTunnelOptions = {}): HttpFil
       const service = x.snapshot?.tcp.forAuthority(x.head.target);
       const httpService = options.acceptHttp ? x.snapshot?.routeConfigs.get(String(target.port))?.domains.lookup(x.head.target.toLowerCase()) : undefined;
       if (x.snapshot && httpService && options.acceptHttp) {
-        terminate(x, options.acceptHttp, service && x.snapshot ? { snapshot: x.snapshot, service, target, options } : undefined);
+        terminate(x, x.snapshot, target, options, options.acceptHttp, service);
         return TAKEN;
       }
       if (service && x.snapshot) {
@@ -117,7 +119,7 @@ function open(x: HttpExchange, host: string, port: number, connectTimeoutMs: num
  * and its bytes are served as HTTP by this listener. A port whose protocol is not declared is
  * also a TCP service: its first bytes decide (HTTP, or else TCP routed by its tcp routes).
  */
-function terminate(x: HttpExchange, acceptHttp: (socket: Socket) => void, orTcp: { snapshot: NonNullable<HttpExchange['snapshot']>; service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>; target: { host: string; port: number }; options: ConnectTunnelOptions } | undefined): void {
+function terminate(x: HttpExchange, snapshot: CompiledSnapshot, target: Target, options: ConnectTunnelOptions, acceptHttp: (socket: Socket) => void, orTcp: CompiledTcpService | undefined): void {
   x.upstreamCluster = 'InboundPassthrough';
   x.respond(200, [], false);
   const downstream = x.stream.takeOver();
@@ -129,9 +131,9 @@ function terminate(x: HttpExchange, acceptHttp: (socket: Socket) => void, orTcp:
     socket.resume();
   };
   if (!orTcp) return asHttp();
-  detectProtocol(socket, orTcp.options.detectionTimeoutMs ?? 5_000, (protocol) => {
+  detectProtocol(socket, DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS, (protocol) => {
     if (protocol === 'http') return asHttp();
-    routeRawConnection(socket, tcpRouteOptions(x, orTcp.snapshot, orTcp.service, orTcp.target, orTcp.options));
+    routeRawConnection(socket, tcpRouteOptions(x, snapshot, orTcp, target, options));
   });
 }
 
@@ -143,7 +145,7 @@ const FAILURE_REPLIES: Record<string, (why: string) => LocalReply> = {
   UF: (why) => upstreamConnectFailure(why),
 };
 
-function tcpRouteOptions(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): Omit<TcpRouteOptions, 'onDownstreamGone' | 'onConnected' | 'onFailed'> {
+function tcpRouteOptions(x: HttpExchange, snapshot: CompiledSnapshot, service: CompiledTcpService, target: Target, options: ConnectTunnelOptions): Omit<TcpRouteOptions, 'onDownstreamGone' | 'onConnected' | 'onFailed'> {
   return {
     snapshot,
     service,
@@ -157,7 +159,7 @@ function tcpRouteOptions(x: HttpExchange, snapshot: NonNullable<HttpExchange['sn
   };
 }
 
-function tunnelToService(x: HttpExchange, snapshot: NonNullable<HttpExchange['snapshot']>, service: NonNullable<ReturnType<NonNullable<HttpExchange['snapshot']>['tcp']['forAuthority']>>, target: { host: string; port: number }, options: ConnectTunnelOptions): void {
+function tunnelToService(x: HttpExchange, snapshot: CompiledSnapshot, service: CompiledTcpService, target: Target, options: ConnectTunnelOptions): void {
   const common = tcpRouteOptions(x, snapshot, service, target, options);
   if (service.service.sni) {
     // tls routes need the ClientHello, which the app sends only once the tunnel is open: answer
