@@ -5,6 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { durationMs, parseWrkOutput } from './load/wrk-output.js';
 import { runWrk, WRK, wrkHeaderName } from './load/wrk.js';
+import { parseH2loadOutput } from './load/h2load-output.js';
+import { H2LOAD, runH2load } from './load/h2load.js';
+import { createServer as createH2cServer } from 'node:http2';
 import { percentile, summarize } from './load/percentiles.js';
 import { notBefore, openLoop } from './load/open-loop.js';
 import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
@@ -39,6 +42,35 @@ describe('wrk output', () => {
     assert.equal(durationMs('1.5m'), 90_000);
     assert.throws(() => durationMs('3h'), /not a wrk duration/);
     assert.throws(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), /no summary/);
+  });
+});
+
+// What nghttp2-client 1.52's h2load prints at the end of a timed run.
+const H2LOAD_OUTPUT = `Application protocol: h2c
+finished in 2.01s, 34950.00 req/s, 1.30MB/s
+requests: 69900 total, 69940 started, 69900 done, 69890 succeeded, 4 failed, 5 errored, 1 timeout
+status codes: 69880 2xx, 0 3xx, 7 4xx, 3 5xx
+traffic: 2.60MB (2726748) total, 136.81KB (140096) headers (space savings 95.34%), 682.71KB (699100) data
+`;
+
+describe('h2load', () => {
+  test('throughput, successes, failures and error statuses', () => {
+    assert.deepEqual(parseH2loadOutput(H2LOAD_OUTPUT), { requestsPerSecond: 34950, succeeded: 69890, failed: 10, errorStatuses: 10 });
+    assert.throws(() => parseH2loadOutput('connect to 127.0.0.1:1 failed'), /no summary/);
+  });
+  const missing = !existsSync(H2LOAD) && process.env['CI'] !== 'true' ? `${H2LOAD} is not installed` : false;
+  test('really run against an h2c server: every request answered, with a rate', { skip: missing }, async () => {
+    const [port] = (await freePorts(1)) as [number];
+    const server = createH2cServer((req, res) => res.end(req.headers['x-probe'] === 'yes' ? 'ok' : 'no header'));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await runH2load(`http://127.0.0.1:${port}/`, { connections: 2, streams: 4, durationS: 1, headers: { 'x-probe': 'yes' } });
+      assert.ok(r.succeeded > 0 && r.requestsPerSecond > 0, JSON.stringify(r));
+      assert.equal(r.failed, 0);
+      assert.equal(r.errorStatuses, 0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

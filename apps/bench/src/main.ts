@@ -12,6 +12,7 @@ import { runProtocols, type ProtocolsResult } from './protocols.js';
 import { HAPROXY } from './peers/haproxy.js';
 import { NGINX } from './peers/nginx.js';
 import { WRK } from './load/wrk.js';
+import { H2LOAD } from './load/h2load.js';
 import { formatTable, ratiosToDirect } from './report.js';
 
 const HELP = `usage: npm run bench -- [options]
@@ -29,13 +30,14 @@ ratio to direct.
   --scale <n,n,...>   simulated proxies for the control-plane push benchmark (default 10,100,1000)
   --only <part>       data-plane, protocols or control-plane (default all three)
                       protocols: a 1 GiB TCP transfer, gRPC unary calls and 1,000 concurrent
-                      gRPC streams through the mesh path, and a WebSocket echo at 500
-                      messages/s through gateway and sidecar, each beside the direct figure
+                      gRPC streams through the mesh path, h2load (h2c) through one sidecar,
+                      and a WebSocket echo at 500 messages/s through gateway and sidecar,
+                      each beside the direct figure
   --quick             2 s per measurement, rate 200, scale 10,100: checks that it all works
   --out <dir>         where the JSON goes (default bench/results)
   -h, --help          this text
 
-Needs ${WRK}, ${NGINX} and ${HAPROXY} (apt-get install wrk nginx haproxy).`;
+Needs ${WRK}, ${NGINX}, ${HAPROXY} and ${H2LOAD} (apt-get install wrk nginx haproxy nghttp2-client).`;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -52,9 +54,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  for (const tool of [WRK, NGINX, HAPROXY]) {
+  for (const [tool, pkg] of [[WRK, 'wrk'], [NGINX, 'nginx'], [HAPROXY, 'haproxy'], [H2LOAD, 'nghttp2-client']] as const) {
     if (!existsSync(tool)) {
-      console.error(`bench: ${tool} is missing; install it with apt-get install ${tool.split('/').pop()}`);
+      console.error(`bench: ${tool} is missing; install it with apt-get install ${pkg}`);
       return 2;
     }
   }
@@ -110,6 +112,7 @@ function printProtocols(p: ProtocolsResult, durationS: number): void {
   console.log(`TCP ${p.tcp.bytes / 1024 / 1024} MiB   direct ${f(p.tcp.directMiBps, 0)} MiB/s   mesh ${f(p.tcp.meshMiBps, 0)} MiB/s   ratio ${f(p.tcp.ratio, 2)}   sidecars' peak RSS ${f(p.tcp.sidecarPeakRssMiB.client, 0)} / ${f(p.tcp.sidecarPeakRssMiB.server, 0)} MiB`);
   console.log(`gRPC unary      direct ${f(p.grpc.directCallsPerS, 0)} calls/s   mesh ${f(p.grpc.meshCallsPerS, 0)} calls/s   ratio ${f(p.grpc.ratio, 2)}   errors ${p.grpc.errors}`);
   console.log(`gRPC streams    ${p.streams.opened} at once on one connection: ${p.streams.failed} failed, all done in ${f(p.streams.ms, 0)} ms`);
+  console.log(`h2load (h2c)    direct ${f(p.h2load.directRps, 0)} req/s   one hop ${f(p.h2load.hopRps, 0)} req/s   ratio ${f(p.h2load.ratio, 2)}   (node:http2 forwarder ceiling ${f(p.h2load.ceilingRps, 0)} req/s, ${f(p.h2load.ceilingRatio, 2)})   failed ${p.h2load.failed}`);
   console.log(`WebSocket ${p.websocket.rate}/s   direct p50 ${f(p.websocket.direct.p50, 2)} p99 ${f(p.websocket.direct.p99, 2)} ms   gateway+sidecar p50 ${f(p.websocket.mesh.p50, 2)} p99 ${f(p.websocket.mesh.p99, 2)} ms   added p99 ${f(p.websocket.addedP99Ms, 2)} ms   lost ${p.websocket.lost}`);
 }
 

@@ -1,18 +1,22 @@
 // The protocol benchmark's upstreams, each a process of its own so their CPU is not the load
 // generator's: `tcp-sink <port> <readyPort>` reads and drops what it is sent and answers the byte
 // count when the client half-closes; `grpc-echo <port> <readyPort>` is the tests' echo service;
-// `ws-echo <port> <readyPort>` echoes every WebSocket message. Each answers GET /ready on
+// `ws-echo <port> <readyPort>` echoes every WebSocket message; `h2c-echo <port> <readyPort>` answers
+// every HTTP/2 (h2c) request with a small body; `h2c-forwarder <port> <readyPort> <upstreamPort>` is
+// the least an HTTP/2 proxy on node:http2 does (one upstream session, headers copied, body
+// relayed, no routing, policy or telemetry): the ceiling the sidecar's h2load figure is read against. Each answers GET /ready on
 // readyPort once listening.
 import { createServer as createHttpServer } from 'node:http';
+import { connect as h2Connect, createServer as createH2cServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { createServer, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { startEchoServer } from '@skiff/testing';
 
-const [mode, portText, readyText] = process.argv.slice(2);
+const [mode, portText, readyText, upstreamText] = process.argv.slice(2);
 const port = Number(portText);
 const readyPort = Number(readyText);
 if (!mode || !Number.isInteger(port) || !Number.isInteger(readyPort)) {
-  console.error('usage: protocol-peers.ts tcp-sink|grpc-echo|ws-echo <port> <readyPort>');
+  console.error('usage: protocol-peers.ts tcp-sink|grpc-echo|ws-echo|h2c-echo|h2c-forwarder <port> <readyPort>');
   process.exit(2);
 }
 
@@ -31,6 +35,19 @@ async function listen(): Promise<void> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port });
     wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
     await new Promise<void>((resolve) => wss.once('listening', resolve));
+  } else if (mode === 'h2c-echo') {
+    const server = createH2cServer((_req, res) => res.end('hello over h2c\n'));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  } else if (mode === 'h2c-forwarder') {
+    const upstream = h2Connect(`http://127.0.0.1:${Number(upstreamText)}`);
+    const server = createH2cServer();
+    server.on('stream', (stream, headers: IncomingHttpHeaders) => {
+      const out = upstream.request({ ':method': headers[':method'], ':path': headers[':path'] } as OutgoingHttpHeaders, { endStream: true });
+      out.on('response', (h: IncomingHttpHeaders) => stream.respond({ ':status': h[':status'], 'content-type': h['content-type'] ?? 'text/plain' }));
+      out.on('data', (chunk: Buffer) => stream.write(chunk));
+      out.on('end', () => stream.end());
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

@@ -3,7 +3,8 @@
 // server sidecar whose port is named tcp) with the sidecars' peak memory; gRPC unary calls
 // through the mesh path (h2c to the client sidecar, HTTP/2 over mTLS, a port named grpc);
 // 1,000 concurrent gRPC streams on one client connection through the mesh; and a WebSocket
-// echo through the ingress gateway and the server's sidecar at a fixed message rate.
+// echo through the ingress gateway and the server's sidecar at a fixed message rate; h2load
+// (h2c, many streams per connection) against an HTTP/2 echo through one sidecar hop.
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -13,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import WebSocket from 'ws';
 import { freePorts, GATEWAY_ACCOUNT, writeBootstrapTokens } from '@skiff/launcher';
 import { EchoClient, type Msg } from '@skiff/testing';
+import { runH2load } from './load/h2load.js';
 import { summarize } from './load/percentiles.js';
 import { memoryMiB } from './process-stats.js';
 import { spawnReady, type Started } from './spawn-ready.js';
@@ -33,6 +35,8 @@ export interface ProtocolsResult {
   tcp: { bytes: number; directMiBps: number; meshMiBps: number; ratio: number; sidecarPeakRssMiB: { client: number; server: number } };
   grpc: { directCallsPerS: number; meshCallsPerS: number; ratio: number; errors: number };
   streams: { opened: number; failed: number; ms: number };
+  /** ceilingRps: the same load through a minimal node:http2 forwarder (protocol-peers.ts h2c-forwarder). */
+  h2load: { directRps: number; hopRps: number; ratio: number; ceilingRps: number; ceilingRatio: number; failed: number };
   websocket: { rate: number; messages: number; direct: { p50: number; p99: number }; mesh: { p50: number; p99: number }; addedP99Ms: number; lost: number };
 }
 
@@ -58,19 +62,21 @@ spec:
 interface ProtocolMesh {
   started: Started[];
   client: Started;
-  servers: Record<'tcp' | 'grpc' | 'ws', Started>;
+  servers: Record<'tcp' | 'grpc' | 'ws' | 'h2c', Started>;
+  /** The h2c echo's sidecar inbound listener (one hop; plaintext is accepted under PERMISSIVE). */
+  h2cInbound: number;
   outbound: number;
   gateway: number;
 }
 
-async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: number }): Promise<ProtocolMesh> {
+async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: number; h2c: number }): Promise<ProtocolMesh> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-protocols-'));
   const configDir = join(dir, 'config');
   mkdirSync(configDir);
   writeFileSync(join(configDir, 'bench.yaml'), config);
-  const accounts = ['tcp-sink', 'grpc-echo', 'ws-echo', 'bench-client'].map((name) => ({ name, namespace: 'default', serviceAccount: name }));
+  const accounts = ['tcp-sink', 'grpc-echo', 'ws-echo', 'h2c-echo', 'bench-client'].map((name) => ({ name, namespace: 'default', serviceAccount: name }));
   const { tokensFile, tokenFiles } = writeBootstrapTokens(dir, [...accounts, GATEWAY_ACCOUNT]);
-  const ports = (await freePorts(3 + 4 * 4 + 3)) as number[];
+  const ports = (await freePorts(3 + 5 * 4 + 3)) as number[];
   const next = () => ports.shift() as number;
   const [xds, monitoring] = [next(), next(), next()];
   const bundle = (app: string) => [join(root, 'dist', 'apps', app, 'main.js')];
@@ -82,16 +88,17 @@ async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: n
     const [outbound, inbound, admin, metrics] = [next(), next(), next(), next()];
     const s = await spawnReady(`${service} sidecar`, process.execPath, [...bundle('proxy'), '--service', service, '--id', `${service}.default`, '--app-port', String(appPort), '--service-port', String(servicePort), '--service-port-name', portName, '--outbound-port', String(outbound), '--inbound-port', String(inbound), '--admin-port', String(admin), '--metrics-port', String(metrics), ...discovery, '--token-file', tokenFiles[service] as string], `http://127.0.0.1:${admin}/ready`, { cwd: root });
     started.push(s);
-    return { s, outbound };
+    return { s, outbound, inbound };
   };
   const tcp = await sidecar('tcp-sink', peers.tcp, 'tcp', 9000);
   const grpcSidecar = await sidecar('grpc-echo', peers.grpc, 'grpc', 9080);
   const ws = await sidecar('ws-echo', peers.ws, 'http', 9080);
+  const h2c = await sidecar('h2c-echo', peers.h2c, 'http2', 9080);
   const client = await sidecar('bench-client', peers.ws, 'http', 9080);
   const [gatewayPort, gatewayAdmin, gatewayMetrics] = [next(), next(), next()];
   const gateway = await spawnReady('gateway', process.execPath, [...bundle('gateway'), '--listen', `${gatewayPort}:80`, '--admin-port', String(gatewayAdmin), '--metrics-port', String(gatewayMetrics), ...discovery, '--token-file', tokenFiles[GATEWAY_ACCOUNT.name] as string], `http://127.0.0.1:${gatewayAdmin}/ready`, { cwd: root });
   started.push(gateway);
-  return { started, client: client.s, servers: { tcp: tcp.s, grpc: grpcSidecar.s, ws: ws.s }, outbound: client.outbound, gateway: gatewayPort };
+  return { started, client: client.s, servers: { tcp: tcp.s, grpc: grpcSidecar.s, ws: ws.s, h2c: h2c.s }, h2cInbound: h2c.inbound, outbound: client.outbound, gateway: gatewayPort };
 }
 
 /** Opens a TCP connection, directly or by a CONNECT through a sidecar, and resolves once bytes may flow. */
@@ -206,19 +213,21 @@ async function wsLatency(url: string, rate: number, seconds: number): Promise<{ 
 
 export async function runProtocols(options: ProtocolsOptions): Promise<ProtocolsResult> {
   const { root, progress } = options;
-  const [tcpPort, grpcPort, wsPort, ...ready] = (await freePorts(6)) as number[];
+  const [tcpPort, grpcPort, wsPort, h2cPort, forwarderPort, ...ready] = (await freePorts(10)) as number[];
   const started: Started[] = [];
   let mesh: ProtocolMesh | undefined;
-  const peer = async (mode: string, port: number, readyPort: number) => {
-    const p = await spawnReady(mode, process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/protocol-peers.ts'), mode, String(port), String(readyPort)], `http://127.0.0.1:${readyPort}/ready`, { cwd: root });
+  const peer = async (mode: string, port: number, readyPort: number, ...extra: string[]) => {
+    const p = await spawnReady(mode, process.execPath, ['--import', 'tsx', join(root, 'apps/bench/src/protocol-peers.ts'), mode, String(port), String(readyPort), ...extra], `http://127.0.0.1:${readyPort}/ready`, { cwd: root });
     started.push(p);
   };
   try {
-    progress('starting a TCP sink, a gRPC echo and a WebSocket echo, a control plane, four sidecars and a gateway…');
+    progress('starting a TCP sink, a gRPC echo, a WebSocket echo and an h2c echo, a control plane, five sidecars and a gateway…');
     await peer('tcp-sink', tcpPort as number, ready[0] as number);
     await peer('grpc-echo', grpcPort as number, ready[1] as number);
     await peer('ws-echo', wsPort as number, ready[2] as number);
-    mesh = await startMesh(root, { tcp: tcpPort as number, grpc: grpcPort as number, ws: wsPort as number });
+    await peer('h2c-echo', h2cPort as number, ready[3] as number);
+    await peer('h2c-forwarder', forwarderPort as number, ready[4] as number, String(h2cPort));
+    mesh = await startMesh(root, { tcp: tcpPort as number, grpc: grpcPort as number, ws: wsPort as number, h2c: h2cPort as number });
     const m = mesh;
 
     const mib = options.tcpBytes / 1024 / 1024;
@@ -246,6 +255,15 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     direct.close();
     viaMesh.close();
 
+    progress(`h2load: 8 connections × 10 streams for ${options.durationS} s, directly, then through the h2c echo's sidecar (one hop), then through a minimal node:http2 forwarder (the ceiling)…`);
+    const h2 = { connections: 8, streams: 10 };
+    await runH2load(`http://127.0.0.1:${h2cPort}/`, { ...h2, durationS: 2 });
+    const h2Direct = await runH2load(`http://127.0.0.1:${h2cPort}/`, { ...h2, durationS: options.durationS });
+    await runH2load(`http://127.0.0.1:${m.h2cInbound}/`, { ...h2, durationS: 2 });
+    const h2Hop = await runH2load(`http://127.0.0.1:${m.h2cInbound}/`, { ...h2, durationS: options.durationS });
+    await runH2load(`http://127.0.0.1:${forwarderPort}/`, { ...h2, durationS: 2 });
+    const h2Ceiling = await runH2load(`http://127.0.0.1:${forwarderPort}/`, { ...h2, durationS: options.durationS });
+
     progress(`WebSocket: ${options.wsRate} messages/s for ${options.durationS} s, directly, then through the gateway and the server's sidecar…`);
     await wsLatency(`ws://127.0.0.1:${wsPort}/`, options.wsRate, 1);
     const wsDirect = await wsLatency(`ws://127.0.0.1:${wsPort}/`, options.wsRate, options.durationS);
@@ -257,6 +275,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
       tcp: { bytes: options.tcpBytes, directMiBps, meshMiBps, ratio: meshMiBps / directMiBps, sidecarPeakRssMiB: peak },
       grpc: { directCallsPerS: grpcDirect.perS, meshCallsPerS: grpcMesh.perS, ratio: grpcMesh.perS / grpcDirect.perS, errors: grpcDirect.errors + grpcMesh.errors },
       streams: { opened: options.streams, failed: streams.failed, ms: streams.ms },
+      h2load: { directRps: h2Direct.requestsPerSecond, hopRps: h2Hop.requestsPerSecond, ratio: h2Hop.requestsPerSecond / h2Direct.requestsPerSecond, ceilingRps: h2Ceiling.requestsPerSecond, ceilingRatio: h2Ceiling.requestsPerSecond / h2Direct.requestsPerSecond, failed: h2Direct.failed + h2Direct.errorStatuses + h2Hop.failed + h2Hop.errorStatuses },
       websocket: { rate: options.wsRate, messages: wsMesh.latencies.length, direct: { p50: d.p50, p99: d.p99 }, mesh: { p50: g.p50, p99: g.p99 }, addedP99Ms: g.p99 - d.p99, lost: wsDirect.lost + wsMesh.lost },
     };
   } finally {

@@ -100,7 +100,13 @@ export class H2ClientPool implements UpstreamPool {
     const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
     const session = h2Connect(origin, {
       settings: { enablePush: false },
-      createConnection: (): Socket => (tls ? tlsConnect({ ...tls, host, port, ALPNProtocols: ['h2'] }) : netConnect({ host, port })),
+      createConnection: (): Socket => {
+        // Nagle off, as for HTTP/1.1 upstreams: small frames (HEADERS, WINDOW_UPDATE) would
+        // otherwise wait for the peer's delayed ACK.
+        const socket = tls ? tlsConnect({ ...tls, host, port, ALPNProtocols: ['h2'] }) : netConnect({ host, port });
+        socket.setNoDelay(true);
+        return socket;
+      },
     });
     const timer = setTimeout(() => session.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })), this.options.connectTimeoutMs ?? 10_000);
     const fail = (error: Error & { code?: string }) => {
