@@ -114,4 +114,6 @@ export function sniffHttp2Preface(socket: Socket, decide: (http2: boolean) => vo
   const onClose = () => socket.off('data', onData);
   socket.on('data', onData);
   socket.once('close', onClose);
+  // A socket handed over paused (after sniffing) says nothing until it is read.
+  socket.resume();
 }

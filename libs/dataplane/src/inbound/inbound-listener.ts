@@ -139,8 +139,9 @@ export async function startInboundListener(options: InboundOptions): Promise<{ s
       if (carries === 'sniffed') {
         detectProtocol(socket, detectionTimeoutMs, (protocol) => {
           if (protocol === 'tcp') return asTcp();
+          // Not resumed here: an HTTP/2 session (TLS that negotiated h2) takes the socket's handle
+          // over and must be its only reader; manager.accept reads what else it serves.
           manager.accept(socket);
-          socket.resume();
         });
         return 'paused';
       }

@@ -126,10 +126,7 @@ function terminate(x: HttpExchange, snapshot: CompiledSnapshot, target: Target, 
   const socket = downstream.socket;
   socket.once('close', () => x.complete());
   if (downstream.pending.length > 0) socket.unshift(downstream.pending);
-  const asHttp = () => {
-    acceptHttp(socket);
-    socket.resume();
-  };
+  const asHttp = () => acceptHttp(socket);
   if (!orTcp) return asHttp();
   detectProtocol(socket, DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS, (protocol) => {
     if (protocol === 'http') return asHttp();
