@@ -41,4 +41,5 @@ await build({
   banner: { js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);" },
 });
 cpSync('libs/protocol/proto', join(outdir, 'proto'), { recursive: true });
+cpSync('libs/sample-kit/proto', join(outdir, 'proto'), { recursive: true });
 console.log(`built ${outdir}/main.js`);

@@ -85,11 +85,11 @@ export async function walkLab(t: TestContext, target: LabTarget, lab: string): P
   return checks;
 }
 
-/** Puts back the sample's config and reviews' behaviour; returns what the lab had left different. */
+/** Puts back the sample's config and reviews' and ratings' behaviour; returns what the lab had left different. */
 export async function restoreSample(target: LabTarget): Promise<{ files: Record<string, string | null>; behaviour: Record<string, Behaviour> }> {
   const files = changes(readDir(target.mesh.configDir), readDir(target.originalConfig));
   const behaviour: Record<string, Behaviour> = {};
-  for (const workload of ['reviews-v1', 'reviews-v2']) {
+  for (const workload of ['reviews-v1', 'reviews-v2', 'ratings']) {
     const was = await target.behaviour(workload);
     if (was.failPercent !== 0 || was.extraLatencyMs !== 0) {
       behaviour[workload] = was;
@@ -112,7 +112,7 @@ export function labTests(test: (name: string, fn: (t: TestContext) => Promise<vo
         throw error;
       }
       assert.ok(checks > 0, `${lab} checked nothing`);
-      assert.deepEqual(await restoreSample(target()), { files: {}, behaviour: {} }, `${lab}'s clean-up puts back the sample's config and reviews' behaviour`);
+      assert.deepEqual(await restoreSample(target()), { files: {}, behaviour: {} }, `${lab}'s clean-up puts back the sample's config and reviews' and ratings' behaviour`);
     });
   }
 }

@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
+import * as grpc from '@grpc/grpc-js';
+import { grpcBesideHttp, ratingsClient } from '@skiff/sample-kit';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { listen, type Listening } from './test-support.js';
 
@@ -42,5 +46,43 @@ describe('ratings app', () => {
     const res = await request(`${ratings.url}/nope`, { method: 'POST', headers: { 'x-request-id': 'r-404' } });
     assert.equal(res.statusCode, 404);
     assert.deepEqual(await res.body.json(), { error: 'not found', message: 'ratings has no route for POST /nope', requestId: 'r-404' });
+  });
+});
+
+describe('ratings told to misbehave (FAIL_PERCENT, EXTRA_LATENCY_MS, POST /admin/behaviour)', () => {
+  test('failPercent fails HTTP with 503 and gRPC with UNAVAILABLE, decided by the random source; latency is added to both', async () => {
+    let next = 0.9;
+    const apps = createApp({ failPercent: 50, random: () => next });
+    const admin = await listen(apps.admin);
+    const split = await grpcBesideHttp(createServer(apps.app), apps.grpc);
+    await new Promise<void>((resolve) => split.front.listen(0, '127.0.0.1', resolve));
+    const port = (split.front.address() as AddressInfo).port;
+    const client = ratingsClient(`127.0.0.1:${port}`);
+    const call = () => new Promise<grpc.ServiceError | null>((resolve) => client.getRatings({ productId: 1 }, new grpc.Metadata(), {}, (error) => resolve(error)));
+    try {
+      assert.equal((await request(`http://127.0.0.1:${port}/ratings/1`)).statusCode, 200, 'random 0.9 is above 50%');
+      assert.equal(await call(), null);
+      next = 0.1;
+      const failed = await request(`http://127.0.0.1:${port}/ratings/1`);
+      assert.equal(failed.statusCode, 503);
+      assert.match(((await failed.body.json()) as { message: string }).message, /ratings failed on purpose: failPercent is 50/);
+      const error = await call();
+      assert.equal(error?.code, grpc.status.UNAVAILABLE);
+      assert.match(error?.details ?? '', /failPercent is 50/);
+
+      const set = await request(`${admin.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failPercent: 0, extraLatencyMs: 150 }) });
+      assert.deepEqual(await set.body.json(), { failPercent: 0, extraLatencyMs: 150 });
+      const started = performance.now();
+      assert.equal(await call(), null);
+      assert.ok(performance.now() - started >= 150, 'the extra latency delays the gRPC answer');
+      const bad = await request(`${admin.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failPercent: 101 }) });
+      assert.equal(bad.statusCode, 400);
+      assert.match(((await bad.body.json()) as { message: string }).message, /failPercent must be a number from 0 to 100, got 101/);
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => split.front.close(() => resolve()));
+      await split.close(0);
+      admin.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ try {
 }
 
 const logger = createLogger('ratings');
-const { app, admin } = createApp({ logger });
+const { app, admin, grpc } = createApp({ logger, failPercent: config.failPercent, extraLatencyMs: config.extraLatencyMs });
 const adminServer = config.adminPort === undefined ? undefined : listenAdmin(admin, config.adminPort, {
   onError: (error) => {
     logger.fatal({ error: error.message, port: config.adminPort }, `cannot listen on 127.0.0.1:${config.adminPort} for the demo controls; set ADMIN_PORT to a free port, or "off"`);
@@ -22,4 +22,4 @@ const adminServer = config.adminPort === undefined ? undefined : listenAdmin(adm
   },
   onListening: (port) => logger.info({ adminPort: port }, `demo controls (/admin/...) on http://127.0.0.1:${port}`),
 });
-serve(app, { host: config.host, port: config.port, logger, onClose: async () => void adminServer?.close() });
+void serve(app, { host: config.host, port: config.port, logger, grpc, onClose: async () => void adminServer?.close() });

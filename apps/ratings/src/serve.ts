@@ -1,10 +1,13 @@
 // Process life for a sample app: listen, announce the port on stdout in the one line the
 // launcher expects, and stop cleanly. Signals and the parent's IPC channel are handled by the
 // launcher's childLifecycle: SIGTERM/SIGINT drain and close, a vanished parent means exit now.
-// (The same file lives in frontend, reviews and ratings: apps may not import each other.)
+// (The same file lives in frontend, reviews and ratings: apps may not import each other. Only
+// ratings' takes a gRPC server, served on the same port: see @skiff/sample-kit's grpc-beside-http.)
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
 import { childLifecycle } from '@skiff/launcher';
+import { grpcBesideHttp } from '@skiff/sample-kit';
 import type { Logger } from '@skiff/telemetry';
 
 export interface ServeOptions {
@@ -13,6 +16,8 @@ export interface ServeOptions {
   logger: Logger;
   /** Runs after the server has closed, before the process exits (e.g. close the HTTP client pool). */
   onClose?: () => Promise<void>;
+  /** Served on the same port as the HTTP app: connections that open with the HTTP/2 preface. */
+  grpc?: grpc.Server;
 }
 
 // Longer than any sensible client idle timeout, so a sidecar never reuses a connection that we
@@ -21,18 +26,20 @@ const KEEP_ALIVE_MS = 65_000;
 // In-flight requests get this long to finish after a stop signal; then connections are cut.
 const DRAIN_MS = 2_000;
 
-export function serve(app: RequestListener, { host, port, logger, onClose }: ServeOptions): Server {
+export async function serve(app: RequestListener, { host, port, logger, onClose, grpc }: ServeOptions): Promise<Server> {
   const server = createServer(app);
+  const split = grpc ? await grpcBesideHttp(server, grpc) : undefined;
+  const listener = split?.front ?? server;
   server.keepAliveTimeout = KEEP_ALIVE_MS;
 
-  server.on('error', (err: NodeJS.ErrnoException) => {
+  listener.on('error', (err: NodeJS.ErrnoException) => {
     const hint = err.code === 'EADDRINUSE' ? `; port ${port} on ${host} is taken, set PORT to a free port (0 picks one)` : '';
     logger.fatal({ err, host, port }, `cannot listen on ${host}:${port}${hint}`);
     process.exit(1);
   });
 
-  server.listen(port, host, () => {
-    const bound = (server.address() as AddressInfo).port;
+  listener.listen(port, host, () => {
+    const bound = (listener.address() as AddressInfo).port;
     // Exactly this line: the launcher reads the port from it. Written directly, not via pino,
     // so that it has no other fields.
     process.stdout.write(`${JSON.stringify({ msg: 'listening', port: bound })}\n`);
@@ -43,7 +50,11 @@ export function serve(app: RequestListener, { host, port, logger, onClose }: Ser
     close: async () => {
       logger.info('stopping');
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // With a front server the HTTP server never listened: it closes when its connections do.
+        if (split) {
+          split.front.close(() => resolve());
+          void split.close(DRAIN_MS);
+        } else server.close(() => resolve());
         // A kept-alive connection turns idle when its last response is done: close it then,
         // rather than waiting for the drain deadline.
         server.closeIdleConnections();

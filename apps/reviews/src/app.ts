@@ -6,20 +6,24 @@ import express from 'express';
 import { pino } from 'pino';
 import type { Dispatcher } from 'undici';
 import { pickPropagatedHeaders, type Logger } from '@skiff/telemetry';
-import { applyBehaviourUpdate, shouldFail, type Behaviour } from './behaviour.js';
-import { createRequestStats } from '@skiff/sample-kit';
+import { applyBehaviourUpdate, createBehaviourControl, createRequestStats, shouldFail } from '@skiff/sample-kit';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
-import { createOutboundDispatcher, getJson } from './upstream.js';
+import { createOutboundDispatcher } from './upstream.js';
+import { grpcRatingsCaller, httpRatingsCaller, type RatingsProtocol } from './ratings-caller.js';
 
 export type ReviewsVersion = 'v1' | 'v2';
 export const REVIEWS_VERSIONS: readonly ReviewsVersion[] = ['v1', 'v2'];
 
 export interface ReviewsAppOptions {
   version: ReviewsVersion;
-  /** Base URL of ratings (v2 only). Default http://ratings:9080, a name the sidecar resolves. */
+  /** Base URL of ratings (v2 only); gRPC calls its host and port. Default http://ratings:9080, a name the sidecar resolves. */
   ratingsUrl?: string;
-  /** The keep-alive pool for calls to ratings; default a direct one. See createOutboundDispatcher. */
+  /** The keep-alive pool for calls to ratings over HTTP; default a direct one. See createOutboundDispatcher. */
   dispatcher?: Dispatcher;
+  /** How v2 calls ratings: HTTP/JSON (the default here) or gRPC (the process's default: RATINGS_PROTOCOL). */
+  ratingsProtocol?: RatingsProtocol;
+  /** The sidecar's outbound listener, for gRPC calls (HTTP calls go through `dispatcher`). */
+  outboundProxy?: string | undefined;
   /** Default 10 s, like Bookinfo's reviews: longer than the frontend waits for reviews. */
   ratingsTimeoutMs?: number;
   failPercent?: number;
@@ -56,6 +60,8 @@ const STAR_COLOR: Record<ReviewsVersion, string | undefined> = { v1: undefined, 
 export interface ReviewsApps {
   app: express.Application;
   admin: express.Application;
+  /** Closes the client of ratings. */
+  close(): void;
 }
 
 export function createApp(options: ReviewsAppOptions): ReviewsApps {
@@ -68,7 +74,8 @@ export function createApp(options: ReviewsAppOptions): ReviewsApps {
   const logger = options.logger ?? pino({ level: 'silent' });
   const initial = applyBehaviourUpdate({ failPercent: 0, extraLatencyMs: 0 }, { failPercent: options.failPercent ?? 0, extraLatencyMs: options.extraLatencyMs ?? 0 });
   if ('error' in initial) throw new Error(`reviews: ${initial.error}`);
-  let behaviour: Behaviour = initial.behaviour;
+  const behaviour = createBehaviourControl(initial.behaviour, (now) => logger.info({ behaviour: now }, 'behaviour changed'));
+  const ratings = options.ratingsProtocol === 'grpc' ? grpcRatingsCaller(ratingsUrl, options.outboundProxy, ratingsTimeoutMs) : httpRatingsCaller(ratingsUrl, dispatcher, ratingsTimeoutMs);
 
   const app = express();
   app.disable('x-powered-by');
@@ -80,24 +87,10 @@ export function createApp(options: ReviewsAppOptions): ReviewsApps {
   });
   const admin = express();
   admin.disable('x-powered-by');
-  admin.use(stats.routes);
+  admin.use(stats.routes, behaviour.routes);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'reviews', version });
-  });
-
-  admin.get('/admin/behaviour', (_req, res) => {
-    res.json(behaviour);
-  });
-  admin.post('/admin/behaviour', express.json(), (req, res) => {
-    const result = applyBehaviourUpdate(behaviour, req.body);
-    if ('error' in result) {
-      res.status(400).json({ error: 'bad request', message: result.error, requestId: requestIdOf(req) });
-      return;
-    }
-    behaviour = result.behaviour;
-    logger.info({ behaviour }, 'behaviour changed');
-    res.json(behaviour);
   });
 
   app.get('/reviews/:id', async (req, res) => {
@@ -106,12 +99,12 @@ export function createApp(options: ReviewsAppOptions): ReviewsApps {
       res.status(400).json({ error: 'bad request', message: `product id must be a non-negative integer, got "${req.params.id}"`, requestId: requestIdOf(req) });
       return;
     }
-    const { extraLatencyMs } = behaviour;
+    const { extraLatencyMs } = behaviour.current();
     if (extraLatencyMs > 0) await sleep(extraLatencyMs);
-    if (shouldFail(behaviour, random)) {
+    if (shouldFail(behaviour.current(), random)) {
       res.status(500).json({
         error: 'injected failure',
-        message: `reviews ${version} failed on purpose: failPercent is ${behaviour.failPercent} (FAIL_PERCENT or POST /admin/behaviour)`,
+        message: `reviews ${version} failed on purpose: failPercent is ${behaviour.current().failPercent} (FAIL_PERCENT or POST /admin/behaviour)`,
         requestId: requestIdOf(req),
       });
       return;
@@ -119,17 +112,14 @@ export function createApp(options: ReviewsAppOptions): ReviewsApps {
     const color = STAR_COLOR[version];
     const body: ReviewsBody = { id, version, reviews: REVIEWS.map((review) => ({ ...review })) };
     if (color !== undefined) {
-      const ratingsResult = await getJson(dispatcher, `${ratingsUrl}/ratings/${id}`, pickPropagatedHeaders(req.headers), ratingsTimeoutMs);
-      const ratings = ratingsResult.ok ? readRatings(ratingsResult.body) : undefined;
-      if (ratings !== undefined) {
+      const result = await ratings.get(id, pickPropagatedHeaders(req.headers));
+      if (result.ok) {
         for (const review of body.reviews) {
-          const stars = ratings[review.reviewer];
+          const stars = result.ratings[review.reviewer];
           if (stars !== undefined) review.rating = { stars, color };
         }
       } else {
-        body.ratingsError = ratingsResult.ok
-          ? { status: 502, message: `ratings answered without a "ratings" object of numbers` }
-          : { status: ratingsResult.status, message: ratingsResult.message };
+        body.ratingsError = { status: result.status, message: result.message };
         logger.warn({ requestId: requestIdOf(req), ratingsError: body.ratingsError }, 'ratings unavailable; answering without stars');
       }
     }
@@ -140,15 +130,5 @@ export function createApp(options: ReviewsAppOptions): ReviewsApps {
   app.use(jsonErrors('reviews', logger));
   admin.use(notFound('reviews admin'));
   admin.use(jsonErrors('reviews admin', logger));
-  return { app, admin };
-}
-
-function readRatings(body: unknown): Record<string, number> | undefined {
-  const ratings = (body as { ratings?: unknown } | null)?.ratings;
-  if (typeof ratings !== 'object' || ratings === null) return undefined;
-  const out: Record<string, number> = {};
-  for (const [reviewer, stars] of Object.entries(ratings)) {
-    if (typeof stars === 'number') out[reviewer] = stars;
-  }
-  return out;
+  return { app, admin, close: () => ratings.close() };
 }

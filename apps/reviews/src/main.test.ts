@@ -7,10 +7,10 @@ import { REPO_ROOT, startAppProcess, startForwardProxy } from './test-support.js
 
 const ENTRY = 'apps/reviews/src/main.ts';
 
-test('main wires SERVICE_VERSION, RATINGS_URL and SKIFF_OUTBOUND_PROXY, then exits 0 on SIGTERM', async () => {
+test('main wires SERVICE_VERSION, RATINGS_URL, RATINGS_PROTOCOL=http and SKIFF_OUTBOUND_PROXY, then exits 0 on SIGTERM', async () => {
   const ratings = await startAppProcess('apps/ratings/src/main.ts', {});
   const proxy = await startForwardProxy({ 'ratings:9080': ratings.url });
-  const reviews = await startAppProcess(ENTRY, { SERVICE_VERSION: 'v2', SKIFF_OUTBOUND_PROXY: proxy.url, FAIL_PERCENT: '0' });
+  const reviews = await startAppProcess(ENTRY, { SERVICE_VERSION: 'v2', SKIFF_OUTBOUND_PROXY: proxy.url, RATINGS_PROTOCOL: 'http', FAIL_PERCENT: '0' });
   try {
     assert.equal(reviews.stdout[0], JSON.stringify({ msg: 'listening', port: reviews.port }));
     const res = await request(`${reviews.url}/reviews/7`);
@@ -23,6 +23,34 @@ test('main wires SERVICE_VERSION, RATINGS_URL and SKIFF_OUTBOUND_PROXY, then exi
     await proxy.close();
     await ratings.stop();
   }
+});
+
+test('main calls ratings over gRPC by default: the stars come from the real ratings process', async () => {
+  const ratings = await startAppProcess('apps/ratings/src/main.ts', { ADMIN_PORT: 'off' });
+  const reviews = await startAppProcess(ENTRY, { SERVICE_VERSION: 'v2', RATINGS_URL: ratings.url, ADMIN_PORT: 'off' });
+  try {
+    const body = (await (await request(`${reviews.url}/reviews/7`)).body.json()) as ReviewsBody;
+    assert.deepEqual(body.reviews.map((r) => r.rating?.stars), [5, 4]);
+    assert.equal(body.ratingsError, undefined);
+  } finally {
+    assert.deepEqual(await reviews.stop(), { code: 0, signal: null });
+    await ratings.stop();
+  }
+  // ratings gone: the stars are missing and the reason says gRPC UNAVAILABLE, as HTTP 503.
+  const alone = await startAppProcess(ENTRY, { SERVICE_VERSION: 'v2', RATINGS_URL: ratings.url, ADMIN_PORT: 'off', RATINGS_TIMEOUT_MS: '3000' });
+  try {
+    const body = (await (await request(`${alone.url}/reviews/7`)).body.json()) as ReviewsBody;
+    assert.equal(body.ratingsError?.status, 503);
+    assert.match(body.ratingsError?.message ?? '', /gRPC GetRatings\(7\) to 127\.0\.0\.1:\d+ failed: UNAVAILABLE/);
+  } finally {
+    await alone.stop();
+  }
+});
+
+test('main refuses an unknown RATINGS_PROTOCOL with exit code 2', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', ENTRY], { cwd: REPO_ROOT, env: { ...process.env, RATINGS_PROTOCOL: 'carrier-pigeon' }, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /RATINGS_PROTOCOL must be one of grpc, http, got "carrier-pigeon"/);
 });
 
 test('main with FAIL_PERCENT=100 answers 500 to every /reviews request', async () => {

@@ -16,7 +16,7 @@ try {
 
 const logger = createLogger('reviews', { version: config.version });
 const dispatcher = createOutboundDispatcher(config.outboundProxy);
-const { app, admin } = createApp({ ...config, dispatcher, logger });
+const { app, admin, close: closeRatings } = createApp({ ...config, dispatcher, logger });
 const adminServer = config.adminPort === undefined ? undefined : listenAdmin(admin, config.adminPort, {
   onError: (error) => {
     logger.fatal({ error: error.message, port: config.adminPort }, `cannot listen on 127.0.0.1:${config.adminPort} for the demo controls; set ADMIN_PORT to a free port, or "off"`);
@@ -26,5 +26,6 @@ const adminServer = config.adminPort === undefined ? undefined : listenAdmin(adm
 });
 serve(app, { host: config.host, port: config.port, logger, onClose: async () => {
   adminServer?.close();
+  closeRatings();
   await dispatcher.close();
 } });

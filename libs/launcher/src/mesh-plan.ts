@@ -24,12 +24,16 @@ export interface SampleWorkload {
   service: string;
   version?: string;
   app: 'frontend' | 'reviews' | 'ratings';
+  /** The service port's name (its protocol, as in Istio); undefined: unnamed, sniffed per connection. */
+  portName?: string;
 }
 
 export const SAMPLE_WORKLOADS: readonly SampleWorkload[] = [
-  { name: 'frontend', service: 'frontend', version: 'v1', app: 'frontend' },
-  { name: 'reviews-v1', service: 'reviews', version: 'v1', app: 'reviews' },
-  { name: 'reviews-v2', service: 'reviews', version: 'v2', app: 'reviews' },
+  { name: 'frontend', service: 'frontend', version: 'v1', app: 'frontend', portName: 'http' },
+  { name: 'reviews-v1', service: 'reviews', version: 'v1', app: 'reviews', portName: 'http' },
+  { name: 'reviews-v2', service: 'reviews', version: 'v2', app: 'reviews', portName: 'http' },
+  // ratings serves HTTP/JSON and gRPC on one port: unnamed, so sidecars carry whichever the
+  // caller speaks (Istio's sniffing and UseDownstreamProtocol for an undeclared port).
   { name: 'ratings', service: 'ratings', version: 'v1', app: 'ratings' },
 ];
 
@@ -182,8 +186,8 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--label', `version=${w.version ?? 'v1'}`,
         '--id', `${w.name}.${namespace}`,
         '--service-port', String(SERVICE_PORT),
-        // Named http, as Bookinfo's Services name their ports: Istio reads HTTP/1.1 from it.
-        '--service-port-name', 'http',
+        // Named http, as Bookinfo's Services name their ports (Istio reads HTTP/1.1 from it), or unnamed.
+        ...(w.portName ? ['--service-port-name', w.portName] : []),
         '--app-port', String(p.app),
         '--outbound-port', String(p.outbound),
         '--inbound-port', String(p.inbound),

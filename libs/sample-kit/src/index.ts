@@ -2,3 +2,6 @@
 export * from './request-stats.js';
 export * from './admin-server.js';
 export * from './tcp-echo-server.js';
+export * from './ratings-grpc.js';
+export * from './grpc-beside-http.js';
+export * from './behaviour.js';

@@ -33,22 +33,29 @@ export interface LastRequest {
 
 const UNCOUNTED = /^\/(admin\/|healthz$)/;
 
-export function createRequestStats(): { count: RequestHandler; routes: Router; snapshot: () => RequestStats; lastRequest: () => LastRequest | undefined } {
+/** A request that did not come through express (a gRPC call): counted as `count` counts, finished by calling what it returns. */
+export type CountOther = (request: LastRequest & { host: string }) => () => void;
+
+export function createRequestStats(): { count: RequestHandler; countOther: CountOther; routes: Router; snapshot: () => RequestStats; lastRequest: () => LastRequest | undefined } {
   let stats = empty();
   let last: LastRequest | undefined;
-  const count: RequestHandler = (req, res, next) => {
-    if (UNCOUNTED.test(req.path)) return next();
-    last = { method: req.method, url: req.originalUrl, headers: { ...req.headers } };
+  const countOther: CountOther = (request) => {
+    last = { method: request.method, url: request.url, headers: { ...request.headers } };
     const counted = stats; // a reset while this request runs must not make inFlight negative
     counted.requests += 1;
-    counted.byPath[req.path] = (counted.byPath[req.path] ?? 0) + 1;
-    const host = req.headers.host ?? '(none)';
-    counted.hosts[host] = (counted.hosts[host] ?? 0) + 1;
+    const path = request.url.split('?')[0] as string;
+    counted.byPath[path] = (counted.byPath[path] ?? 0) + 1;
+    counted.hosts[request.host] = (counted.hosts[request.host] ?? 0) + 1;
     counted.inFlight += 1;
     counted.maxInFlight = Math.max(counted.maxInFlight, counted.inFlight);
-    res.once('close', () => {
+    return () => {
       counted.inFlight -= 1;
-    });
+    };
+  };
+  const count: RequestHandler = (req, res, next) => {
+    if (UNCOUNTED.test(req.path)) return next();
+    const done = countOther({ method: req.method, url: req.originalUrl, headers: req.headers, host: req.headers.host ?? '(none)' });
+    res.once('close', done);
     next();
   };
   const routes = express.Router();
@@ -67,7 +74,7 @@ export function createRequestStats(): { count: RequestHandler; routes: Router; s
     }
     res.json(last);
   });
-  return { count, routes, snapshot: () => stats, lastRequest: () => last };
+  return { count, countOther, routes, snapshot: () => stats, lastRequest: () => last };
 }
 
 function empty(): RequestStats {

@@ -318,7 +318,8 @@ spec:
 }
 
 // Authorization for HTTP traffic: the task's ratings policy (samples/bookinfo/platform/kube/rbac/
-// ratings-policy.yaml), allowing GET from the reviews service account only.
+// ratings-policy.yaml), allowing GET from the reviews service account only, plus the gRPC method
+// Skiff's reviews v2 calls (gRPC is a POST to /package.Service/Method).
 export const ratingsAllowReviews = `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata:
@@ -335,6 +336,9 @@ spec:
     to:
     - operation:
         methods: ["GET"]
+    - operation:
+        methods: ["POST"]
+        paths: ["/skiff.samples.ratings.v1.Ratings/*"]
 `;
 
 // A DENY policy beside it: DENY is evaluated before ALLOW, so it wins.

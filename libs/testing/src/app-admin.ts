@@ -14,7 +14,7 @@ export interface UpstreamStats {
   maxInFlight: number;
 }
 
-/** reviews' failure and latency knobs (POST /admin/behaviour). */
+/** reviews' and ratings' failure and latency knobs (POST /admin/behaviour). */
 export interface ReviewsBehaviour {
   failPercent?: number;
   extraLatencyMs?: number;
@@ -24,9 +24,9 @@ export interface AppAdmin {
   url: string;
   stats(): Promise<UpstreamStats>;
   resetStats(): Promise<void>;
-  /** reviews only: the failPercent / extraLatencyMs in force. */
+  /** reviews and ratings: the failPercent / extraLatencyMs in force. */
   behaviour(): Promise<Required<ReviewsBehaviour>>;
-  /** reviews only: changes failPercent / extraLatencyMs and returns the behaviour in force. */
+  /** reviews and ratings: changes failPercent / extraLatencyMs and returns the behaviour in force. */
   setBehaviour(update: ReviewsBehaviour): Promise<Required<ReviewsBehaviour>>;
 }
 

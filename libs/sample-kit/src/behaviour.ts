@@ -1,11 +1,14 @@
-// Failure and latency that reviews can be told to show, for the resilience scenarios (retries,
-// outlier detection, timeouts): set at start by FAIL_PERCENT / EXTRA_LATENCY_MS and changed at
-// run time by POST /admin/behaviour.
+// Failure and latency that reviews and ratings can be told to show, for the resilience scenarios
+// and labs (retries, outlier detection, timeouts): set at start by FAIL_PERCENT /
+// EXTRA_LATENCY_MS and changed at run time by POST /admin/behaviour on the demo-controls port.
+// Shared by the reviews and ratings samples (apps may not import each other).
+import express from 'express';
+import type { Router } from 'express';
 
 export interface Behaviour {
-  /** Share of /reviews requests, 0-100, that answer 500. */
+  /** Share of requests, 0-100, that fail (reviews: HTTP 500; ratings: HTTP 503, gRPC UNAVAILABLE). */
   failPercent: number;
-  /** Added to every /reviews answer, in ms. */
+  /** Added to every answer, in ms. */
   extraLatencyMs: number;
 }
 
@@ -31,4 +34,24 @@ export function applyBehaviourUpdate(current: Behaviour, update: unknown): { beh
     return { error: `extraLatencyMs must be a number from 0 to ${MAX_EXTRA_LATENCY_MS}, got ${JSON.stringify(extraLatencyMs)}` };
   }
   return { behaviour: { failPercent, extraLatencyMs } };
+}
+
+/** The behaviour in force, and GET/POST /admin/behaviour to read and change it. */
+export function createBehaviourControl(initial: Behaviour, onChange: (behaviour: Behaviour) => void = () => undefined): { current: () => Behaviour; routes: Router } {
+  let behaviour = initial;
+  const routes = express.Router();
+  routes.get('/admin/behaviour', (_req, res) => {
+    res.json(behaviour);
+  });
+  routes.post('/admin/behaviour', express.json(), (req, res) => {
+    const result = applyBehaviourUpdate(behaviour, req.body);
+    if ('error' in result) {
+      res.status(400).json({ error: 'bad request', message: result.error });
+      return;
+    }
+    behaviour = result.behaviour;
+    onChange(behaviour);
+    res.json(behaviour);
+  });
+  return { current: () => behaviour, routes };
 }
