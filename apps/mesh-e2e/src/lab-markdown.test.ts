@@ -30,7 +30,7 @@ test('expectations: substrings, or one regular expression per line against any l
 test('every lab has a check, and every file it saves is valid Istio config', () => {
   const dir = join(repoRoot, 'docs/workshop');
   const labs = readdirSync(dir).filter((f) => /^\d\d-.+\.md$/.test(f));
-  assert.equal(labs.length, 10);
+  assert.equal(labs.length, 11);
   for (const lab of labs) {
     const blocks = parseLab(readFileSync(join(dir, lab), 'utf8'));
     assert.ok(blocks.some((b) => b.kind === 'expect'), `${lab} has no expected output to check`);

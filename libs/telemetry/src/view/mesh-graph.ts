@@ -87,8 +87,12 @@ export function buildMeshGraph(window: WindowIncrease, windowSeconds: number, kn
     if (s.name === 'istio_requests_total') {
       const edge = edgeFor(s, requestKind(s));
       edge.requests += s.value;
+      // A gRPC call fails inside an HTTP 200: its grpc_response_status says (0 is OK), as Kiali
+      // reads gRPC edges; without one (the call never got an answer) the HTTP code decides.
       const code = Number(s.labels['response_code']);
-      if (!(code > 0 && code < 500)) edge.errors += s.value;
+      const grpcStatus = s.labels['grpc_response_status'];
+      const failed = requestKind(s) === 'grpc' && grpcStatus !== undefined && grpcStatus !== '' ? grpcStatus !== '0' : !(code > 0 && code < 500);
+      if (failed) edge.errors += s.value;
       if (s.labels['connection_security_policy'] === 'mutual_tls') edge.mtlsRequests += s.value;
     } else if (s.name === 'istio_request_duration_milliseconds_bucket') {
       const le = s.labels['le'] === '+Inf' ? Infinity : Number(s.labels['le']);

@@ -182,7 +182,10 @@ describe('the mesh graph', () => {
         spanMs: 10_000,
         newest: Date.parse('2026-01-01T00:00:10Z'),
         samples: [
-          req({ request_protocol: 'grpc', destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 30),
+          req({ request_protocol: 'grpc', grpc_response_status: '0', destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 24),
+          // gRPC failures answer HTTP 200: the gRPC status decides; a call with no answer at all, the HTTP code.
+          req({ request_protocol: 'grpc', grpc_response_status: '14', destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 5),
+          req({ request_protocol: 'grpc', response_code: '503', destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 1),
           req({ destination_workload: 'ratings', destination_service: 'ratings.default.svc.cluster.local' }, 10),
           tcp('istio_tcp_connections_closed_total', { request_protocol: 'tcp' }, 8),
           tcp('istio_tcp_connections_closed_total', { request_protocol: 'tcp', response_flags: 'UF' }, 2),
@@ -197,7 +200,7 @@ describe('the mesh graph', () => {
     );
     const grpc = graph.edges.find((e) => e.id === 'frontend.default->ratings.default grpc');
     const http = graph.edges.find((e) => e.id === 'frontend.default->ratings.default');
-    assert.deepEqual([grpc?.protocol, grpc?.requests, grpc?.share, http?.protocol, http?.requests], ['grpc', 30, 1, 'http', 10]);
+    assert.deepEqual([grpc?.protocol, grpc?.requests, grpc?.share, grpc?.errorRate, http?.protocol, http?.requests], ['grpc', 30, 1, 0.2, 'http', 10]);
     const v1 = graph.edges.find((e) => e.id === 'frontend.default->tcp-echo-v1.default tcp');
     assert.ok(v1);
     assert.deepEqual([v1.protocol, v1.requests, v1.rps, v1.share, v1.errorRate, v1.bytesPerSecond, v1.p99Ms], ['tcp', 10, 1, 0.5, 0.2, 512, undefined]);
