@@ -91,7 +91,9 @@ describe('frontend -> reviews -> ratings, each a real process', () => {
   test('through SKIFF_OUTBOUND_PROXY both hops are absolute-form requests with the mesh Host, and one trace', async () => {
     const names: Record<string, string> = { 'ratings:9080': ratings.url };
     const proxy = await startForwardProxy(names);
-    const reviews = await startAppProcess('apps/reviews/src/main.ts', { SERVICE_VERSION: 'v2', SKIFF_OUTBOUND_PROXY: proxy.url });
+    // reviews' HTTP/JSON call to ratings: this forward proxy reads absolute-form HTTP/1.1 (the gRPC
+    // call through a sidecar is covered by the mesh tests).
+    const reviews = await startAppProcess('apps/reviews/src/main.ts', { SERVICE_VERSION: 'v2', SKIFF_OUTBOUND_PROXY: proxy.url, RATINGS_PROTOCOL: 'http' });
     names['reviews:9080'] = reviews.url;
     const dispatcher = createOutboundDispatcher(proxy.url);
     const frontend = await startFrontend({ dispatcher }); // default REVIEWS_URL http://reviews:9080
@@ -129,7 +131,8 @@ describe('frontend -> reviews -> ratings, each a real process', () => {
       const res = await get(`${frontend.url}/`);
       assert.equal(res.status, 200);
       assert.match(res.text, /reviews v2/);
-      assert.match(res.text, /data-testid="ratings-error">ratings unavailable \(status 502\)</);
+      // gRPC UNAVAILABLE (nothing listens), as HTTP 503.
+      assert.match(res.text, /data-testid="ratings-error">ratings unavailable \(status 503\)</);
       assert.match(res.text, /Reviewer2/);
     } finally {
       await frontend.close();

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '@skiff/telemetry';
 import { accessLog, jsonErrors, notFound, parseProductId, requestId, requestIdOf } from './http-basics.js';
-import { loadProduct, type ProductView, type ReviewsClient } from './product.js';
+import { loadProduct, productJson, type ProductView, type ReviewsClient } from './product.js';
 import { renderProductPage } from './product-page.js';
 import { createOutboundDispatcher } from './upstream.js';
 import { isValidUser, resolveUser, USER_COOKIE } from './user.js';
@@ -62,19 +62,8 @@ export function createApp(options: FrontendAppOptions = {}): express.Application
   app.get('/api/product/:id', async (req, res) => {
     const id = parseProductId(req.params.id);
     if (id === undefined) return badId(req, res, req.params.id);
-    const { title, requestId, reviews } = await load(req, id);
-    if (!reviews.ok) {
-      res.status(502).json({
-        error: 'reviews unavailable',
-        message: reviews.message,
-        id,
-        title,
-        requestId,
-        upstream: { service: 'reviews', status: reviews.status },
-      });
-      return;
-    }
-    res.json({ id, title, reviews: reviews.body, reviewsVersion: reviews.version, requestId });
+    const { status, body } = productJson(await load(req, id));
+    res.status(status).json(body);
   });
 
   // Bookinfo's sign-in: remembers the user in a cookie, which becomes `end-user` on calls.

@@ -1,6 +1,7 @@
 // frontend process entry: env -> config -> app -> listen. See serve.ts for the process life.
 import { createLogger } from '@skiff/telemetry';
 import { createApp } from './app.js';
+import { attachLiveUpdates } from './live.js';
 import { readConfig, type FrontendConfig } from './config.js';
 import { serve } from './serve.js';
 import { createOutboundDispatcher } from './upstream.js';
@@ -16,4 +17,5 @@ try {
 const logger = createLogger('frontend');
 const dispatcher = createOutboundDispatcher(config.outboundProxy);
 const app = createApp({ ...config, dispatcher, logger });
-serve(app, { host: config.host, port: config.port, logger, onClose: () => dispatcher.close() });
+const server = serve(app, { host: config.host, port: config.port, logger, onClosing: () => live.close(), onClose: () => dispatcher.close() });
+const live = attachLiveUpdates(server, { client: { reviewsUrl: config.reviewsUrl, dispatcher, timeoutMs: config.reviewsTimeoutMs }, logger });

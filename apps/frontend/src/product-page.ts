@@ -23,15 +23,36 @@ export function renderProductPage(view: ProductView): string {
 <header><strong>Skiff Bookinfo</strong><span data-testid="user">${renderUser(view.user)}</span></header>
 <main>
 <h1 data-testid="title">${escapeHtml(view.title)}</h1>
-<p>Product ${view.id}, served by <b>frontend</b>. Reload the page to see which version of reviews answers.</p>
+<p>Product ${view.id}, served by <b>frontend</b>. Reload the page to see which version of reviews answers, or watch the live line below it.</p>
 <section data-testid="reviews">
 ${renderReviews(view)}
 </section>
+<p class="detail" data-testid="live">live updates: connecting…</p>
 </main>
 <footer><span>x-request-id <code data-testid="request-id">${escapeHtml(view.requestId)}</code></span><a href="/api/product/${view.id}">JSON</a></footer>
+${liveScript(view.id)}
 </body>
 </html>
 `;
+}
+
+/** Keeps the "live" line current from /api/live/{id} (see live.ts): which reviews version answers now. */
+function liveScript(id: number): string {
+  return `<script>
+(() => {
+  const line = document.querySelector('[data-testid="live"]');
+  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/live/${id}');
+  ws.onmessage = (event) => {
+    const m = JSON.parse(event.data);
+    const stars = ((m.reviews && m.reviews.reviews) || []).filter((r) => r.rating).map((r) => r.rating.stars);
+    line.dataset.version = m.reviewsVersion || '';
+    line.textContent = m.status === 200
+      ? 'live: reviews ' + m.reviewsVersion + (stars.length ? ', stars ' + stars.join(' ') : ', no stars') + ' at ' + new Date().toLocaleTimeString()
+      : 'live: reviews unavailable (status ' + m.upstream.status + ') at ' + new Date().toLocaleTimeString();
+  };
+  ws.onclose = () => { line.textContent += ' (disconnected: reload to reconnect)'; };
+})();
+</script>`;
 }
 
 function renderUser(user: string | undefined): string {

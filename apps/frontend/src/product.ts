@@ -80,3 +80,12 @@ function readItems(reviews: unknown): ReviewItem[] {
   }
   return items;
 }
+
+/** What GET /api/product/{id} answers for a view: the product and its reviews, or 502 naming why reviews are missing. */
+export function productJson(view: ProductView): { status: 200 | 502; body: Record<string, unknown> } {
+  const { id, title, requestId, reviews } = view;
+  if (!reviews.ok) {
+    return { status: 502, body: { error: 'reviews unavailable', message: reviews.message, id, title, requestId, upstream: { service: 'reviews', status: reviews.status } } };
+  }
+  return { status: 200, body: { id, title, reviews: reviews.body, reviewsVersion: reviews.version, requestId } };
+}

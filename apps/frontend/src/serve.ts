@@ -13,6 +13,8 @@ export interface ServeOptions {
   logger: Logger;
   /** Runs after the server has closed, before the process exits (e.g. close the HTTP client pool). */
   onClose?: () => Promise<void>;
+  /** Runs when stopping starts, before the server closes (e.g. close upgraded connections, which it does not track). */
+  onClosing?: () => void;
 }
 
 // Longer than any sensible client idle timeout, so a sidecar never reuses a connection that we
@@ -21,7 +23,7 @@ const KEEP_ALIVE_MS = 65_000;
 // In-flight requests get this long to finish after a stop signal; then connections are cut.
 const DRAIN_MS = 2_000;
 
-export function serve(app: RequestListener, { host, port, logger, onClose }: ServeOptions): Server {
+export function serve(app: RequestListener, { host, port, logger, onClose, onClosing }: ServeOptions): Server {
   const server = createServer(app);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
 
@@ -42,6 +44,7 @@ export function serve(app: RequestListener, { host, port, logger, onClose }: Ser
     log: (line) => logger.warn(line),
     close: async () => {
       logger.info('stopping');
+      onClosing?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // A kept-alive connection turns idle when its last response is done: close it then,

@@ -14,7 +14,12 @@ export function isValidUser(user: string): boolean {
 
 /** The user, or undefined when unknown (an invalid value counts as unknown). */
 export function resolveUser(req: Request): string | undefined {
-  const candidates = [req.headers['end-user'], cookieValue(req.headers.cookie, USER_COOKIE), req.query.user];
+  return resolveUserOf(req.headers, req.query.user);
+}
+
+/** resolveUser for a request express did not parse (a WebSocket upgrade): headers and the `user` query value. */
+export function resolveUserOf(headers: Request['headers'], queryUser: unknown): string | undefined {
+  const candidates = [headers['end-user'], cookieValue(headers.cookie, USER_COOKIE), queryUser];
   for (const candidate of candidates) {
     if (typeof candidate === 'string' && candidate !== '') return isValidUser(candidate) ? candidate : undefined;
   }

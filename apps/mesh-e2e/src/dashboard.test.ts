@@ -143,5 +143,22 @@ describe('the dashboard in Chromium', { skip: existsSync(CHROMIUM) ? false : `${
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-canary-promoted.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors on the page');
   });
+
+  test("the product page in Chromium: its live line updates over a WebSocket through the gateway, without a reload", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${mesh.gateway}/?id=1`, { waitUntil: 'domcontentloaded' });
+    const live = page.locator('[data-testid="live"]');
+    await page.locator('[data-testid="live"][data-version]').waitFor({ timeout: 15_000 });
+    const first = await live.innerText();
+    assert.match(first, /^live: reviews v[12]/);
+    const deadline = Date.now() + 10_000;
+    while ((await live.innerText()) === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual(await live.innerText(), first, 'a later update replaced the first one');
+    assert.match(await live.innerText(), /^live: reviews v[12], (stars \d|no stars)/);
+    assert.deepEqual(errors, [], 'no script errors on the page');
+    await page.close();
+  });
 });
 

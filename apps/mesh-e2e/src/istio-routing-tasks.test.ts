@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import { appAdmin, applyConfig, binomialInterval, getJson, runConcurrently, startTestMesh, timed, waitFor, type TestMesh } from '@skiff/testing';
 import type { Product } from './fixtures.js';
 import { bookinfoBaseline, reviewsMirrorV2, reviewsTestV2, reviewsWeighted } from './istio-tasks.js';
@@ -107,6 +108,25 @@ describe('Istio tasks: request routing, traffic shifting, mirroring', () => {
       await waitFor('the slow copies to reach v2', async () => (await v2.stats()).requests >= 20, 5_000);
     } finally {
       await v2.setBehaviour({ extraLatencyMs: 0 });
+    }
+  });
+
+  test("the product page's live updates: a WebSocket through the gateway and frontend's sidecar follows a routing change", async (t) => {
+    await applyConfig(mesh, { 'reviews-vs.yaml': reviewsWeighted(100, 0) });
+    const ws = new WebSocket(`${mesh.gateway.replace(/^http/, 'ws')}/api/live/1`);
+    const seen: string[] = [];
+    ws.on('message', (data) => seen.push(String((JSON.parse(data.toString()) as { reviewsVersion?: string }).reviewsVersion)));
+    try {
+      await waitFor('a first update, from v1', async () => (seen.includes('v1') ? true : undefined), 10_000);
+      await applyConfig(mesh, { 'reviews-vs.yaml': reviewsWeighted(0, 100) });
+      const at = seen.length;
+      await waitFor('an update from v2 on the same socket', async () => (seen.slice(at).includes('v2') ? true : undefined), 10_000);
+      assert.equal(ws.readyState, WebSocket.OPEN, 'one socket all along');
+      t.diagnostic(`updates on one socket: ${seen.join(' ')}`);
+    } finally {
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.close();
+      await closed;
     }
   });
 });
