@@ -21,6 +21,8 @@ export interface InboundTcpOptions {
   observer?: TcpObserver;
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** How often an open connection's bytes are reported (default TCP_REPORTING_MS, 5 s). */
+  reportingMs?: number;
   onDenied?: () => void;
 }
 
@@ -72,8 +74,9 @@ export function acceptInboundTcp(socket: Socket | TLSSocket, snapshot: CompiledS
     clearTimeout(timer);
     socket.off('close', downstreamGone);
     app.setNoDelay(true);
-    new Tunnel({ socket, pending: Buffer.alloc(0) }, { socket: app, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) =>
+    const tunnel = new Tunnel({ socket, pending: Buffer.alloc(0) }, { socket: app, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) =>
       report.close(TUNNEL_FLAGS[result.ending], result.bytesUp, result.bytesDown),
     );
+    report.track(() => ({ received: tunnel.bytesUp, sent: tunnel.bytesDown }), options.reportingMs);
   });
 }

@@ -36,6 +36,8 @@ export interface TcpRouteOptions {
   originalDestination?: { host: string; port: number };
   logger?: Pick<Logger, 'debug'>;
   idleTimeoutMs?: number;
+  /** How often an open connection's bytes are reported (default TCP_REPORTING_MS, 5 s). */
+  reportingMs?: number;
   /** Registers what to do if the downstream goes away while the upstream is being connected. */
   onDownstreamGone(abort: () => void): void;
   /** The upstream is connected: hand over the downstream side of the tunnel (a CONNECT answers 200 first). */
@@ -158,10 +160,11 @@ function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRunti
     if (!settle()) return;
     upstream.setNoDelay(true);
     const downstream = options.onConnected({ cluster: cluster.name, host: target.key, destination: report.event.destination, mtls: peerTls !== undefined });
-    new Tunnel(downstream, { socket: upstream, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) => {
+    const tunnel = new Tunnel(downstream, { socket: upstream, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) => {
       cluster.breaker.closeConnection();
       report.close(TUNNEL_FLAGS[result.ending], result.bytesUp, result.bytesDown);
       options.onClosed?.(result);
     });
+    report.track(() => ({ received: tunnel.bytesUp, sent: tunnel.bytesDown }), options.reportingMs);
   });
 }

@@ -63,12 +63,13 @@ export interface ObservedConnection {
 }
 
 /**
- * A proxied TCP connection (a tcp_proxy in Envoy's terms), reported when it opens and when it
- * closes; the byte counts are from this proxy's point of view toward the downstream peer.
+ * A proxied TCP connection (a tcp_proxy in Envoy's terms), reported when it opens, every few
+ * seconds while its bytes move (Istio's tcp_reporting_duration), and when it closes; the byte
+ * counts are from this proxy's point of view toward the downstream peer.
  */
 export interface ObservedTcpConnection extends ObservedConnection {
   reporter: Reporter;
-  phase: 'open' | 'close';
+  phase: 'open' | 'progress' | 'close';
   startTime: number;
   /** 0 while open. */
   durationMs: number;
@@ -76,6 +77,9 @@ export interface ObservedTcpConnection extends ObservedConnection {
   bytesReceived: number;
   /** To the downstream peer (istio_tcp_sent_bytes_total). */
   bytesSent: number;
+  /** progress and close: the bytes since the previous report (the counters add these; without them, the totals). */
+  newBytesReceived?: number;
+  newBytesSent?: number;
   /** Envoy response flags ("-" when none): UF, UH, NR, UO, DC, UC, SI, RBAC. */
   responseFlags: string;
   route?: string;

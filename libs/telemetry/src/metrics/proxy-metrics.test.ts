@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { ENVOY_DEFAULT_BUCKETS, ISTIO_REQUEST_LABELS, serviceLabels } from './istio-labels.js';
-import type { ObservedRequest } from './observed-request.js';
+import type { ObservedRequest, ObservedTcpConnection } from './observed-request.js';
 import { parsePrometheusText, sumSamples, type Sample } from './parse-prometheus.js';
 import { createProxyMetrics } from './proxy-metrics.js';
 
@@ -149,5 +149,33 @@ describe('parsePrometheusText', () => {
       { name: 'z_bucket', labels: { le: '+Inf' }, value: Infinity },
     ]);
     assert.throws(() => parsePrometheusText('x{a=1} 3'), /cannot read the labels|not a Prometheus sample/);
+  });
+
+  test('TCP: progress reports add their new bytes while the connection is open; close adds the rest and counts the close', async () => {
+    const registry = new Registry();
+    const metrics = createProxyMetrics(registry);
+    const tcp = (phase: ObservedTcpConnection['phase'], totals: [number, number], fresh?: [number, number], flags = '-'): ObservedTcpConnection => ({
+      reporter: 'source',
+      phase,
+      startTime: 0,
+      durationMs: 0,
+      bytesReceived: totals[0],
+      bytesSent: totals[1],
+      ...(fresh ? { newBytesReceived: fresh[0], newBytesSent: fresh[1] } : {}),
+      responseFlags: flags,
+      source: { workload: 'client', namespace: 'default' },
+      destination: { workload: 'tcp-echo-v1', namespace: 'default', service: 'tcp-echo' },
+      connectionSecurityPolicy: 'mutual_tls',
+    });
+    const sum = async (name: string) => sumSamples(await scrape(registry), name);
+    metrics.observeTcp(tcp('open', [0, 0]));
+    metrics.observeTcp(tcp('progress', [100, 40], [100, 40]));
+    assert.deepEqual([await sum('istio_tcp_received_bytes_total'), await sum('istio_tcp_sent_bytes_total'), await sum('istio_tcp_connections_closed_total')], [100, 40, 0], 'bytes show before the close');
+    metrics.observeTcp(tcp('progress', [250, 90], [150, 50]));
+    metrics.observeTcp(tcp('close', [300, 100], [50, 10]));
+    assert.deepEqual([await sum('istio_tcp_received_bytes_total'), await sum('istio_tcp_sent_bytes_total'), await sum('istio_tcp_connections_closed_total'), await sum('istio_tcp_connections_opened_total')], [300, 100, 1, 1], 'the totals, each byte counted once');
+    // A close with no progress before it (no new* fields) adds its totals.
+    metrics.observeTcp(tcp('close', [7, 3]));
+    assert.deepEqual([await sum('istio_tcp_received_bytes_total'), await sum('istio_tcp_sent_bytes_total')], [307, 103]);
   });
 });

@@ -27,9 +27,11 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     observeTcp(event) {
       const labels = { ...connectionLabels(event.reporter, event), response_flags: event.responseFlags || '-' };
       if (event.phase === 'open') return void connections.inc(labels);
-      closed.inc(labels);
-      if (event.bytesSent > 0) sent.inc(labels, event.bytesSent);
-      if (event.bytesReceived > 0) received.inc(labels, event.bytesReceived);
+      if (event.phase === 'close') closed.inc(labels);
+      const newSent = event.newBytesSent ?? event.bytesSent;
+      const newReceived = event.newBytesReceived ?? event.bytesReceived;
+      if (newSent > 0) sent.inc(labels, newSent);
+      if (newReceived > 0) received.inc(labels, newReceived);
     },
     observe(event) {
       requests.observe(event);
