@@ -61,6 +61,7 @@ describe('TCP routing', () => {
   let gateway: RunningProxy;
   const events: TcpEvent[] = [];
   let version = 0;
+  let discoveryPort = 0;
 
   async function push(extra: Partial<ProxySnapshotInput> = {}): Promise<void> {
     const v = `tcp${++version}`;
@@ -85,7 +86,8 @@ describe('TCP routing', () => {
 
   before(async () => {
     echo = await startEcho('v1');
-    const xdsPort = await discovery.listen();
+    discoveryPort = await discovery.listen();
+    const xdsPort = discoveryPort;
     const tcpObserver = (e: TcpEvent) => events.push({ ...e });
     server = await startProxy(
       clientProxyOptions(xdsPort, {
@@ -195,5 +197,58 @@ describe('TCP routing', () => {
     await push();
     const again = await connectThrough(client.ports['outbound'] as number, 'echo:9000');
     assert.equal((await exchange(again.socket, 'now')).toString(), 'v1:nowbye');
+  });
+
+  test('a flood of TCP connections past --max-connections is refused at accept; those held keep working, and a closed one frees its place', async () => {
+    const limit = 8;
+    const small = await startProxy(
+      clientProxyOptions(discoveryPort, {
+        node: { id: 'small-gateway.istio-system', kind: 'gateway', service: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'gw', labels: { istio: 'ingressgateway' }, address: '127.0.0.1', inboundPort: 0, servicePort: 0 },
+        outboundPort: undefined,
+        gatewayPorts: [{ port: 0, serverPort: 31400 }],
+        downstream: { requestHeadersTimeoutMs: HEADERS_TIMEOUT_MS, maxConnections: limit },
+      }),
+    );
+    const port = small.ports['gateway:31400'] as number;
+    const sockets: Socket[] = [];
+    /** Opens a connection through the gateway and sends a byte: answered when the echo's reply comes back, not when it is closed (a refused one is reset: no 'error' rejects here). */
+    const open = (): Promise<{ socket: Socket; answered: boolean }> =>
+      new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.once('data', (c: Buffer) => resolve({ socket, answered: String(c) === 'v1:a' }));
+        socket.once('close', () => resolve({ socket, answered: false }));
+        socket.write('a');
+      });
+    try {
+      await until(() => small.holder.current?.version === `tcp${version}`, 'the small gateway to have the snapshot');
+      const held = [];
+      for (let i = 0; i < limit; i++) held.push(await open());
+      assert.deepEqual(held.map((h) => h.answered), Array(limit).fill(true), 'up to the limit every connection is carried');
+      // Every held connection is one long request: none is idle, so none makes room.
+      const flood = await Promise.all(Array.from({ length: 4 * limit }, () => open()));
+      assert.deepEqual(flood.filter((f) => f.answered).length, 0, 'past the limit each new connection is closed at accept');
+      const second = await Promise.all(held.map((h) => new Promise<string>((resolve) => {
+        h.socket.once('data', (c: Buffer) => resolve(String(c)));
+        h.socket.once('close', () => resolve('closed'));
+        h.socket.write('b');
+      })));
+      assert.deepEqual(second, Array(limit).fill('v1:b'), 'the held connections still carry bytes');
+      const closing = held.pop() as { socket: Socket };
+      closing.socket.destroy();
+      await once(closing.socket, 'close');
+      // The gateway sees the close a moment later; until then a newcomer is still refused.
+      let replacement = await open();
+      for (const deadline = Date.now() + 2_000; !replacement.answered && Date.now() < deadline; ) {
+        replacement.socket.destroy();
+        await new Promise((r) => setTimeout(r, 50));
+        replacement = await open();
+      }
+      assert.equal(replacement.answered, true, 'a closed connection frees its place');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await small.close();
+    }
   });
 });
