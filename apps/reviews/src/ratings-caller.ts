@@ -48,8 +48,7 @@ export function grpcRatingsCaller(ratingsUrl: string, outboundProxy: string | un
       return new Promise((resolve) => {
         (client as RatingsClient).getRatings({ productId: id }, metadata, { deadline: Date.now() + timeoutMs }, (error, response) => {
           if (error) {
-            const status = error.code === grpc.status.DEADLINE_EXCEEDED ? 504 : grpcToHttpStatus(error.code);
-            return resolve({ ok: false, status, message: `gRPC GetRatings(${id}) to ${authority} failed: ${grpc.status[error.code] ?? error.code} ${error.details}` });
+            return resolve({ ok: false, status: grpcToHttpStatus(error.code), message: `gRPC GetRatings(${id}) to ${authority} failed: ${grpc.status[error.code] ?? error.code} ${error.details}` });
           }
           const ratings = readRatings(response);
           resolve(ratings ? { ok: true, ratings } : { ok: false, status: 502, message: 'ratings answered GetRatings without ratings' });

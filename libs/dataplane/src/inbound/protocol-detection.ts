@@ -4,6 +4,7 @@
 // that sends nothing (a server-first protocol such as MySQL's) is carried as TCP once the
 // detection timeout passes.
 import type { Socket } from 'node:net';
+import { HTTP2_PREFACE } from '../http2/h2-acceptor.js';
 
 export type DetectedProtocol = 'http' | 'tcp';
 
@@ -14,14 +15,13 @@ export type DetectedProtocol = 'http' | 'tcp';
  */
 export const DEFAULT_PROTOCOL_DETECTION_TIMEOUT_MS = 5_000;
 
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** The longest method token worth waiting for (RFC 9110 methods in use are at most 7 letters; Envoy's inspector reads up to its own limit). */
 const MAX_METHOD = 24;
 
 /** What the bytes so far say: a protocol, or undefined while more are needed. */
 export function classifyFirstBytes(data: Buffer): DetectedProtocol | undefined {
-  const h2 = Math.min(data.length, H2_PREFACE.length);
-  if (data.subarray(0, h2).equals(H2_PREFACE.subarray(0, h2))) return data.length >= H2_PREFACE.length ? 'http' : undefined;
+  const h2 = Math.min(data.length, HTTP2_PREFACE.length);
+  if (data.subarray(0, h2).equals(HTTP2_PREFACE.subarray(0, h2))) return data.length >= HTTP2_PREFACE.length ? 'http' : undefined;
   for (let i = 0; i < data.length && i <= MAX_METHOD; i++) {
     const c = data[i] as number;
     if (c === 0x20) return i > 0 ? 'http' : 'tcp';
