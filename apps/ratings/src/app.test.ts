@@ -4,7 +4,8 @@ import { request } from 'undici';
 import * as grpc from '@grpc/grpc-js';
 import { grpcBesideHttp, ratingsClient } from '@skiff/sample-kit';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { createApp } from './app.js';
 import { listen, type Listening } from './test-support.js';
 
@@ -86,3 +87,26 @@ describe('ratings told to misbehave (FAIL_PERCENT, EXTRA_LATENCY_MS, POST /admin
     }
   });
 });
+
+test('one port for both: a client that never says which protocol it speaks is closed after the first-bytes timeout', async () => {
+  const apps = createApp();
+  const split = await grpcBesideHttp(createServer(apps.app), apps.grpc, { firstBytesTimeoutMs: 150 });
+  await new Promise<void>((resolve) => split.front.listen(0, '127.0.0.1', resolve));
+  const port = (split.front.address() as AddressInfo).port;
+  try {
+    const silent = connect(port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    const started = performance.now();
+    await once(silent, 'close');
+    assert.ok(performance.now() - started >= 100, 'closed by the timeout, not at once');
+    // A client that speaks in time is served.
+    const res = await request(`http://127.0.0.1:${port}/ratings/2`);
+    assert.deepEqual(await res.body.json(), { id: 2, ratings: { Reviewer1: 5, Reviewer2: 4 } });
+  } finally {
+    await new Promise<void>((resolve) => {
+      split.front.close(() => resolve());
+      void split.close(0);
+    });
+  }
+});
+

@@ -11,6 +11,8 @@ import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** A connection that has not said which protocol it speaks by then is closed (node's HTTP server does not time out a socket before it is handed one). */
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 export interface GrpcBesideHttp {
   /** The listening socket that takes every connection (listen on it as on the HTTP server). */
@@ -20,7 +22,7 @@ export interface GrpcBesideHttp {
 }
 
 /** Starts `grpcServer` on a private Unix socket and returns a front server that splits connections between it and `http`. */
-export async function grpcBesideHttp(http: HttpServer, grpcServer: grpc.Server): Promise<GrpcBesideHttp> {
+export async function grpcBesideHttp(http: HttpServer, grpcServer: grpc.Server, options: { firstBytesTimeoutMs?: number } = {}): Promise<GrpcBesideHttp> {
   const socketPath = join(tmpdir(), `skiff-grpc-${process.pid}-${Math.random().toString(36).slice(2, 8)}.sock`);
   await new Promise<void>((resolve, reject) => grpcServer.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
   const tunnels = new Set<Socket>();
@@ -32,6 +34,7 @@ export async function grpcBesideHttp(http: HttpServer, grpcServer: grpc.Server):
       const h2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
       if (h2 && seen.length < PREFACE.length) return; // a prefix of the preface: wait for more
       socket.off('data', decide);
+      socket.setTimeout(0);
       socket.pause();
       if (!h2) {
         socket.unshift(seen);
@@ -53,6 +56,7 @@ export async function grpcBesideHttp(http: HttpServer, grpcServer: grpc.Server):
     };
     socket.on('data', decide);
     socket.once('error', () => socket.destroy());
+    socket.setTimeout(options.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
   });
   // The HTTP server never listens itself; node starts its per-connection bookkeeping (request
   // timeouts, closeIdleConnections) on 'listening', so it is told when the front listens.
