@@ -2,7 +2,7 @@
 // workloads, the ids their proxies announce, and where their admin ports are. Used for
 // `skiff proxy-config <workload>` and for `skiff simulate` when no control plane is running.
 import type { WorkloadInfo } from '@skiff/api';
-import { fixedPorts, SAMPLE_WORKLOADS, SERVICE_PORT } from '@skiff/launcher';
+import { fixedPorts, SAMPLE_WORKLOADS } from '@skiff/launcher';
 import { UsageError } from './usage-error.js';
 
 export const LOCAL_HOST = '127.0.0.1';
@@ -50,7 +50,7 @@ export function localWorkloads(offset = 0): LocalWorkload[] {
         labels: { version: w.version ?? 'v1', app: w.service },
         address: LOCAL_HOST,
         inboundPort: p.inbound,
-        servicePort: SERVICE_PORT,
+        servicePort: w.servicePort,
       },
       adminUrl: `http://${LOCAL_HOST}:${p.admin}`,
     };

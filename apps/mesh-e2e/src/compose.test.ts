@@ -20,7 +20,9 @@ import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } fr
 import { destinationRuleYaml, meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
 import { labTests, readDir, type Behaviour, type LabTarget } from './lab-walker.js';
 
-const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings'];
+const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings', 'tcp-echo'];
+/** The gateway and one sidecar per workload: frontend, reviews v1 and v2, ratings, tcp-echo v1 and v2. */
+const PROXIES = 7;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
@@ -71,6 +73,8 @@ class ComposeMesh {
   env: NodeJS.ProcessEnv = {};
   configDir = '';
   gateway = '';
+  /** The host port compose publishes the gateway's TCP server port 31400 on. */
+  gatewayTcpPort = '';
   dashboard = '';
   controlPlane = '';
 
@@ -100,8 +104,9 @@ class ComposeMesh {
     // Host ports are picked just before `up`, and picked again if another test took one meanwhile
     // (other whole-mesh tests run beside this one and bind ephemeral ports too).
     for (let attempt = 1; ; attempt++) {
-      const [gatewayPort, dashboardPort, monitoringPort] = (await freePorts(3)) as [number, number, number];
-      this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+      const [gatewayPort, gatewayTcpPort, dashboardPort, monitoringPort] = (await freePorts(4)) as [number, number, number, number];
+      this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_GATEWAY_TCP_PORT: String(gatewayTcpPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+      this.gatewayTcpPort = String(gatewayTcpPort);
       this.gateway = `http://127.0.0.1:${gatewayPort}`;
       this.dashboard = `http://127.0.0.1:${dashboardPort}`;
       this.controlPlane = `http://127.0.0.1:${monitoringPort}`;
@@ -112,10 +117,10 @@ class ComposeMesh {
       must('docker-compose down after a port clash', this.compose('down', '-v', '--remove-orphans', '--timeout', '5'));
     }
     await waitFor(
-      'five proxies connected and synced, and the gateway answering',
+      `${PROXIES} proxies connected and synced, and the gateway answering`,
       async () => {
         const proxies = await getJson<Array<{ synced: boolean }>>(`${this.dashboard}/api/proxies`).catch(() => undefined);
-        if (!proxies || proxies.body.length !== 5 || !proxies.body.every((p) => p.synced)) return undefined;
+        if (!proxies || proxies.body.length !== PROXIES || !proxies.body.every((p) => p.synced)) return undefined;
         return (await get(`${this.gateway}/api/product/1`)).status === 200 || undefined;
       },
       180_000,
@@ -133,6 +138,7 @@ class ComposeMesh {
   labTarget(original: string): LabTarget {
     const ports = new Map([
       [8080, new URL(this.gateway).port],
+      [31400, this.gatewayTcpPort],
       [15014, new URL(this.controlPlane).port],
       [20001, new URL(this.dashboard).port],
     ]);
@@ -146,7 +152,7 @@ class ComposeMesh {
       translate: (script) =>
         script
           .replace(/docker compose exec /g, `${composeCommand} exec -T `)
-          .replace(/localhost:(\d+)/g, (_, port: string) => `127.0.0.1:${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost:${port}, which compose does not publish; give that command a compose form`)}`)
+          .replace(/localhost([:/])(\d+)/g, (_, sep: string, port: string) => `127.0.0.1${sep}${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost${sep}${port}, which compose does not publish; give that command a compose form`)}`)
           .replace(/git checkout config\/([\w.-]+)/g, (_, file: string) => `cp '${join(original, file)}' '${join(this.configDir, file)}'`)
           .replace(/npm run skiff -- simulate /g, `node --import tsx ${join(repoRoot, 'bin/skiff.mjs')} simulate --control-plane ${this.controlPlane} `)
           .replace(/npm run (skiff|scenario) -- (\S+)/g, (_, script: string, command: string) => assert.fail(`"npm run ${script} -- ${command}" in a compose walk: mark its block local, or give it a compose form`))

@@ -30,7 +30,10 @@ test('expectations: substrings, or one regular expression per line against any l
 test('every lab has a check, and every file it saves is valid Istio config', () => {
   const dir = join(repoRoot, 'docs/workshop');
   const labs = readdirSync(dir).filter((f) => /^\d\d-.+\.md$/.test(f));
-  assert.equal(labs.length, 11);
+  // Numbered 01..N with no gap, and each one listed in the workshop's index.
+  assert.deepEqual(labs.map((f) => Number(f.slice(0, 2))), labs.map((_, i) => i + 1));
+  const index = readFileSync(join(dir, 'README.md'), 'utf8');
+  for (const lab of labs) assert.ok(index.includes(`](${lab})`), `docs/workshop/README.md links ${lab}`);
   for (const lab of labs) {
     const blocks = parseLab(readFileSync(join(dir, lab), 'utf8'));
     assert.ok(blocks.some((b) => b.kind === 'expect'), `${lab} has no expected output to check`);

@@ -16,7 +16,7 @@ const SKIFF = `node --import tsx ${join(repoRoot, 'bin/skiff.mjs')}`;
 /** Every port `npm start` uses, mapped to the test mesh's port for the same thing. */
 function portMap(from: MeshPorts, to: MeshPorts): Map<number, number> {
   const map = new Map<number, number>();
-  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
+  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayTcp', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
   for (const [name, ports] of Object.entries(from.workloads)) {
     const mine = to.workloads[name];
     if (!mine) continue;
@@ -29,7 +29,7 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
   let mesh: TestMesh;
   let target: LabTarget;
   before(async () => {
-    mesh = await startTestMesh();
+    mesh = await startTestMesh({ tcpEcho: true }); // all of `npm start`'s workloads: lab 12 uses tcp-echo
     const original = mkdtempSync(join(tmpdir(), 'skiff-lab-config-'));
     cpSync(mesh.configDir, original, { recursive: true });
     const ports = portMap(fixedPorts(0), mesh.plan.ports);
@@ -40,7 +40,8 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
       originalConfig: original,
       translate: (script) =>
         script
-          .replace(/localhost:(\d+)/g, (_, port: string) => `127.0.0.1:${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost:${port}, which npm start does not listen on`)}`)
+          // localhost:<port> in URLs, /dev/tcp/localhost/<port> in bash's own TCP connections.
+          .replace(/localhost([:/])(\d+)/g, (_, sep: string, port: string) => `127.0.0.1${sep}${ports.get(Number(port)) ?? assert.fail(`the lab uses localhost${sep}${port}, which npm start does not listen on`)}`)
           .replace(/git checkout config\/([\w.-]+)/g, (_, file: string) => `cp '${join(original, file)}' '${join(mesh.configDir, file)}'`)
           .replace(/npm run scenario -- ([\w-]+)/g, (_, name: string) => `${SKIFF} scenario run ${name} --config '${mesh.configDir}' --gateway ${mesh.gateway}/api/product/1 --control-plane ${mesh.controlPlane} --mesh-token-file '${mesh.state?.meshTokenFile ?? ''}'`)
           .replace(/npm run skiff -- proxy-config (\w+) ([\w-]+)/g, (_, kind: string, workload: string) => `${SKIFF} proxy-config ${kind} ${workload} --admin ${admin(workload)}`)

@@ -30,7 +30,7 @@ test('k8s/base/crds is up to date with the zod schemas (npm run gen:crds)', () =
 test('the samples are their uninjected sources after skiff inject, and mesh-config.yaml is config/ (npm run gen:samples)', () => {
   const files = sampleFiles({ uninjected: yamlIn(UNINJECTED_DIR), config: yamlIn('config') });
   assertCommitted(files, 'npm run gen:samples');
-  assert.deepEqual(files.map((f) => f.path).sort(), ['k8s/samples/frontend.yaml', 'k8s/samples/mesh-config.yaml', 'k8s/samples/ratings.yaml', 'k8s/samples/reviews.yaml']);
+  assert.deepEqual(files.map((f) => f.path).sort(), ['k8s/samples/frontend.yaml', 'k8s/samples/mesh-config.yaml', 'k8s/samples/ratings.yaml', 'k8s/samples/reviews.yaml', 'k8s/samples/tcp-echo.yaml']);
   // What a user writes has no sidecar and opts nothing out; what is applied has one per pod.
   for (const [name, text] of Object.entries(yamlIn(UNINJECTED_DIR))) {
     assert.doesNotMatch(text, new RegExp(`skiff-proxy|${STATUS_ANNOTATION}|${INJECT_ANNOTATION}`), name);

@@ -111,6 +111,19 @@ test("the app's container port name is announced as the port's name, which names
   assert.equal(unnamed['spec']['template']['spec']['containers'][1].env.find((e: Obj) => e['name'] === 'SKIFF_SERVICE_PORT_NAME'), undefined, 'an unnamed port is sniffed');
 });
 
+test("without --app-port the app's port is the first one its first container declares (tcp-echo's 9000), announced as the service port too", () => {
+  const tcpEcho = REVIEWS.replace('- containerPort: 9080 # the app\'s port, behind the sidecar', '- { containerPort: 9000, name: tcp }');
+  assert.notEqual(tcpEcho, REVIEWS);
+  const env = (text: string, opts: typeof options) => {
+    const [deployment] = docs(injectManifests('tcp-echo.yaml', text, opts).yaml);
+    return Object.fromEntries(((deployment as Obj)['spec']['template']['spec']['containers'][1].env as Obj[]).map((e) => [e['name'], e['value']]));
+  };
+  const withoutPort = options; // it names no appPort
+  assert.deepEqual([env(tcpEcho, withoutPort)['SKIFF_APP_PORT'], env(tcpEcho, withoutPort)['SKIFF_SERVICE_PORT'], env(tcpEcho, withoutPort)['SKIFF_SERVICE_PORT_NAME']], ['9000', '9000', 'tcp']);
+  assert.deepEqual([env(tcpEcho, { ...withoutPort, appPort: 9080 })['SKIFF_APP_PORT'], env(tcpEcho, { ...withoutPort, appPort: 9080 })['SKIFF_SERVICE_PORT_NAME']], ['9080', undefined], '--app-port wins');
+  assert.equal(env(REVIEWS, withoutPort)['SKIFF_SERVICE_PORT'], undefined, "9080 is the proxy's default: not repeated");
+});
+
 test('transparent mode: an init container with NET_ADMIN installs the redirects; apps are not told about the proxy', () => {
   const { yaml } = injectManifests('reviews.yaml', REVIEWS, { ...options, transparent: true });
   const [deployment] = docs(yaml);

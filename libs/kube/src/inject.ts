@@ -13,7 +13,7 @@ export interface InjectOptions {
   initImage: string;
   /** true: an init container redirects the pod's TCP (istio-init); false: apps use the sidecar as HTTP proxy. */
   transparent: boolean;
-  /** The port the app listens on behind the sidecar (default 9080). */
+  /** The port the app listens on behind the sidecar (default: the first container's first containerPort, else 9080). */
   appPort?: number;
 }
 
@@ -67,7 +67,19 @@ function appPortName(spec: YAMLMap, appPort: number): string | undefined {
   return undefined;
 }
 
-function sidecar(options: InjectOptions, service: string, version: string | undefined, portName: string | undefined): Record<string, unknown> {
+/**
+ * The app's port when none is given: the first port the pod's first container declares, as
+ * Istio's injector reads containerPorts for the ports to capture (tcp-echo's 9000, Bookinfo's 9080).
+ */
+function declaredAppPort(spec: YAMLMap): number | undefined {
+  const containers = spec.get('containers', true);
+  const first = isSeq(containers) ? containers.items[0] : undefined;
+  const ports = isMap(first) ? first.get('ports', true) : undefined;
+  const port = isSeq(ports) && isMap(ports.items[0]) ? Number(ports.items[0].get('containerPort')) : NaN;
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+function sidecar(options: InjectOptions, appPort: number, service: string, version: string | undefined, portName: string | undefined): Record<string, unknown> {
   const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
   return {
     name: 'skiff-proxy',
@@ -82,7 +94,9 @@ function sidecar(options: InjectOptions, service: string, version: string | unde
       { name: 'SKIFF_NAMESPACE', value: '$(POD_NAMESPACE)' },
       { name: 'SKIFF_SERVICE', value: service },
       ...(version ? [{ name: 'SKIFF_LABELS', value: `version=${version}` }] : []),
-      { name: 'SKIFF_APP_PORT', value: String(options.appPort ?? 9080) },
+      { name: 'SKIFF_APP_PORT', value: String(appPort) },
+      // The port callers name: the app's own, as a Service's port and targetPort are in Istio's samples (the proxy's default is 9080).
+      ...(appPort !== 9080 ? [{ name: 'SKIFF_SERVICE_PORT', value: String(appPort) }] : []),
       ...(portName ? [{ name: 'SKIFF_SERVICE_PORT_NAME', value: portName }] : []),
       { name: 'SKIFF_CONTROL_PLANE', value: options.controlPlane },
       { name: 'SKIFF_TOKEN_FILE', value: TOKEN_PATH },
@@ -160,8 +174,9 @@ function injectPod(doc: Document, pod: YAMLMap, name: string, options: InjectOpt
       if (isMap(container)) appendTo(container, 'env', doc, [{ name: 'SKIFF_OUTBOUND_PROXY', value: 'http://127.0.0.1:15001' }]);
     }
   }
-  const portName = appPortName(spec, options.appPort ?? 9080);
-  appendTo(spec, 'containers', doc, [sidecar(options, app, typeof version === 'string' ? version : undefined, portName)]);
+  const appPort = options.appPort ?? declaredAppPort(spec) ?? 9080;
+  const portName = appPortName(spec, appPort);
+  appendTo(spec, 'containers', doc, [sidecar(options, appPort, app, typeof version === 'string' ? version : undefined, portName)]);
   if (options.transparent) appendTo(spec, 'initContainers', doc, [initContainer(options)]);
   appendTo(spec, 'volumes', doc, [TOKEN_VOLUME, ROOT_CERT_VOLUME]);
   const status = JSON.stringify({ version: 1, mode: options.transparent ? 'transparent' : 'explicit', containers: ['skiff-proxy'], initContainers: options.transparent ? ['skiff-init'] : [] });

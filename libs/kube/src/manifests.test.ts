@@ -46,6 +46,8 @@ describe('k8s/ as kubectl apply -k k8s/ sees it', () => {
       'Deployment skiff-samples/ratings-v1',
       'Deployment skiff-samples/reviews-v1',
       'Deployment skiff-samples/reviews-v2',
+      'Deployment skiff-samples/tcp-echo-v1',
+      'Deployment skiff-samples/tcp-echo-v2',
       'Deployment skiff-system/istio-ingressgateway',
       'Deployment skiff-system/jaeger',
       'Deployment skiff-system/prometheus',
@@ -60,6 +62,7 @@ describe('k8s/ as kubectl apply -k k8s/ sees it', () => {
       'Service skiff-samples/frontend',
       'Service skiff-samples/ratings',
       'Service skiff-samples/reviews',
+      'Service skiff-samples/tcp-echo',
       'Service skiff-system/istio-ingressgateway',
       'Service skiff-system/jaeger',
       'Service skiff-system/prometheus',
@@ -67,6 +70,7 @@ describe('k8s/ as kubectl apply -k k8s/ sees it', () => {
       'ServiceAccount skiff-samples/frontend',
       'ServiceAccount skiff-samples/ratings',
       'ServiceAccount skiff-samples/reviews',
+      'ServiceAccount skiff-samples/tcp-echo',
       'ServiceAccount skiff-system/istio-ingressgateway-service-account',
       'ServiceAccount skiff-system/jaeger',
       'ServiceAccount skiff-system/prometheus',
@@ -285,7 +289,7 @@ describe('names and ports that must agree', () => {
       }
     }
     const dialled = pods.flatMap(({ pod }) => (pod['spec']['containers'] as Obj[]).flatMap((c) => ((c['env'] ?? []) as Obj[]).filter((e) => e['name'] === 'SKIFF_CONTROL_PLANE').map((e) => e['value'])));
-    assert.equal(dialled.length, 5, 'four sample pods and the gateway');
+    assert.equal(dialled.length, 7, 'six sample pods (frontend, reviews v1 and v2, ratings, tcp-echo v1 and v2) and the gateway');
     assert.deepEqual([...new Set(dialled)], [`skiff-control-plane.skiff-system:${service['spec']['ports'][0]['port']}`]);
   });
 

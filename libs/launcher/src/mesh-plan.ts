@@ -23,19 +23,35 @@ export interface SampleWorkload {
   name: string;
   service: string;
   version?: string;
-  app: 'frontend' | 'reviews' | 'ratings';
+  app: 'frontend' | 'reviews' | 'ratings' | 'tcp-echo';
   /** The service port's name (its protocol, as in Istio); undefined: unnamed, sniffed per connection. */
   portName?: string;
+  /** The port callers name: Bookinfo's 9080, tcp-echo's 9000 (Istio's samples). */
+  servicePort: number;
+  /** How its sidecar checks it (the proxy's --app-probe): HTTP apps by /healthz, tcp-echo by a connect. */
+  probe: 'http:/healthz' | 'tcp';
+  /** The app's own settings (tcp-echo's PREFIX: which version answered). */
+  env?: Record<string, string>;
 }
 
 export const SAMPLE_WORKLOADS: readonly SampleWorkload[] = [
-  { name: 'frontend', service: 'frontend', version: 'v1', app: 'frontend', portName: 'http' },
-  { name: 'reviews-v1', service: 'reviews', version: 'v1', app: 'reviews', portName: 'http' },
-  { name: 'reviews-v2', service: 'reviews', version: 'v2', app: 'reviews', portName: 'http' },
+  { name: 'frontend', service: 'frontend', version: 'v1', app: 'frontend', portName: 'http', servicePort: 9080, probe: 'http:/healthz' },
+  { name: 'reviews-v1', service: 'reviews', version: 'v1', app: 'reviews', portName: 'http', servicePort: 9080, probe: 'http:/healthz' },
+  { name: 'reviews-v2', service: 'reviews', version: 'v2', app: 'reviews', portName: 'http', servicePort: 9080, probe: 'http:/healthz' },
   // ratings serves HTTP/JSON and gRPC on one port: unnamed, so sidecars carry whichever the
   // caller speaks (Istio's sniffing and UseDownstreamProtocol for an undeclared port).
-  { name: 'ratings', service: 'ratings', version: 'v1', app: 'ratings' },
+  { name: 'ratings', service: 'ratings', version: 'v1', app: 'ratings', servicePort: 9080, probe: 'http:/healthz' },
+  // Istio's samples/tcp-echo for its TCP traffic-shifting task: port 9000 named tcp, each
+  // version prefixing its echo with its own word.
+  { name: 'tcp-echo-v1', service: 'tcp-echo', version: 'v1', app: 'tcp-echo', portName: 'tcp', servicePort: 9000, probe: 'tcp', env: { PREFIX: 'one' } },
+  { name: 'tcp-echo-v2', service: 'tcp-echo', version: 'v2', app: 'tcp-echo', portName: 'tcp', servicePort: 9000, probe: 'tcp', env: { PREFIX: 'two' } },
 ];
+
+/** The product page's workloads alone: what most tests start (tcp-echo's two add processes they do not use). */
+export const BOOKINFO_WORKLOADS: readonly SampleWorkload[] = SAMPLE_WORKLOADS.filter((w) => w.app !== 'tcp-echo');
+
+/** The gateway's TCP server port in Istio's samples (tcp-echo's Gateway); the local mesh binds the same number. */
+export const GATEWAY_TCP_SERVER_PORT = 31400;
 
 export interface WorkloadPorts {
   app: number;
@@ -57,6 +73,8 @@ export interface MeshPorts {
   /** The dashboard (Kiali's 20001). */
   dashboard: number;
   gateway: number;
+  /** The gateway's listener for its Gateway server port 31400 (TCP in Istio's tcp-echo task). */
+  gatewayTcp: number;
   gatewayAdmin: number;
   gatewayMetrics: number;
   workloads: Record<string, WorkloadPorts>;
@@ -71,17 +89,17 @@ export function fixedPorts(offset = 0): MeshPorts {
     const k = (i + 1) * 100 + offset;
     workloads[w.name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
+  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Free ports (from @skiff/launcher's one allocator), for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 7 + SAMPLE_WORKLOADS.length * 4;
+  const n = 8 + SAMPLE_WORKLOADS.length * 4;
   const p = await freePorts(n);
   const apps = await freePorts(SAMPLE_WORKLOADS.length, { adjacent: true });
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayTcp: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
   SAMPLE_WORKLOADS.forEach((w, k) => {
     const app = apps[k] as number;
     ports.workloads[w.name] = { app, appAdmin: app + 1, admin: next(), outbound: next(), inbound: next(), metrics: next() };
@@ -105,6 +123,8 @@ export interface MeshPlanOptions {
   state?: MeshState;
   /** Envoy-style access log from every proxy; default: on only when SKIFF_ACCESS_LOG=1 (in env or the process environment). */
   accessLog?: boolean;
+  /** Which sample workloads to start (default: all of SAMPLE_WORKLOADS, as `skiff up` does). */
+  samples?: readonly SampleWorkload[];
 }
 
 export interface MeshPlan {
@@ -148,9 +168,10 @@ export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
 export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const { root, ports } = options;
   const namespace = options.namespace ?? 'default';
-  const unknownApps = Object.keys(options.appEnv ?? {}).filter((name) => !SAMPLE_WORKLOADS.some((w) => w.name === name));
+  const samples = options.samples ?? SAMPLE_WORKLOADS;
+  const unknownApps = Object.keys(options.appEnv ?? {}).filter((name) => !samples.some((w) => w.name === name));
   if (unknownApps.length > 0) {
-    throw new Error(`meshPlan: appEnv names unknown workload(s) ${unknownApps.join(', ')}; the sample workloads are ${SAMPLE_WORKLOADS.map((w) => w.name).join(', ')}`);
+    throw new Error(`meshPlan: appEnv names unknown workload(s) ${unknownApps.join(', ')}; the sample workloads are ${samples.map((w) => w.name).join(', ')}`);
   }
   const discovery = discoveryArgs(options);
   const apps: ProcessSpec[] = [];
@@ -164,17 +185,18 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   // The control plane's trace store takes spans with the mesh token only.
   const traceArgs = collector ? [] : ['--trace-endpoint', `http://${host}:${ports.monitoring}/v1/traces`, ...(options.state ? ['--trace-token-file', options.state.meshTokenFile] : [])];
   const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off', ...traceArgs];
-  for (const w of SAMPLE_WORKLOADS) {
-    const p = ports.workloads[w.name] as WorkloadPorts;
+  for (const w of samples) {
+    const p = ports.workloads[w.name];
+    if (!p) throw new Error(`meshPlan: ports.workloads has no ports for sample workload ${w.name}`);
     admin[w.name] = `http://${host}:${p.admin}`;
     metrics[w.name] = `http://${host}:${p.metrics}/stats/prometheus`;
     apps.push({
       name: w.name,
       command: process.execPath,
       args: tsEntry(root, w.app),
-      env: { ...options.env, ...options.appEnv?.[w.name], PORT: String(p.app), ADMIN_PORT: String(p.appAdmin), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
+      env: { ...options.env, ...w.env, ...options.appEnv?.[w.name], PORT: String(p.app), ADMIN_PORT: String(p.appAdmin), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
       cwd: root,
-      ready: { url: `http://${host}:${p.app}/healthz` },
+      ready: w.probe === 'tcp' ? { logLine: /tcp-echo listening on/ } : { url: `http://${host}:${p.app}/healthz` },
     });
     sidecars.push({
       name: `${w.name}-proxy`,
@@ -185,14 +207,14 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         '--namespace', namespace,
         '--label', `version=${w.version ?? 'v1'}`,
         '--id', `${w.name}.${namespace}`,
-        '--service-port', String(SERVICE_PORT),
-        // Named http, as Bookinfo's Services name their ports (Istio reads HTTP/1.1 from it), or unnamed.
+        '--service-port', String(w.servicePort),
+        // Named http, as Bookinfo's Services name their ports (Istio reads HTTP/1.1 from it), tcp, or unnamed.
         ...(w.portName ? ['--service-port-name', w.portName] : []),
         '--app-port', String(p.app),
         '--outbound-port', String(p.outbound),
         '--inbound-port', String(p.inbound),
         '--admin-port', String(p.admin),
-        '--app-probe', 'http:/healthz',
+        '--app-probe', w.probe,
         ...discovery,
         ...telemetryArgs(p.metrics),
         ...(options.state?.tokenFiles[w.name] ? ['--token-file', options.state.tokenFiles[w.name] as string] : []),
@@ -205,7 +227,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--listen', `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },

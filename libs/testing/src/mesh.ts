@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterName, DEFAULT_NAMESPACE, serviceFqdn } from '@skiff/api';
-import { ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, SAMPLE_WORKLOADS, type MeshState, Supervisor, type MeshPlan } from '@skiff/launcher';
+import { BOOKINFO_WORKLOADS, ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, SAMPLE_WORKLOADS, type MeshState, type SampleWorkload, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -22,6 +22,8 @@ export interface TestMeshOptions {
   appEnv?: Record<string, Record<string, string>>;
   /** Called with the CA state and tokens before any process starts (e.g. to teach an API server stand-in the tokens). */
   onState?: (state: MeshState) => void;
+  /** Also start tcp-echo v1 and v2 with their sidecars (as `skiff up` does); off by default, since most tests never call them. */
+  tcpEcho?: boolean;
 }
 
 export interface TestMesh {
@@ -65,6 +67,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
   }
   const ports = await ephemeralPorts(freePorts);
+  const samples = options.tcpEcho ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
   const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
   if (state) options.onState?.(state);
   const plan = meshPlan({
@@ -76,6 +79,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     appEnv: options.appEnv,
     controlPlaneArgs: options.controlPlaneArgs,
     gatewayArgs: options.gatewayArgs,
+    samples,
   });
   // SKIFF_TEST_MESH_OUTPUT=1 prints every process's output, prefixed with its name (to debug a flake).
   const supervisor = new Supervisor(process.env['SKIFF_TEST_MESH_OUTPUT'] === '1' ? { prefixOutput: true } : { quiet: true });
@@ -87,7 +91,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     if (state) rmSync(state.dir, { recursive: true, force: true });
     throw error;
   }
-  await awaitEndpointsEverywhere(plan.urls.admin);
+  await awaitEndpointsEverywhere(plan.urls.admin, samples);
   return {
     plan,
     state,
@@ -115,13 +119,13 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
  * (seen on a loaded CI machine: the gateway's first page found no frontend cluster). Waits, up
  * to 15 s, until every proxy has every sample service's endpoints; then the tests judge.
  */
-async function awaitEndpointsEverywhere(admin: Record<string, string>): Promise<void> {
-  const expected = new Map<string, number>();
-  for (const w of SAMPLE_WORKLOADS) expected.set(w.service, (expected.get(w.service) ?? 0) + 1);
+async function awaitEndpointsEverywhere(admin: Record<string, string>, samples: readonly SampleWorkload[]): Promise<void> {
+  const expected = new Map<string, { port: number; count: number }>();
+  for (const w of samples) expected.set(w.service, { port: w.servicePort, count: (expected.get(w.service)?.count ?? 0) + 1 });
   const complete = async (url: string) => {
     try {
       const clusters = (await (await fetch(`${url}/clusters`, { signal: AbortSignal.timeout(2000) })).json()) as Array<{ name: string; endpoints: unknown[] }>;
-      return [...expected].every(([service, count]) => clusters.some((c) => c.name === clusterName('outbound', 9080, undefined, serviceFqdn(service, DEFAULT_NAMESPACE)) && c.endpoints.length >= count));
+      return [...expected].every(([service, { port, count }]) => clusters.some((c) => c.name === clusterName('outbound', port, undefined, serviceFqdn(service, DEFAULT_NAMESPACE)) && c.endpoints.length >= count));
     } catch {
       return false;
     }

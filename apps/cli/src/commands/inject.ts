@@ -26,7 +26,8 @@ alone. Comments and other documents are kept.
   --control-plane <addr>   discovery address pods dial (default: skiff-control-plane.skiff-system:15012)
   --proxy-image <image>    the sidecar image (default: skiff/proxy:0.1.0)
   --init-image <image>     the init image (default: skiff/init:0.1.0)
-  --app-port <n>           the port apps listen on behind the sidecar (default: 9080)
+  --app-port <n>           the port apps listen on behind the sidecar (default: the first
+                           container's first containerPort, else 9080)
   -h, --help               this text`;
 
 export async function inject(argv: string[]): Promise<number> {

@@ -7,7 +7,8 @@ import { DEFAULT_RESTART_POLICY, fixedPorts, installSignalHandlers, meshAccounts
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>]
 
 Starts the local mesh on loopback, no Docker: the control plane, the ingress gateway, and the
-sample apps (frontend, reviews v1 and v2, ratings) each with its sidecar. A process that crashes
+sample apps (frontend, reviews v1 and v2, ratings; tcp-echo v1 and v2 for TCP) each with its
+sidecar, and the gateway's TCP port 31400 (Istio's tcp-echo task). A process that crashes
 is started again, with a growing pause between tries (0.5 s up to 30 s). Ctrl-C stops it all.
 
   --config <dir>       Istio YAML to load and watch (default: ./config)
