@@ -53,3 +53,12 @@ test('each mode follows its own commands: compose forms replace the block before
   assert.deepEqual(show('local'), ['run curl local', 'expect A', 'run npm run canary', 'expect B', 'file config/a.yaml', 'run curl gw', 'expect C']);
   assert.deepEqual(show('compose'), ['run docker x', 'expect A', 'file config/a.yaml', 'run curl gw', 'expect C']);
 });
+
+test('an expectation after the compose form belongs to the step too, checked in both modes (lab 11 lost three checks that way)', () => {
+  const lab = ['```sh', 'curl local', '```', '```sh compose', 'docker x', '```', '```text expect', 'A', '```', '```sh', 'curl b', '```', '```text expect', 'B', '```'].join('\n');
+  const blocks = parseLab(lab);
+  const show = (mode: 'local' | 'compose') => labActions(blocks, mode).map((a) => (a.kind === 'run' ? `run ${a.script.trim()}` : a.kind === 'expect' ? `expect ${a.block.lines.join()}` : `file ${a.path}`));
+  assert.deepEqual(show('local'), ['run curl local', 'expect A', 'run curl b', 'expect B']);
+  assert.deepEqual(show('compose'), ['run docker x', 'expect A', 'run curl b', 'expect B']);
+  assert.throws(() => labActions(parseLab('```sh compose\ndocker x\n```\n'), 'local'), /line 1: a compose form with no ```sh``` block before it/);
+});

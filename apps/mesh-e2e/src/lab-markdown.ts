@@ -52,29 +52,39 @@ export type LabMode = 'local' | 'compose';
 export type LabAction = { kind: 'file'; path: string; text: string; line: number } | { kind: 'run'; script: string; line: number } | { kind: 'expect'; block: Extract<LabBlock, { kind: 'expect' }> };
 
 /**
- * The lab as one mode follows it: a ```sh``` block with a ```sh compose``` form after it (its
- * expected output in between) runs as that form in compose mode; local-only blocks and their
- * expectations drop out of compose mode, compose forms out of local mode.
+ * The lab as one mode follows it. A ```sh``` block, an optional ```sh compose``` form of it, and
+ * the expected outputs after either are one step: each mode runs its own form (compose falls back
+ * to the ```sh``` block) and checks every expectation of the step, wherever it stands. Local-only
+ * steps drop out of compose mode. A compose form with no ```sh``` block before it is an error.
  */
 export function labActions(blocks: readonly LabBlock[], mode: LabMode): LabAction[] {
   const actions: LabAction[] = [];
-  let skipping = false;
-  for (const [i, block] of blocks.entries()) {
+  const expectsFrom = (start: number): Array<Extract<LabBlock, { kind: 'expect' }>> => {
+    const found: Array<Extract<LabBlock, { kind: 'expect' }>> = [];
+    for (let j = start; blocks[j]?.kind === 'expect'; j++) found.push(blocks[j] as Extract<LabBlock, { kind: 'expect' }>);
+    return found;
+  };
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i] as LabBlock;
     if (block.kind === 'file') {
-      skipping = false;
       actions.push(block);
-    } else if (block.kind === 'expect') {
-      if (!skipping) actions.push({ kind: 'expect', block });
-    } else if (block.compose) {
-      skipping = true; // its expectations were checked against it already (compose) or do not apply (local)
-    } else {
-      let next = i + 1;
-      while (blocks[next]?.kind === 'expect') next++;
-      const alternative = blocks[next];
-      const composeForm = alternative?.kind === 'sh' && alternative.compose ? alternative : undefined;
-      skipping = mode === 'compose' && block.localOnly;
-      if (!skipping) actions.push({ kind: 'run', script: mode === 'compose' && composeForm ? composeForm.script : block.script, line: mode === 'compose' && composeForm ? composeForm.line : block.line });
+      continue;
     }
+    if (block.kind === 'expect') {
+      actions.push({ kind: 'expect', block }); // no command before it: the walker reports that
+      continue;
+    }
+    if (block.compose) throw new Error(`line ${block.line}: a compose form with no \`\`\`sh\`\`\` block before it`);
+    const before = expectsFrom(i + 1);
+    i += before.length;
+    const next = blocks[i + 1];
+    const composeForm = next?.kind === 'sh' && next.compose ? next : undefined;
+    const after = composeForm ? expectsFrom(i + 2) : [];
+    if (composeForm) i += 1 + after.length;
+    if (mode === 'compose' && block.localOnly) continue;
+    const run = mode === 'compose' && composeForm ? composeForm : block;
+    actions.push({ kind: 'run', script: run.script, line: run.line });
+    for (const expect of [...before, ...after]) actions.push({ kind: 'expect', block: expect });
   }
   return actions;
 }
