@@ -71,7 +71,8 @@ each proxy its config over the discovery stream.
   --outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY
                             what sidecars do with a host no workload or ServiceEntry provides
                             (Istio's meshConfig.outboundTrafficPolicy.mode): pass it through, or
-                            answer 502 (default: ALLOW_ANY)
+                            answer 502 (default: ALLOW_ANY). A ConfigMap istio in istio-system
+                            in the config, with the mode in data.mesh, wins, and changes it live
   --ca-dir <dir>            where the CA keeps its root (created, key mode 0600) (default: .skiff/ca)
   --ca-cert <file>          use this root certificate instead (with --ca-key)
   --ca-key <file>           the root's private key (with --ca-cert)

@@ -16,3 +16,4 @@ export * from './load.js';
 export * from './format.js';
 export * from './grpc-status.js';
 export * from './port-protocol.js';
+export * from './mesh-config.js';

@@ -257,8 +257,21 @@ export type VirtualService = Resource<'VirtualService', VirtualServiceSpec>;
 export type DestinationRule = Resource<'DestinationRule', DestinationRuleSpec>;
 export type Gateway = Resource<'Gateway', GatewaySpec>;
 export type ServiceEntry = Resource<'ServiceEntry', ServiceEntrySpec>;
-export type MeshResource = VirtualService | DestinationRule | Gateway | ServiceEntry | PeerAuthentication | AuthorizationPolicy | RequestAuthentication;
+/**
+ * The mesh-wide settings Skiff reads from Istio's MeshConfig: the `mesh` key of the ConfigMap
+ * `istio` in `istio-system`, as istiod reads it (a file in the config directory holds that
+ * ConfigMap). Only what Skiff implements is here; mesh-config.ts reads the ConfigMap into it.
+ */
+export interface MeshConfigSpec {
+  outboundTrafficPolicy?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
+}
+
+/** Held as kind MeshConfig, metadata istio-system/istio; written by users as that ConfigMap. */
+export type MeshConfig = Resource<'MeshConfig', MeshConfigSpec>;
+export type MeshResource = VirtualService | DestinationRule | Gateway | ServiceEntry | PeerAuthentication | AuthorizationPolicy | RequestAuthentication | MeshConfig;
 export type MeshKind = MeshResource['kind'];
+/** The kinds users write as themselves (each has a CRD); MeshConfig comes from a ConfigMap. */
+export type IstioKind = Exclude<MeshKind, 'MeshConfig'>;
 
 /** Where a resource came from, so every message can point back at it. */
 export interface SourceRef {

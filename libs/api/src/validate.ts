@@ -6,6 +6,7 @@ import { formatFieldPath } from './field-path.js';
 import { issueMessage, MISSING_FIELD_MESSAGE } from './messages.js';
 import { adviseResource, isMeshKind, isUnknownFieldParams, MESH_KINDS, SCHEMA_BY_KIND, SECURITY_API_GROUP } from './schemas/index.js';
 import { closest, didYouMean } from './suggest.js';
+import { isMeshConfigMap, MESH_CONFIG_MAP, readMeshConfigMap } from './mesh-config.js';
 import { DEFAULT_NAMESPACE } from './workload.js';
 
 export const ISTIO_API_GROUP = 'networking.istio.io';
@@ -96,6 +97,13 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
   const kind = doc['kind'];
   if (typeof kind !== 'string' || kind === '') {
     return { issues: [issue('error', ['kind'], `kind is missing; expected one of ${MESH_KINDS.join(', ')}`)], ignored: false, label };
+  }
+  if (isMeshConfigMap(doc)) {
+    const { spec, problems, ignored } = readMeshConfigMap(withoutServerFields(doc));
+    const issues = problems.map((p) => issue(p.severity, p.path, p.message));
+    if (!spec) return { issues, ignored, label };
+    const resource = { apiVersion: 'v1', kind: 'MeshConfig' as const, metadata: { ...MESH_CONFIG_MAP }, spec };
+    return { resource: toLoaded(resource, source), issues, ignored: false, label };
   }
   if (!isMeshKind(kind) || isForeignApiVersion(doc['apiVersion'])) {
     const typo = isForeignApiVersion(doc['apiVersion']) || OTHER_ISTIO_KINDS.includes(kind) ? undefined : closest(kind, MESH_KINDS);

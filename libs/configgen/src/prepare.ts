@@ -4,7 +4,7 @@
 // pieces (a service's clusters, a service's virtual host) are memoized by exactly what they
 // depend on and shared between namespaces. Returned snapshots share objects: treat them as
 // read-only.
-import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, type Cluster, type DestinationRule, type Gateway, type Loaded, type ProxySnapshotInput, type ServiceEntry, type VirtualService, type WorkloadInfo } from '@skiff/api';
+import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, type Cluster, type DestinationRule, type Gateway, type Loaded, type MeshConfig, type ProxySnapshotInput, type ServiceEntry, type VirtualService, type WorkloadInfo } from '@skiff/api';
 import { clustersForService } from './clusters.js';
 import { describeResource, resourceKey } from './describe.js';
 import type { DestinationContext } from './destinations.js';
@@ -29,7 +29,10 @@ export interface PrepareOptions {
   trustDomain?: string;
   /** Where mesh-wide security policies live (Istio's meshConfig.rootNamespace, default istio-system). */
   rootNamespace?: string;
-  /** meshConfig.outboundTrafficPolicy.mode: what sidecars do with a host the registry does not know (default ALLOW_ANY). */
+  /**
+   * meshConfig.outboundTrafficPolicy.mode: what sidecars do with a host the registry does not know
+   * (default ALLOW_ANY). The mesh ConfigMap among the resources, when it sets the mode, wins.
+   */
   outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
 }
 
@@ -84,6 +87,8 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
   const virtualServices = sorted.filter((r): r is Loaded<VirtualService> => r.kind === 'VirtualService');
   const destinationRules = sorted.filter((r): r is Loaded<DestinationRule> => r.kind === 'DestinationRule');
   const gateways = sorted.filter((r): r is Loaded<Gateway> => r.kind === 'Gateway');
+  const meshConfig = sorted.find((r): r is Loaded<MeshConfig> => r.kind === 'MeshConfig');
+  const outboundTrafficPolicy = meshConfig?.spec.outboundTrafficPolicy?.mode ?? options.outboundTrafficPolicy ?? 'ALLOW_ANY';
   const meshServices = buildServiceRegistry(workloads, {
     trustDomain,
     tlsModeFor: (w) => {
@@ -183,7 +188,7 @@ export function prepare(resources: readonly Loaded[], workloads: readonly Worklo
         warnings.push(...sidecar.warnings);
       }
       const securityFor = security.securityFor(proxy, (message) => warnings.push(message));
-      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, ...(tcpServices.length > 0 ? { tcpServices } : {}), ...(options.outboundTrafficPolicy === 'REGISTRY_ONLY' ? { outboundTrafficPolicy: 'REGISTRY_ONLY' as const } : {}), security: securityFor }, warnings: [...new Set(warnings)] };
+      return { snapshot: { version, routeConfigs, clusters: clusters.value.clusters, gatewayServers, ...(tcpServices.length > 0 ? { tcpServices } : {}), ...(outboundTrafficPolicy === 'REGISTRY_ONLY' ? { outboundTrafficPolicy: 'REGISTRY_ONLY' as const } : {}), security: securityFor }, warnings: [...new Set(warnings)] };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxySnapshotSchema, type Loaded, type ServiceEntry } from '@skiff/api';
+import { ProxySnapshotSchema, type Loaded, type MeshConfig, type ServiceEntry } from '@skiff/api';
 import { build, dr, frontend, workloads } from './bookinfo.fixture.js';
 import { buildSnapshot } from './build-snapshot.js';
 
@@ -27,6 +27,8 @@ describe('ServiceEntry hosts in the registry', () => {
     const http = parsed.clusters.find((c) => c.name === 'outbound|80||edition.cnn.com');
     assert.deepEqual(http?.endpoints, [{ address: 'edition.cnn.com', port: 443, workload: 'unknown', labels: {}, tlsMode: 'disabled' }]);
     assert.equal(http?.protocol, 'HTTP/1.1');
+    assert.equal(http?.serviceNamespace, 'default', "the entry's namespace: metrics name the service by its whole host there");
+    assert.equal(parsed.clusters.find((c) => c.service === 'reviews.default.svc.cluster.local')?.serviceNamespace, undefined, 'a workload service splits its FQDN as it is');
     // portLevelSettings for port 80 only: TLS is originated there, not on 443.
     assert.deepEqual(http?.policy?.tls, { mode: 'SIMPLE' });
     assert.equal(parsed.clusters.find((c) => c.name === 'outbound|443||edition.cnn.com')?.policy?.tls, undefined);
@@ -62,5 +64,13 @@ describe('ServiceEntry hosts in the registry', () => {
     const any = buildSnapshot({ resources: [cnn], workloads, proxy: frontend, version: '1' });
     assert.equal('outboundTrafficPolicy' in any.snapshot, false);
     assert.equal(ProxySnapshotSchema.parse(any.snapshot).outboundTrafficPolicy, 'ALLOW_ANY');
+  });
+
+  test("the mesh ConfigMap's outboundTrafficPolicy wins over the control plane's flag, both ways; without a mode the flag stands", () => {
+    const meshConfig = (spec: MeshConfig['spec']): Loaded<MeshConfig> => ({ apiVersion: 'v1', kind: 'MeshConfig', metadata: { name: 'istio', namespace: 'istio-system' }, spec, source: { file: 'mesh.yaml', line: 1 } });
+    const mode = (resources: Loaded[], flag?: 'ALLOW_ANY' | 'REGISTRY_ONLY') => ProxySnapshotSchema.parse(buildSnapshot({ resources, workloads, proxy: frontend, version: '1', ...(flag ? { outboundTrafficPolicy: flag } : {}) }).snapshot).outboundTrafficPolicy;
+    assert.equal(mode([cnn, meshConfig({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } })]), 'REGISTRY_ONLY');
+    assert.equal(mode([cnn, meshConfig({ outboundTrafficPolicy: { mode: 'ALLOW_ANY' } })], 'REGISTRY_ONLY'), 'ALLOW_ANY');
+    assert.equal(mode([cnn, meshConfig({})], 'REGISTRY_ONLY'), 'REGISTRY_ONLY');
   });
 });

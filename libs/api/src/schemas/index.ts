@@ -1,7 +1,7 @@
 // The schemas for the Istio resources Skiff reads, and a compile-time check that what they
 // accept is exactly what resources.ts declares.
 import type { z } from 'zod';
-import type { DestinationRule, Gateway, MeshKind, ServiceEntry, VirtualService } from '../resources.js';
+import type { DestinationRule, Gateway, IstioKind, ServiceEntry, VirtualService } from '../resources.js';
 import type { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../security-resources.js';
 import { DestinationRuleSchema } from './destination-rule.js';
 import { GatewaySchema } from './gateway.js';
@@ -31,7 +31,7 @@ export * from './gateway.js';
 export * from './service-entry.js';
 export * from './security/index.js';
 
-export const MESH_KINDS = ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'] as const satisfies readonly MeshKind[];
+export const MESH_KINDS = ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'] as const satisfies readonly IstioKind[];
 
 export const SCHEMA_BY_KIND = {
   VirtualService: VirtualServiceSchema,
@@ -41,9 +41,9 @@ export const SCHEMA_BY_KIND = {
   PeerAuthentication: PeerAuthenticationSchema,
   AuthorizationPolicy: AuthorizationPolicySchema,
   RequestAuthentication: RequestAuthenticationSchema,
-} as const satisfies Record<MeshKind, z.ZodType>;
+} as const satisfies Record<IstioKind, z.ZodType>;
 
-export function isMeshKind(kind: unknown): kind is MeshKind {
+export function isMeshKind(kind: unknown): kind is IstioKind {
   return typeof kind === 'string' && (MESH_KINDS as readonly string[]).includes(kind);
 }
 
