@@ -195,6 +195,12 @@ export const ClusterSchema = z.strictObject({
   /** Istio's name: outbound|<port>|<subset>|<fqdn>. */
   name: z.string(),
   service: z.string(),
+  /**
+   * A ServiceEntry's host: the entry's namespace. Istio names such a service by its whole host in
+   * metrics (destination_service_name="api.example.com") and gives the entry's namespace, where a
+   * Kubernetes service's FQDN splits into name and namespace (pilot's serviceentry conversion.go).
+   */
+  serviceNamespace: z.string().optional(),
   port: z.number().int(),
   subset: z.string().optional(),
   endpoints: z.array(EndpointSchema),

@@ -14,6 +14,7 @@ function hasLabels(endpoint: Endpoint, wanted: Record<string, string> | undefine
 function cluster(service: ServiceInfo, port: number, subset: string | undefined, endpoints: Endpoint[], policy: TrafficPolicy | undefined): Cluster {
   const out: Cluster = { name: clusterName('outbound', port, subset, service.fqdn), service: service.fqdn, port, endpoints };
   if (subset !== undefined) out.subset = subset;
+  if (service.external) out.serviceNamespace = service.namespace;
   if (service.external?.resolution === 'NONE') out.originalDestination = true;
   // The port's protocol says how the upstream is spoken to; a sniffed port leaves it to the client.
   const protocol = service.protocols.get(port) ?? 'UNKNOWN';

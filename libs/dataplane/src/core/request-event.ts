@@ -30,7 +30,7 @@ export interface RequestEvent {
   /** The caller's x-forwarded-for, for the access log. */
   xForwardedFor?: string;
   source: { workload: string; namespace: string; principal?: string; app?: string; version?: string };
-  destination: { workload?: string; namespace?: string; service?: string; principal?: string; app?: string; version?: string };
+  destination: { workload?: string; namespace?: string; service?: string; serviceNamespace?: string; principal?: string; app?: string; version?: string };
   connectionSecurityPolicy: 'mutual_tls' | 'none';
   /** Trace context as it left the proxy (for spans). */
   traceHeaders: Record<string, string>;
@@ -47,4 +47,9 @@ export function traceHeadersOf(headers: Record<string, string | string[] | undef
     if (typeof v === 'string') out[name] = v;
   }
   return out;
+}
+
+/** The destination service labels a cluster gives: its host, and a ServiceEntry's namespace when it is one. */
+export function destinationService(cluster: { service: string; serviceNamespace?: string | undefined }): { service: string; serviceNamespace?: string } {
+  return cluster.serviceNamespace ? { service: cluster.service, serviceNamespace: cluster.serviceNamespace } : { service: cluster.service };
 }

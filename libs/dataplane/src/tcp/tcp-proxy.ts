@@ -10,7 +10,7 @@ import type { Logger } from '@skiff/telemetry';
 import type { Host } from '../cluster/index.js';
 import type { ClusterRuntime } from '../core/cluster-runtime.js';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
-import type { RequestEvent } from '../core/request-event.js';
+import { destinationService, type RequestEvent } from '../core/request-event.js';
 import { peerTlsOptions } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { peerTlsFor } from '../security/peer-tls.js';
@@ -85,7 +85,7 @@ export function routeTcpConnection(options: TcpRouteOptions): void {
   const cluster = name === undefined ? undefined : options.snapshot.clusters.get(name);
   if (name !== undefined) report.event.upstreamCluster = name;
   if (!cluster) return fail('NC', `cluster ${name ?? '(all weights 0)'} is not known to this proxy`);
-  report.event.destination = { service: cluster.cluster.service };
+  report.event.destination = destinationService(cluster.cluster);
   if (cluster.cluster.originalDestination) {
     const target = options.originalDestination;
     if (!target) return fail('UH', `${cluster.name} sends each connection where its caller was going, and this connection named no destination`);
@@ -101,7 +101,7 @@ export function routeTcpConnection(options: TcpRouteOptions): void {
 function destinationOf(cluster: ClusterRuntime, host: Host): RequestEvent['destination'] {
   const endpoint = host.endpoint as typeof host.endpoint & { identity?: string };
   const [workload, namespace] = endpoint.workload.split('.');
-  return { workload, namespace, service: cluster.cluster.service, app: endpoint.labels['app'], version: endpoint.labels['version'], ...(endpoint.identity ? { principal: endpoint.identity } : {}) };
+  return { workload, namespace, ...destinationService(cluster.cluster), app: endpoint.labels['app'], version: endpoint.labels['version'], ...(endpoint.identity ? { principal: endpoint.identity } : {}) };
 }
 
 function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRuntime, target: { address: string; port: number; key: string }, host?: Host): void {

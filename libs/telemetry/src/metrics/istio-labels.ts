@@ -51,6 +51,7 @@ interface ServiceLabels {
 export function serviceLabels(destination: ObservedDestination): ServiceLabels {
   const service = destination.service;
   if (!service) return { destination_service: UNKNOWN, destination_service_name: UNKNOWN, destination_service_namespace: known(destination.namespace) };
+  if (destination.serviceNamespace) return { destination_service: service, destination_service_name: service, destination_service_namespace: destination.serviceNamespace };
   const dot = service.indexOf('.');
   if (dot < 0) {
     const namespace = known(destination.namespace);

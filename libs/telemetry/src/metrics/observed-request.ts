@@ -14,6 +14,8 @@ export interface ObservedWorkload {
 export interface ObservedDestination extends ObservedWorkload {
   /** Service host: a short name ("reviews") or the FQDN ("reviews.default.svc.cluster.local"). */
   service?: string;
+  /** Set for a ServiceEntry's host: the entry's namespace; the host is then the service's whole name. */
+  serviceNamespace?: string;
 }
 
 export type Reporter = 'source' | 'destination';

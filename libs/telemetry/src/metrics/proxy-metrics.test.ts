@@ -138,6 +138,10 @@ describe('serviceLabels', () => {
     assert.deepEqual(serviceLabels({ service: 'ratings.prod.svc.cluster.local' }), { destination_service: 'ratings.prod.svc.cluster.local', destination_service_name: 'ratings', destination_service_namespace: 'prod' });
     assert.deepEqual(serviceLabels({}), { destination_service: 'unknown', destination_service_name: 'unknown', destination_service_namespace: 'unknown' });
   });
+
+  test("a ServiceEntry's host is the service's whole name, in the entry's namespace (Istio's serviceentry conversion), not split like a Kubernetes FQDN", () => {
+    assert.deepEqual(serviceLabels({ service: 'httpbin.external-standin.test', serviceNamespace: 'default' }), { destination_service: 'httpbin.external-standin.test', destination_service_name: 'httpbin.external-standin.test', destination_service_namespace: 'default' });
+  });
 });
 
 describe('parsePrometheusText', () => {

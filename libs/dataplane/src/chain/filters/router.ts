@@ -6,7 +6,7 @@ import { hashKeyFor, type Host } from '../../cluster/index.js';
 import type { ClusterRuntime } from '../../core/cluster-runtime.js';
 import { clusterNotFound, noHealthyUpstream, upstreamConnectFailure } from '../../core/errors.js';
 import { encodePeerMetadata, PEER_METADATA_HEADER } from '../../core/peer-metadata.js';
-import type { RequestEvent } from '../../core/request-event.js';
+import { destinationService, type RequestEvent } from '../../core/request-event.js';
 import type { PeerTls, UpstreamPools } from '../../core/upstream-pools.js';
 import type { OriginatedTls } from '../../security/origination-tls.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
@@ -83,7 +83,7 @@ function toOriginalDestination(x: HttpExchange, cluster: ClusterRuntime, options
   if (origination && 'error' in origination) return upstreamConnectFailure(origination.error);
   const pool = options.pools.get(host, port, cluster.poolOptions, origination, cluster.cluster.protocol ?? x.stream.protocol);
   x.upstreamHost = `${host}:${port}`;
-  x.destination = { service: cluster.cluster.service };
+  x.destination = destinationService(cluster.cluster);
   new UpstreamRequest(x, { cluster, retries: x.action?.retries, timeoutMs: x.action?.timeoutMs, pick: () => ({ pool }), random: options.random }).start();
   return TAKEN;
 }
@@ -95,7 +95,7 @@ function hostTarget(cluster: ClusterRuntime, host: Host, certificate: WorkloadCe
   const destination: RequestEvent['destination'] = Object.freeze({
     workload,
     namespace,
-    service: cluster.cluster.service,
+    ...destinationService(cluster.cluster),
     app: endpoint.labels['app'],
     version: endpoint.labels['version'],
     ...(endpoint.identity ? { principal: endpoint.identity } : {}),
