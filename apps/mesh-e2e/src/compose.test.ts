@@ -20,7 +20,7 @@ import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } fr
 import { destinationRuleYaml, meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
 import { labTests, readDir, type Behaviour, type LabTarget } from './lab-walker.js';
 
-const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings', 'tcp-echo'];
+const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings', 'tcp-echo', 'external-standin'];
 /** The gateway and one sidecar per workload: frontend, reviews v1 and v2, ratings, tcp-echo v1 and v2. */
 const PROXIES = 7;
 

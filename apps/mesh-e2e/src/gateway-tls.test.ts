@@ -21,7 +21,7 @@ async function startMeshWithGatewayArgs(config: Record<string, string>, gatewayA
   const configDir = mkdtempSync(join(tmpdir(), 'skiff-test-config-'));
   for (const [name, text] of Object.entries(config)) writeFileSync(join(configDir, name), text);
   const state = prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
-  const plan = meshPlan({ state, root: repoRoot, configDir, ports: await ephemeralPorts(freePorts), env: { SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'info' }, gatewayArgs, samples: BOOKINFO_WORKLOADS });
+  const plan = meshPlan({ state, root: repoRoot, configDir, ports: await ephemeralPorts(freePorts), env: { SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'info' }, gatewayArgs, samples: BOOKINFO_WORKLOADS, externalStandin: false });
   const supervisor = new Supervisor({ quiet: true });
   const cleanUp = async () => {
     await supervisor.stopAll({ timeoutMs: 3000 });

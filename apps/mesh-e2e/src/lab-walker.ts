@@ -29,6 +29,8 @@ export interface LabTarget {
   originalConfig: string;
   /** A lab's commands as they must run against this mesh. */
   translate(script: string): string;
+  /** A file the lab saves, as it must read on this mesh (a port on this machine the file names); default: as written. */
+  translateFile?(text: string): string;
   /** reviews' test hook, read and reset. */
   behaviour(workload: string): Promise<Behaviour>;
   resetBehaviour(workload: string): Promise<void>;
@@ -68,7 +70,7 @@ export async function walkLab(t: TestContext, target: LabTarget, lab: string): P
   let checks = 0;
   for (const action of labActions(parseLab(readFileSync(join(LABS_DIR, lab), 'utf8')), target.mode)) {
     if (action.kind === 'file') {
-      const applied = await applyConfig(target.mesh, { [basename(action.path)]: action.text });
+      const applied = await applyConfig(target.mesh, { [basename(action.path)]: target.translateFile?.(action.text) ?? action.text });
       t.diagnostic(`line ${action.line}: saved ${action.path}; in force on every proxy after ${applied.ms} ms`);
     } else if (action.kind === 'run') {
       const was = readDir(target.mesh.configDir);

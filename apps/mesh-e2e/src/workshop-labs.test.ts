@@ -16,7 +16,7 @@ const SKIFF = `node --import tsx ${join(repoRoot, 'bin/skiff.mjs')}`;
 /** Every port `npm start` uses, mapped to the test mesh's port for the same thing. */
 function portMap(from: MeshPorts, to: MeshPorts): Map<number, number> {
   const map = new Map<number, number>();
-  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayTcp', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
+  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayTcp', 'externalStandin', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
   for (const [name, ports] of Object.entries(from.workloads)) {
     const mine = to.workloads[name];
     if (!mine) continue;
@@ -29,7 +29,7 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
   let mesh: TestMesh;
   let target: LabTarget;
   before(async () => {
-    mesh = await startTestMesh({ tcpEcho: true }); // all of `npm start`'s workloads: lab 12 uses tcp-echo
+    mesh = await startTestMesh({ workshop: true }); // all that `npm start` runs: the labs use tcp-echo and the external stand-in
     const original = mkdtempSync(join(tmpdir(), 'skiff-lab-config-'));
     cpSync(mesh.configDir, original, { recursive: true });
     const ports = portMap(fixedPorts(0), mesh.plan.ports);
@@ -48,6 +48,8 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
           .replace(/npm run skiff -- simulate /g, `${SKIFF} simulate --control-plane ${mesh.controlPlane} `)
           .replace(/npm run skiff -- (\S+)/g, (_, command: string) => assert.fail(`the walker does not know how to point "skiff ${command}" at the test mesh`))
           .replace(/(^|[\s'"=])config\//gm, `$1${mesh.configDir}/`),
+      // A ServiceEntry's targetPort may name a port of this machine (the external stand-in's 9900).
+      translateFile: (text) => text.replace(/targetPort: (\d+)/g, (whole, port: string) => (ports.has(Number(port)) ? `targetPort: ${ports.get(Number(port))}` : whole)),
       behaviour: (workload) => appAdmin(mesh, workload).behaviour(),
       resetBehaviour: async (workload) => {
         await appAdmin(mesh, workload).setBehaviour({ failPercent: 0, extraLatencyMs: 0 });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { BOOKINFO_WORKLOADS, fixedPorts, GATEWAY_TCP_SERVER_PORT, meshPlan, SAMPLE_WORKLOADS } from './mesh-plan.js';
+import { BOOKINFO_WORKLOADS, EXTERNAL_STANDIN_PORT, fixedPorts, GATEWAY_TCP_SERVER_PORT, meshPlan, SAMPLE_WORKLOADS } from './mesh-plan.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const ports = fixedPorts(0);
@@ -43,6 +43,15 @@ describe('meshPlan', () => {
     assert.equal(fixedPorts(1000).gatewayTcp, 32400, '--port-offset moves it too');
   });
 
+  test('the external stand-in runs outside the mesh: no sidecar, no discovery flags, on 9900 (+ offset)', () => {
+    const standin = all.find((p) => p.name === 'external-standin') ?? assert.fail('no external-standin');
+    assert.equal(standin.env?.['PORT'], String(EXTERNAL_STANDIN_PORT));
+    assert.ok(!standin.args.includes('--control-plane'));
+    assert.ok(!all.some((p) => p.name === 'external-standin-proxy'));
+    assert.equal(fixedPorts(1000).externalStandin, 10900);
+    assert.ok(!meshPlan({ root, configDir: '/config', ports: plaintext, externalStandin: false }).stages.flat().some((p) => p.name === 'external-standin'));
+  });
+
   test('samples narrows the plan to the workloads a test asks for', () => {
     const bookinfo = meshPlan({ root, configDir: '/config', ports: plaintext, samples: BOOKINFO_WORKLOADS }).stages.flat().map((p) => p.name);
     assert.ok(!bookinfo.some((name) => name.startsWith('tcp-echo')));
@@ -74,7 +83,8 @@ describe("the docs' port tables match fixedPorts()", () => {
 
   test('docs/workshop/README.md: app, demo controls, admin, outbound, inbound, metrics', () => {
     const rows = tableRows(readFileSync(join(root, 'docs/workshop/README.md'), 'utf8'), /^\| workload \| app \| demo controls/);
-    assert.deepEqual([...rows.keys()], ['gateway', ...SAMPLE_WORKLOADS.map((w) => w.name)]);
+    assert.deepEqual([...rows.keys()], ['gateway', ...SAMPLE_WORKLOADS.map((w) => w.name), 'external-standin (outside the mesh)']);
+    assert.deepEqual(rows.get('external-standin (outside the mesh)'), [String(ports.externalStandin), '—', '—', '—', '—', '—']);
     for (const w of SAMPLE_WORKLOADS) {
       const e = expected(w.name);
       assert.deepEqual(rows.get(w.name), [e.app, e.controls, e.admin, e.outbound, e.inbound, e.metrics], w.name);

@@ -53,6 +53,9 @@ export const BOOKINFO_WORKLOADS: readonly SampleWorkload[] = SAMPLE_WORKLOADS.fi
 /** The gateway's TCP server port in Istio's samples (tcp-echo's Gateway); the local mesh binds the same number. */
 export const GATEWAY_TCP_SERVER_PORT = 31400;
 
+/** Where `npm start` runs the external stand-in (a host outside the mesh, for the egress lab). */
+export const EXTERNAL_STANDIN_PORT = 9900;
+
 export interface WorkloadPorts {
   app: number;
   /** The sample app's demo controls (/admin/...), on 127.0.0.1 only: always app + 1 (ADMIN_PORT). */
@@ -75,6 +78,8 @@ export interface MeshPorts {
   gateway: number;
   /** The gateway's listener for its Gateway server port 31400 (TCP in Istio's tcp-echo task). */
   gatewayTcp: number;
+  /** The stand-in for a host outside the mesh (the egress lab's httpbin), no sidecar. */
+  externalStandin: number;
   gatewayAdmin: number;
   gatewayMetrics: number;
   workloads: Record<string, WorkloadPorts>;
@@ -89,17 +94,17 @@ export function fixedPorts(offset = 0): MeshPorts {
     const k = (i + 1) * 100 + offset;
     workloads[w.name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
+  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, externalStandin: EXTERNAL_STANDIN_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Free ports (from @skiff/launcher's one allocator), for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 8 + SAMPLE_WORKLOADS.length * 4;
+  const n = 9 + SAMPLE_WORKLOADS.length * 4;
   const p = await freePorts(n);
   const apps = await freePorts(SAMPLE_WORKLOADS.length, { adjacent: true });
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayTcp: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayTcp: next(), externalStandin: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
   SAMPLE_WORKLOADS.forEach((w, k) => {
     const app = apps[k] as number;
     ports.workloads[w.name] = { app, appAdmin: app + 1, admin: next(), outbound: next(), inbound: next(), metrics: next() };
@@ -125,6 +130,8 @@ export interface MeshPlanOptions {
   accessLog?: boolean;
   /** Which sample workloads to start (default: all of SAMPLE_WORKLOADS, as `skiff up` does). */
   samples?: readonly SampleWorkload[];
+  /** Start the external stand-in (default: true, as `skiff up` does). */
+  externalStandin?: boolean;
 }
 
 export interface MeshPlan {
@@ -222,6 +229,17 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
       env: options.env,
       cwd: root,
       ready: { url: `http://${host}:${p.admin}/ready` },
+    });
+  }
+  if (options.externalStandin ?? true) {
+    // Outside the mesh: no sidecar, no identity, reached by sidecars as an external host.
+    apps.push({
+      name: 'external-standin',
+      command: process.execPath,
+      args: tsEntry(root, 'external-standin'),
+      env: { ...options.env, PORT: String(ports.externalStandin), HOST: host },
+      cwd: root,
+      ready: { url: `http://${host}:${ports.externalStandin}/status/200` },
     });
   }
   const gateway: ProcessSpec = {

@@ -5,3 +5,4 @@ export * from './tcp-echo-server.js';
 export * from './ratings-grpc.js';
 export * from './grpc-beside-http.js';
 export * from './behaviour.js';
+export * from './external-standin.js';

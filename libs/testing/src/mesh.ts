@@ -22,8 +22,11 @@ export interface TestMeshOptions {
   appEnv?: Record<string, Record<string, string>>;
   /** Called with the CA state and tokens before any process starts (e.g. to teach an API server stand-in the tokens). */
   onState?: (state: MeshState) => void;
-  /** Also start tcp-echo v1 and v2 with their sidecars (as `skiff up` does); off by default, since most tests never call them. */
-  tcpEcho?: boolean;
+  /**
+   * Start everything `skiff up` does, as the workshop labs use it: also tcp-echo v1 and v2 with
+   * their sidecars and the external stand-in. Off by default: most tests never call them.
+   */
+  workshop?: boolean;
 }
 
 export interface TestMesh {
@@ -67,7 +70,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
   }
   const ports = await ephemeralPorts(freePorts);
-  const samples = options.tcpEcho ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
+  const samples = options.workshop ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
   const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
   if (state) options.onState?.(state);
   const plan = meshPlan({
@@ -80,6 +83,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     controlPlaneArgs: options.controlPlaneArgs,
     gatewayArgs: options.gatewayArgs,
     samples,
+    externalStandin: options.workshop === true,
   });
   // SKIFF_TEST_MESH_OUTPUT=1 prints every process's output, prefixed with its name (to debug a flake).
   const supervisor = new Supervisor(process.env['SKIFF_TEST_MESH_OUTPUT'] === '1' ? { prefixOutput: true } : { quiet: true });
