@@ -20,9 +20,9 @@ import { binomialInterval, get, getJson, repoRoot, runConcurrently, waitFor } fr
 import { destinationRuleYaml, meshConfig, reviewsVirtualService, type Product } from './fixtures.js';
 import { labTests, readDir, type Behaviour, type LabTarget } from './lab-walker.js';
 
-const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings', 'tcp-echo', 'external-standin'];
-/** The gateway and one sidecar per workload: frontend, reviews v1 and v2, ratings, tcp-echo v1 and v2. */
-const PROXIES = 7;
+const APPS = ['control-plane', 'proxy', 'gateway', 'frontend', 'reviews', 'ratings', 'tcp-echo', 'external-standin', 'https-hello'];
+/** The gateway and one sidecar per workload: frontend, reviews v1 and v2, ratings, tcp-echo v1 and v2, my-nginx. */
+const PROXIES = 8;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
@@ -73,8 +73,9 @@ class ComposeMesh {
   env: NodeJS.ProcessEnv = {};
   configDir = '';
   gateway = '';
-  /** The host port compose publishes the gateway's TCP server port 31400 on. */
+  /** The host ports compose publishes the gateway's TCP server port 31400 and HTTPS port 443 (8443) on. */
   gatewayTcpPort = '';
+  gatewayHttpsPort = '';
   dashboard = '';
   controlPlane = '';
 
@@ -104,8 +105,9 @@ class ComposeMesh {
     // Host ports are picked just before `up`, and picked again if another test took one meanwhile
     // (other whole-mesh tests run beside this one and bind ephemeral ports too).
     for (let attempt = 1; ; attempt++) {
-      const [gatewayPort, gatewayTcpPort, dashboardPort, monitoringPort] = (await freePorts(4)) as [number, number, number, number];
-      this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_GATEWAY_TCP_PORT: String(gatewayTcpPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
+      const [gatewayPort, gatewayTcpPort, gatewayHttpsPort, dashboardPort, monitoringPort] = (await freePorts(5)) as [number, number, number, number, number];
+      this.gatewayHttpsPort = String(gatewayHttpsPort);
+      this.env = { ...this.env, SKIFF_GATEWAY_PORT: String(gatewayPort), SKIFF_GATEWAY_TCP_PORT: String(gatewayTcpPort), SKIFF_GATEWAY_HTTPS_PORT: String(gatewayHttpsPort), SKIFF_DASHBOARD_PORT: String(dashboardPort), SKIFF_MONITORING_PORT: String(monitoringPort) };
       this.gatewayTcpPort = String(gatewayTcpPort);
       this.gateway = `http://127.0.0.1:${gatewayPort}`;
       this.dashboard = `http://127.0.0.1:${dashboardPort}`;
@@ -139,6 +141,7 @@ class ComposeMesh {
     const ports = new Map([
       [8080, new URL(this.gateway).port],
       [31400, this.gatewayTcpPort],
+      [8443, this.gatewayHttpsPort],
       [15014, new URL(this.controlPlane).port],
       [20001, new URL(this.dashboard).port],
     ]);

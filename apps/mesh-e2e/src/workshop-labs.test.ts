@@ -16,7 +16,7 @@ const SKIFF = `node --import tsx ${join(repoRoot, 'bin/skiff.mjs')}`;
 /** Every port `npm start` uses, mapped to the test mesh's port for the same thing. */
 function portMap(from: MeshPorts, to: MeshPorts): Map<number, number> {
   const map = new Map<number, number>();
-  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayTcp', 'externalStandin', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
+  for (const key of ['xds', 'monitoring', 'dashboard', 'gateway', 'gatewayTcp', 'gatewayHttps', 'externalStandin', 'gatewayAdmin', 'gatewayMetrics'] as const) map.set(from[key], to[key]);
   for (const [name, ports] of Object.entries(from.workloads)) {
     const mine = to.workloads[name];
     if (!mine) continue;
@@ -47,7 +47,9 @@ describe('the workshop labs, walked as a learner would (local mode)', { timeout:
           .replace(/npm run skiff -- proxy-config (\w+) ([\w-]+)/g, (_, kind: string, workload: string) => `${SKIFF} proxy-config ${kind} ${workload} --admin ${admin(workload)}`)
           .replace(/npm run skiff -- simulate /g, `${SKIFF} simulate --control-plane ${mesh.controlPlane} `)
           .replace(/npm run skiff -- (\S+)/g, (_, command: string) => assert.fail(`the walker does not know how to point "skiff ${command}" at the test mesh`))
-          .replace(/(^|[\s'"=])config\//gm, `$1${mesh.configDir}/`),
+          .replace(/(^|[\s'"=])config\//gm, `$1${mesh.configDir}/`)
+          // npm start's state directory (CA, tokens, the labs' example certificates) is the test mesh's own.
+          .replace(/(^|[\s'"=])\.skiff\//gm, `$1${mesh.state?.dir ?? assert.fail('the test mesh has no state directory')}/`),
       // A ServiceEntry's targetPort may name a port of this machine (the external stand-in's 9900).
       translateFile: (text) => text.replace(/targetPort: (\d+)/g, (whole, port: string) => (ports.has(Number(port)) ? `targetPort: ${ports.get(Number(port))}` : whole)),
       behaviour: (workload) => appAdmin(mesh, workload).behaviour(),

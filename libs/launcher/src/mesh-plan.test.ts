@@ -37,10 +37,18 @@ describe('meshPlan', () => {
     assert.ok('logLine' in (app.ready ?? {}), 'tcp-echo serves no /healthz: ready when it says it listens');
   });
 
-  test("the gateway binds Istio's TCP server port 31400 beside port 80", () => {
+  test("the gateway binds Istio's TCP server port 31400 and HTTPS port 443 (on 8443) beside port 80", () => {
     const gateway = all.find((p) => p.name === 'gateway') ?? assert.fail('no gateway');
-    assert.deepEqual(flag(gateway.args, '--listen'), [`${ports.gateway}:80`, `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`]);
-    assert.equal(fixedPorts(1000).gatewayTcp, 32400, '--port-offset moves it too');
+    assert.deepEqual(flag(gateway.args, '--listen'), [`${ports.gateway}:80`, `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, `8443:443`]);
+    assert.deepEqual([fixedPorts(1000).gatewayTcp, fixedPorts(1000).gatewayHttps], [32400, 9443], '--port-offset moves them too');
+  });
+
+  test("my-nginx serves HTTPS on service port 443 named https, its example.com certificates in the state directory", () => {
+    const sidecar = all.find((p) => p.name === 'my-nginx-proxy') ?? assert.fail('no my-nginx-proxy');
+    assert.deepEqual([flag(sidecar.args, '--service-port'), flag(sidecar.args, '--service-port-name')], [['443'], ['https']]);
+    const state = { dir: '/state', caDir: '/state/ca', tokensFile: '/state/tokens.json', meshTokenFile: '/state/mesh-token', tokenFiles: {} };
+    const withState = meshPlan({ root, configDir: '/config', ports: plaintext, state }).stages.flat();
+    assert.equal(withState.find((p) => p.name === 'my-nginx')?.env?.['CERT_DIR'], '/state/example-certs');
   });
 
   test('the external stand-in runs outside the mesh: no sidecar, no discovery flags, on 9900 (+ offset)', () => {
@@ -77,7 +85,8 @@ function tableRows(markdown: string, header: RegExp): Map<string, string[]> {
 describe("the docs' port tables match fixedPorts()", () => {
   const expected = (name: string) => {
     const p = ports.workloads[name] ?? assert.fail(`no ports for ${name}`);
-    const hasControls = SAMPLE_WORKLOADS.find((w) => w.name === name)?.app !== 'tcp-echo' && name !== 'frontend';
+    // Only reviews and ratings have demo controls (/admin/behaviour).
+    const hasControls = ['reviews', 'ratings'].includes(SAMPLE_WORKLOADS.find((w) => w.name === name)?.app ?? '');
     return { app: String(p.app), controls: hasControls ? String(p.appAdmin) : '—', admin: String(p.admin), outbound: String(p.outbound), inbound: String(p.inbound), metrics: String(p.metrics) };
   };
 
@@ -89,7 +98,7 @@ describe("the docs' port tables match fixedPorts()", () => {
       const e = expected(w.name);
       assert.deepEqual(rows.get(w.name), [e.app, e.controls, e.admin, e.outbound, e.inbound, e.metrics], w.name);
     }
-    assert.deepEqual(rows.get('gateway'), ['—', '—', String(ports.gatewayAdmin), '—', `${ports.gateway} (HTTP), ${ports.gatewayTcp} (TCP)`, String(ports.gatewayMetrics)]);
+    assert.deepEqual(rows.get('gateway'), ['—', '—', String(ports.gatewayAdmin), '—', `${ports.gateway} (HTTP), ${ports.gatewayHttps} (HTTPS), ${ports.gatewayTcp} (TCP)`, String(ports.gatewayMetrics)]);
   });
 
   test('docs/architecture.md: app, demo controls, admin, outbound, inbound', () => {

@@ -23,7 +23,7 @@ export interface SampleWorkload {
   name: string;
   service: string;
   version?: string;
-  app: 'frontend' | 'reviews' | 'ratings' | 'tcp-echo';
+  app: 'frontend' | 'reviews' | 'ratings' | 'tcp-echo' | 'https-hello';
   /** The service port's name (its protocol, as in Istio); undefined: unnamed, sniffed per connection. */
   portName?: string;
   /** The port callers name: Bookinfo's 9080, tcp-echo's 9000 (Istio's samples). */
@@ -45,13 +45,19 @@ export const SAMPLE_WORKLOADS: readonly SampleWorkload[] = [
   // version prefixing its echo with its own word.
   { name: 'tcp-echo-v1', service: 'tcp-echo', version: 'v1', app: 'tcp-echo', portName: 'tcp', servicePort: 9000, probe: 'tcp', env: { PREFIX: 'one' } },
   { name: 'tcp-echo-v2', service: 'tcp-echo', version: 'v2', app: 'tcp-echo', portName: 'tcp', servicePort: 9000, probe: 'tcp', env: { PREFIX: 'two' } },
+  // Istio's TLS passthrough task's my-nginx: HTTPS with its own nginx.example.com certificate,
+  // port 443 named https, which the gateway and sidecars carry without terminating.
+  { name: 'my-nginx', service: 'my-nginx', version: 'v1', app: 'https-hello', portName: 'https', servicePort: 443, probe: 'tcp' },
 ];
 
-/** The product page's workloads alone: what most tests start (tcp-echo's two add processes they do not use). */
-export const BOOKINFO_WORKLOADS: readonly SampleWorkload[] = SAMPLE_WORKLOADS.filter((w) => w.app !== 'tcp-echo');
+/** The product page's workloads alone: what most tests start (the labs' other samples add processes they do not use). */
+export const BOOKINFO_WORKLOADS: readonly SampleWorkload[] = SAMPLE_WORKLOADS.filter((w) => ['frontend', 'reviews', 'ratings'].includes(w.app));
 
 /** The gateway's TCP server port in Istio's samples (tcp-echo's Gateway); the local mesh binds the same number. */
 export const GATEWAY_TCP_SERVER_PORT = 31400;
+
+/** The gateway's HTTPS server port in Istio's tasks, bound on 8443 locally (443 needs root). */
+export const GATEWAY_HTTPS_SERVER_PORT = 443;
 
 /** Where `npm start` runs the external stand-in (a host outside the mesh, for the egress lab). */
 export const EXTERNAL_STANDIN_PORT = 9900;
@@ -78,6 +84,8 @@ export interface MeshPorts {
   gateway: number;
   /** The gateway's listener for its Gateway server port 31400 (TCP in Istio's tcp-echo task). */
   gatewayTcp: number;
+  /** The gateway's listener for its Gateway server port 443 (Istio's TLS passthrough task). */
+  gatewayHttps: number;
   /** The stand-in for a host outside the mesh (the egress lab's httpbin), no sidecar. */
   externalStandin: number;
   gatewayAdmin: number;
@@ -94,17 +102,17 @@ export function fixedPorts(offset = 0): MeshPorts {
     const k = (i + 1) * 100 + offset;
     workloads[w.name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
-  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, externalStandin: EXTERNAL_STANDIN_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
+  return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, gatewayHttps: 8443 + offset, externalStandin: EXTERNAL_STANDIN_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Free ports (from @skiff/launcher's one allocator), for tests that run side by side. */
 export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 9 + SAMPLE_WORKLOADS.length * 4;
+  const n = 10 + SAMPLE_WORKLOADS.length * 4;
   const p = await freePorts(n);
   const apps = await freePorts(SAMPLE_WORKLOADS.length, { adjacent: true });
   let i = 0;
   const next = () => p[i++] as number;
-  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayTcp: next(), externalStandin: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
+  const ports: MeshPorts = { xds: next(), xdsPlaintext: next(), monitoring: next(), dashboard: next(), gateway: next(), gatewayTcp: next(), gatewayHttps: next(), externalStandin: next(), gatewayAdmin: next(), gatewayMetrics: next(), workloads: {} };
   SAMPLE_WORKLOADS.forEach((w, k) => {
     const app = apps[k] as number;
     ports.workloads[w.name] = { app, appAdmin: app + 1, admin: next(), outbound: next(), inbound: next(), metrics: next() };
@@ -172,6 +180,11 @@ export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
   };
 }
 
+/** https-hello keeps its example.com certificates in the state directory, where the lab's curl finds the root. */
+function certDir(w: SampleWorkload, state: MeshState | undefined): Record<string, string> {
+  return w.app === 'https-hello' && state ? { CERT_DIR: join(state.dir, 'example-certs') } : {};
+}
+
 export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const { root, ports } = options;
   const namespace = options.namespace ?? 'default';
@@ -201,9 +214,10 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
       name: w.name,
       command: process.execPath,
       args: tsEntry(root, w.app),
-      env: { ...options.env, ...w.env, ...options.appEnv?.[w.name], PORT: String(p.app), ADMIN_PORT: String(p.appAdmin), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
+      env: { ...options.env, ...w.env, ...certDir(w, options.state), ...options.appEnv?.[w.name], PORT: String(p.app), ADMIN_PORT: String(p.appAdmin), SERVICE_VERSION: w.version ?? 'v1', SKIFF_OUTBOUND_PROXY: `http://${host}:${p.outbound}` },
       cwd: root,
-      ready: w.probe === 'tcp' ? { logLine: /tcp-echo listening on/ } : { url: `http://${host}:${p.app}/healthz` },
+      // Apps without HTTP (tcp-echo, https-hello) say when they listen: `<app> listening on host:port`.
+      ready: w.probe === 'tcp' ? { logLine: new RegExp(`${w.app} listening on`) } : { url: `http://${host}:${p.app}/healthz` },
     });
     sidecars.push({
       name: `${w.name}-proxy`,
@@ -245,7 +259,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--listen', `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--listen', `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, '--listen', `${ports.gatewayHttps}:${GATEWAY_HTTPS_SERVER_PORT}`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },

@@ -6,3 +6,4 @@ export * from './ratings-grpc.js';
 export * from './grpc-beside-http.js';
 export * from './behaviour.js';
 export * from './external-standin.js';
+export * from './https-hello.js';

@@ -36,7 +36,7 @@ const STRICTER: Record<string, string> = {
 };
 
 type Rand = () => number;
-const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
 const chance = (r: Rand, p: number) => r() < p;
 
 const METHODS = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'];
@@ -182,8 +182,8 @@ function judge(kind: 'request' | 'response', bytes: Buffer, ours: DecodeResult, 
   // Messages both decoded before any refusal must agree exactly.
   const both = Math.min(ours.messages.length, reference.messages.length);
   for (let i = 0; i < both; i++) {
-    const a = ours.messages[i]!;
-    const b = reference.messages[i]!;
+    const a = ours.messages[i];
+    const b = reference.messages[i];
     if (JSON.stringify(a) !== JSON.stringify(b)) return `message ${i} differs:\n  codec  ${JSON.stringify(a)}\n  llhttp ${JSON.stringify(b)}`;
   }
   if (ours.error === undefined && reference.error === undefined) {
