@@ -113,7 +113,8 @@ describe("Istio's TCP traffic-shifting task", { timeout: 180_000 }, () => {
     assert.ok(opened > 0, 'the gateway counted connections to v2');
     assert.equal(series(gatewayText.text, 'istio_tcp_connections_closed_total', toV2), opened, 'every one closed');
     assert.ok(series(gatewayText.text, 'istio_tcp_sent_bytes_total', toV2) > 0);
-    const atV2 = ['reporter="destination"', 'destination_workload="tcp-echo-v2"', 'source_principal="spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"', 'connection_security_policy="mutual_tls"'];
+    // The principal from the gateway's certificate; its workload name from the peer metadata preamble.
+    const atV2 = ['reporter="destination"', 'destination_workload="tcp-echo-v2"', 'source_workload="istio-ingressgateway"', 'source_principal="spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"', 'connection_security_policy="mutual_tls"'];
     assert.equal(series(v2Text.text, 'istio_tcp_connections_closed_total', atV2), opened, 'the server side saw the same connections');
     assert.ok(series(v2Text.text, 'istio_tcp_received_bytes_total', atV2) > 0);
   });

@@ -3,6 +3,7 @@
 // connections are closed before any byte reaches the app.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
+import { PEER_EXCHANGE_ALPN } from '../core/peer-metadata.js';
 import { peekClientHello } from '../tcp/client-hello-peek.js';
 
 export type PeerAuthMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
@@ -36,7 +37,7 @@ export interface SnifferOptions {
 
 const TLS_HANDSHAKE = 0x16;
 /** What a sidecar offers by ALPN when it opens mutual TLS for a TCP connection, as Istio's do. */
-export const MESH_TCP_ALPN = ['istio-peer-exchange', 'istio'];
+export const MESH_TCP_ALPN = [PEER_EXCHANGE_ALPN, 'istio'];
 
 export function createSniffingServer(options: SnifferOptions): Server {
   // A real tls.Server does the client-certificate verification (chain, validity) and refuses

@@ -3,10 +3,11 @@
 // address and the port (Istio's TCP RBAC filter: a denied connection is closed before any byte
 // reaches the app), then tunnelled to the app, and reported with reporter="destination".
 import { connect, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from '@skiff/telemetry';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import type { RequestEvent } from '../core/request-event.js';
+import { PEER_EXCHANGE_ALPN, readPeerPreamble } from '../core/peer-metadata.js';
 import { peerPrincipal } from '../inbound/connection-sniffer.js';
 import { Tunnel, TUNNEL_FLAGS } from '../upgrade/tunnel.js';
 import { TcpReport, type TcpObserver } from './tcp-event.js';
@@ -26,8 +27,43 @@ export interface InboundTcpOptions {
   onDenied?: () => void;
 }
 
+/** How long a peer that negotiated the exchange may take to send its preamble (it sends it at once). */
+const PREAMBLE_WAIT_MS = 5000;
+
 export function acceptInboundTcp(socket: Socket | TLSSocket, snapshot: CompiledSnapshot | undefined, options: InboundTcpOptions): void {
   socket.pause();
+  // A peer sidecar that negotiated the exchange says first which workload it is (peer-metadata.ts).
+  if (!(socket instanceof TLSSocket) || socket.alpnProtocol !== PEER_EXCHANGE_ALPN) return carry(socket, snapshot, options, {});
+  let got = Buffer.alloc(0);
+  const done = (metadata: Partial<RequestEvent['source']>, rest: Buffer) => {
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.off('close', onClose);
+    socket.pause();
+    if (rest.length > 0) socket.unshift(rest);
+    carry(socket, snapshot, options, metadata);
+  };
+  const onData = (chunk: Buffer) => {
+    got = Buffer.concat([got, chunk]);
+    const read = readPeerPreamble(got);
+    if (read.kind === 'more') return;
+    if (read.kind === 'invalid') {
+      clearTimeout(timer);
+      options.logger.info({ principal: peerPrincipal(socket)?.principal, why: read.why }, 'inbound TCP: refused a malformed peer metadata preamble');
+      socket.destroy();
+      return;
+    }
+    if (read.kind === 'none') return done({}, got);
+    done(read.metadata, read.rest);
+  };
+  const onClose = () => clearTimeout(timer);
+  const timer = setTimeout(() => done({}, got), PREAMBLE_WAIT_MS);
+  socket.on('data', onData);
+  socket.once('close', onClose);
+  socket.resume();
+}
+
+function carry(socket: Socket | TLSSocket, snapshot: CompiledSnapshot | undefined, options: InboundTcpOptions, caller: Partial<RequestEvent['source']>): void {
   const peer = peerPrincipal(socket);
   const report = new TcpReport(
     {
@@ -38,7 +74,8 @@ export function acceptInboundTcp(socket: Socket | TLSSocket, snapshot: CompiledS
       bytesReceived: 0,
       bytesSent: 0,
       responseFlags: '-',
-      source: { workload: 'unknown', namespace: peer?.namespace ?? 'unknown', ...(peer ? { principal: peer.spiffeId } : {}) },
+      // The workload, app and version the caller's sidecar named; its namespace and principal from its certificate.
+      source: { workload: caller.workload ?? 'unknown', namespace: peer?.namespace ?? 'unknown', app: caller.app, version: caller.version, ...(peer ? { principal: peer.spiffeId } : {}) },
       destination: options.self,
       connectionSecurityPolicy: peer ? 'mutual_tls' : 'none',
       upstreamCluster: `inbound|${options.servicePort}||`,

@@ -5,12 +5,13 @@
 // sides' half-close and the idle timeout (Istio's default tcp idleTimeout: 1 hour). A connection
 // that cannot be routed is closed and flagged as Envoy flags it: NR, NC, UH, UO or UF.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Logger } from '@skiff/telemetry';
 import type { Host } from '../cluster/index.js';
 import type { ClusterRuntime } from '../core/cluster-runtime.js';
 import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import { destinationService, type RequestEvent } from '../core/request-event.js';
+import { encodePeerPreamble, PEER_EXCHANGE_ALPN } from '../core/peer-metadata.js';
 import { peerTlsOptions } from '../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../security/identity.js';
 import { peerTlsFor } from '../security/peer-tls.js';
@@ -159,6 +160,8 @@ function dial(options: TcpRouteOptions, report: TcpReport, cluster: ClusterRunti
   upstream.once(secure ? 'secureConnect' : 'connect', () => {
     if (!settle()) return;
     upstream.setNoDelay(true);
+    // The peer sidecar learns which workload this is before the first byte of the connection.
+    if (peerTls && (upstream as TLSSocket).alpnProtocol === PEER_EXCHANGE_ALPN) upstream.write(encodePeerPreamble(options.source));
     const downstream = options.onConnected({ cluster: cluster.name, host: target.key, destination: report.event.destination, mtls: peerTls !== undefined });
     const tunnel = new Tunnel(downstream, { socket: upstream, pending: Buffer.alloc(0) }, options.idleTimeoutMs ?? TCP_IDLE_TIMEOUT_MS, (result) => {
       cluster.breaker.closeConnection();
