@@ -1,8 +1,7 @@
 // https-hello process entry: `https-hello [--port 9443] [--host 127.0.0.1]` (or PORT, HOST,
 // CERT_DIR, SERVER_NAMES in the environment). The TLS passthrough lab's backend, standing in for
 // nginx; see libs/sample-kit/src/https-hello.ts.
-import { parseArgs } from 'node:util';
-import { createHttpsHello, loadOrMakeCredential } from '@skiff/sample-kit';
+import { createHttpsHello, loadOrMakeCredential, sampleProcessArgs } from '@skiff/sample-kit';
 
 const USAGE = `usage: https-hello [--port 9443] [--host 127.0.0.1] [--cert-dir <dir>]
 An HTTPS server with its own certificate (Istio's TLS passthrough task's nginx, stood in for).
@@ -10,25 +9,8 @@ An HTTPS server with its own certificate (Istio's TLS passthrough task's nginx, 
 leaf for SERVER_NAMES (default nginx.example.com) are made and written there, the root as
 example.com.crt. Environment: PORT, HOST, CERT_DIR, SERVER_NAMES (comma-separated); flags win.`;
 
-let values: { port?: string; host?: string; 'cert-dir'?: string; help?: boolean };
-try {
-  ({ values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'cert-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-} catch (error) {
-  console.error(`https-hello: ${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const portText = values.port ?? process.env['PORT'] ?? '9443';
-const port = Number(portText);
-if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
-  console.error(`https-hello: port ${JSON.stringify(portText)} is not a port number (1-65535)\n${USAGE}`);
-  process.exit(2);
-}
-const host = values.host ?? process.env['HOST'] ?? '127.0.0.1';
-const certDir = values['cert-dir'] ?? (process.env['CERT_DIR'] || undefined);
+const { port, host, extra } = sampleProcessArgs({ name: 'https-hello', usage: USAGE, defaultPort: 9443, extra: { flag: 'cert-dir', env: 'CERT_DIR' } });
+const certDir = extra;
 const names = (process.env['SERVER_NAMES'] ?? 'nginx.example.com').split(',').map((n) => n.trim()).filter(Boolean);
 let server;
 try {

@@ -7,3 +7,4 @@ export * from './grpc-beside-http.js';
 export * from './behaviour.js';
 export * from './external-standin.js';
 export * from './https-hello.js';
+export * from './process-args.js';
