@@ -6,6 +6,7 @@
 // accepted with a warning that it is ignored, since Istio's users paste whole mesh configs.
 import { isMap, parseDocument } from 'yaml';
 import type { MeshConfigSpec } from './resources.js';
+import { isRecord } from './schemas/common.js';
 import { closest, didYouMean } from './suggest.js';
 
 export const MESH_CONFIG_MAP = { name: 'istio', namespace: 'istio-system' } as const;
@@ -18,10 +19,6 @@ export interface MeshConfigProblem {
   /** Below the ConfigMap: ['data', 'mesh', 'outboundTrafficPolicy', 'mode']. */
   path: PropertyKey[];
   message: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A document that is Istio's mesh ConfigMap by kind and name (its namespace is checked by readMeshConfigMap). */

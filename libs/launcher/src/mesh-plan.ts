@@ -93,7 +93,6 @@ export interface MeshPorts {
   workloads: Record<string, WorkloadPorts>;
 }
 
-export const SERVICE_PORT = 9080;
 
 /** Fixed, Istio-like ports for `skiff up`; `offset` moves them all (two meshes on one host). */
 export function fixedPorts(offset = 0): MeshPorts {

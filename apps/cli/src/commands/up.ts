@@ -7,8 +7,9 @@ import { DEFAULT_RESTART_POLICY, fixedPorts, installSignalHandlers, meshAccounts
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>]
 
 Starts the local mesh on loopback, no Docker: the control plane, the ingress gateway, and the
-sample apps (frontend, reviews v1 and v2, ratings; tcp-echo v1 and v2 for TCP) each with its
-sidecar, and the gateway's TCP port 31400 (Istio's tcp-echo task). A process that crashes
+sample apps (frontend, reviews v1 and v2, ratings; the workshop's tcp-echo v1 and v2 and
+my-nginx) each with its sidecar, and a stand-in for an outside host on 9900 (no sidecar). The
+gateway takes Gateway ports 80 on 8080, 443 on 8443 and 31400 on 31400. A process that crashes
 is started again, with a growing pause between tries (0.5 s up to 30 s). Ctrl-C stops it all.
 
   --config <dir>       Istio YAML to load and watch (default: ./config)

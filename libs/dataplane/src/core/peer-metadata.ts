@@ -28,17 +28,17 @@ export function decodePeerMetadata(value: string | string[] | undefined): Partia
 
 /** ALPN that says a preamble follows the handshake (Istio's name for the exchange). */
 export const PEER_EXCHANGE_ALPN = 'istio-peer-exchange';
-/** "SKPM": marks a Skiff preamble, so bytes that are not one are never taken for one. */
-const PREAMBLE_MAGIC = 0x534b504d;
-const PREAMBLE_HEADER = 6; // magic (4) + length (2)
+/** Marks a Skiff preamble, so bytes that are not one are never taken for one. */
+const MAGIC = Buffer.from('SKPM', 'latin1');
+const PREAMBLE_HEADER = MAGIC.length + 2; // magic, then the metadata's length (uint16)
 /** More is not metadata: four short fields. */
 export const MAX_PREAMBLE_METADATA = 1024;
 
 export function encodePeerPreamble(self: RequestEvent['source']): Buffer {
   const text = Buffer.from(encodePeerMetadata(self), 'utf8').subarray(0, MAX_PREAMBLE_METADATA);
   const out = Buffer.alloc(PREAMBLE_HEADER + text.length);
-  out.writeUInt32BE(PREAMBLE_MAGIC, 0);
-  out.writeUInt16BE(text.length, 4);
+  MAGIC.copy(out, 0);
+  out.writeUInt16BE(text.length, MAGIC.length);
   text.copy(out, PREAMBLE_HEADER);
   return out;
 }
@@ -53,17 +53,11 @@ export type PreambleRead =
 
 /** Reads a preamble from the first bytes of a connection; pure, for the socket code to call as bytes arrive. */
 export function readPeerPreamble(bytes: Buffer): PreambleRead {
-  if (bytes.length < 4) return bytes.equals(MAGIC_BYTES.subarray(0, bytes.length)) ? { kind: 'more' } : { kind: 'none' };
-  if (bytes.readUInt32BE(0) !== PREAMBLE_MAGIC) return { kind: 'none' };
+  const seen = Math.min(bytes.length, MAGIC.length);
+  if (!bytes.subarray(0, seen).equals(MAGIC.subarray(0, seen))) return { kind: 'none' };
   if (bytes.length < PREAMBLE_HEADER) return { kind: 'more' };
-  const length = bytes.readUInt16BE(4);
+  const length = bytes.readUInt16BE(MAGIC.length);
   if (length > MAX_PREAMBLE_METADATA) return { kind: 'invalid', why: `a peer metadata preamble of ${length} bytes (at most ${MAX_PREAMBLE_METADATA})` };
   if (bytes.length < PREAMBLE_HEADER + length) return { kind: 'more' };
   return { kind: 'metadata', metadata: decodePeerMetadata(bytes.subarray(PREAMBLE_HEADER, PREAMBLE_HEADER + length).toString('utf8')), rest: bytes.subarray(PREAMBLE_HEADER + length) };
 }
-
-const MAGIC_BYTES = (() => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(PREAMBLE_MAGIC, 0);
-  return b;
-})();
