@@ -6,6 +6,8 @@ import { up } from './commands/up.js';
 import { analyze } from './commands/analyze.js';
 import { scenario } from './commands/scenario.js';
 import { inject } from './commands/inject.js';
+import { ls } from './commands/ls.js';
+import { run } from './commands/run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -13,6 +15,8 @@ const HELP = `usage: skiff <command> [options]
 
 Commands:
   up          start the local mesh (control plane, gateway, sample apps with sidecars)
+  run         start a service of your own with a sidecar and join it to the running mesh
+  ls          list the mesh's workloads and their proxies' sync state (also: proxy-status)
   analyze     check Istio config across files, like istioctl analyze (exit 1 on errors)
   simulate    which route, cluster and endpoints a request would take, and why
   proxy-config  show a running proxy's routes, clusters, endpoints or listeners
@@ -23,6 +27,9 @@ Run "skiff <command> --help" for a command's options.`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   up: (argv) => up(argv, root),
+  run: (argv) => run(argv, root),
+  ls: (argv) => ls(argv),
+  'proxy-status': (argv) => ls(argv),
   analyze: (argv) => analyze(argv),
   simulate: (argv) => simulate(argv),
   'proxy-config': (argv) => proxyConfig(argv),

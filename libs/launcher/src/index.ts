@@ -26,3 +26,5 @@ export {
 } from './supervisor.js';
 export * from './mesh-plan.js';
 export * from './mesh-state.js';
+export * from './sidecar-spec.js';
+export * from './mesh-info.js';

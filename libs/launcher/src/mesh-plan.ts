@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
 import type { MeshState, WorkloadAccount } from './mesh-state.js';
+import { meshLink, sidecarSpec } from './sidecar-spec.js';
 
 export const GATEWAY_ACCOUNT: WorkloadAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account', services: ['istio-ingressgateway'] };
 
@@ -153,17 +154,6 @@ function tsEntry(root: string, app: string): string[] {
   return ['--import', 'tsx', join(root, 'apps', app, 'src', 'main.ts')];
 }
 
-/**
- * How proxies reach the control plane: mutual TLS, verifying it against the mesh root in the
- * state directory; without a state (a test mesh with no identities), the plaintext port.
- */
-function discoveryArgs(options: MeshPlanOptions): string[] {
-  const { ports, state } = options;
-  if (state) return ['--control-plane', `${host}:${ports.xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
-  if (ports.xdsPlaintext === undefined) throw new Error('meshPlan: a mesh without identities (no state) needs ports.xdsPlaintext for plaintext discovery');
-  return ['--control-plane', `${host}:${ports.xdsPlaintext}`, '--plaintext-discovery'];
-}
-
 export function controlPlaneSpec(options: MeshPlanOptions): ProcessSpec {
   const { root, ports, state } = options;
   const identity = state
@@ -192,18 +182,22 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   if (unknownApps.length > 0) {
     throw new Error(`meshPlan: appEnv names unknown workload(s) ${unknownApps.join(', ')}; the sample workloads are ${samples.map((w) => w.name).join(', ')}`);
   }
-  const discovery = discoveryArgs(options);
+  const { state } = options;
+  if (!state && ports.xdsPlaintext === undefined) throw new Error('meshPlan: a mesh without identities (no state) needs ports.xdsPlaintext for plaintext discovery');
   const apps: ProcessSpec[] = [];
   const sidecars: ProcessSpec[] = [];
   const admin: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayAdmin}` };
   const metrics: Record<string, string> = { 'istio-ingressgateway': `http://${host}:${ports.gatewayMetrics}/stats/prometheus` };
-  const accessLog = options.accessLog ?? (options.env?.['SKIFF_ACCESS_LOG'] ?? process.env['SKIFF_ACCESS_LOG']) === '1';
-  const env = { ...process.env, ...options.env };
-  const collector = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  // With a collector named in the environment the proxies inherit it; else the control plane keeps the traces.
-  // The control plane's trace store takes spans with the mesh token only.
-  const traceArgs = collector ? [] : ['--trace-endpoint', `http://${host}:${ports.monitoring}/v1/traces`, ...(options.state ? ['--trace-token-file', options.state.meshTokenFile] : [])];
-  const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', accessLog ? 'stdout' : 'off', ...traceArgs];
+  // With a collector named in the environment the proxies inherit it; else the control plane keeps
+  // the traces, taking spans with the mesh token only.
+  const link = meshLink({
+    controlPlane: `${host}:${state ? ports.xds : ports.xdsPlaintext}`,
+    ...(state ? { rootCert: join(state.caDir, 'root-cert.pem'), traceTokenFile: state.meshTokenFile } : {}),
+    traceEndpoint: `http://${host}:${ports.monitoring}/v1/traces`,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.accessLog !== undefined ? { accessLog: options.accessLog } : {}),
+  });
+  const telemetryArgs = (metricsPort: number) => ['--metrics-port', String(metricsPort), '--access-log', link.accessLog ? 'stdout' : 'off', ...link.tracing];
   for (const w of samples) {
     const p = ports.workloads[w.name];
     if (!p) throw new Error(`meshPlan: ports.workloads has no ports for sample workload ${w.name}`);
@@ -218,31 +212,18 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
       // Apps without HTTP (tcp-echo, https-hello) say when they listen: `<app> listening on host:port`.
       ready: w.probe === 'tcp' ? { logLine: new RegExp(`${w.app} listening on`) } : { url: `http://${host}:${p.app}/healthz` },
     });
-    sidecars.push({
-      name: `${w.name}-proxy`,
-      command: process.execPath,
-      args: [
-        ...tsEntry(root, 'proxy'),
-        '--service', w.service,
-        '--namespace', namespace,
-        '--label', `version=${w.version ?? 'v1'}`,
-        '--id', `${w.name}.${namespace}`,
-        '--service-port', String(w.servicePort),
+    const tokenFile = options.state?.tokenFiles[w.name];
+    sidecars.push(
+      sidecarSpec({
+        root,
         // Named http, as Bookinfo's Services name their ports (Istio reads HTTP/1.1 from it), tcp, or unnamed.
-        ...(w.portName ? ['--service-port-name', w.portName] : []),
-        '--app-port', String(p.app),
-        '--outbound-port', String(p.outbound),
-        '--inbound-port', String(p.inbound),
-        '--admin-port', String(p.admin),
-        '--app-probe', w.probe,
-        ...discovery,
-        ...telemetryArgs(p.metrics),
-        ...(options.state?.tokenFiles[w.name] ? ['--token-file', options.state.tokenFiles[w.name] as string] : []),
-      ],
-      env: options.env,
-      cwd: root,
-      ready: { url: `http://${host}:${p.admin}/ready` },
-    });
+        workload: { name: w.name, service: w.service, namespace, version: w.version ?? 'v1', servicePort: w.servicePort, appPort: p.app, probe: w.probe, ...(w.portName ? { portName: w.portName } : {}) },
+        ports: p,
+        link,
+        ...(tokenFile ? { tokenFile } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      }),
+    );
   }
   if (options.externalStandin ?? true) {
     // Outside the mesh: no sidecar, no identity, reached by sidecars as an external host.
@@ -258,7 +239,7 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
   const gateway: ProcessSpec = {
     name: 'gateway',
     command: process.execPath,
-    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--listen', `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, '--listen', `${ports.gatewayHttps}:${GATEWAY_HTTPS_SERVER_PORT}`, '--admin-port', String(ports.gatewayAdmin), ...discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
+    args: [...tsEntry(root, 'gateway'), '--listen', `${ports.gateway}:80`, '--listen', `${ports.gatewayTcp}:${GATEWAY_TCP_SERVER_PORT}`, '--listen', `${ports.gatewayHttps}:${GATEWAY_HTTPS_SERVER_PORT}`, '--admin-port', String(ports.gatewayAdmin), ...link.discovery, ...telemetryArgs(ports.gatewayMetrics), ...(options.state?.tokenFiles[GATEWAY_ACCOUNT.name] ? ['--token-file', options.state.tokenFiles[GATEWAY_ACCOUNT.name] as string] : []), ...(options.gatewayArgs ?? [])],
     env: options.env,
     cwd: root,
     ready: { url: `http://${host}:${ports.gatewayAdmin}/ready` },

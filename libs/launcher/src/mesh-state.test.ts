@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAccounts, writeBootstrapTokens } from './mesh-state.js';
+import { addJoinedToken, parseAccounts, removeJoinedToken, writeBootstrapTokens } from './mesh-state.js';
+import { readMeshInfo, writeMeshInfo, type MeshInfo } from './mesh-info.js';
 
 describe('bootstrap tokens', () => {
   test('one token per account, readable by this user only, kept across runs for the same account', () => {
@@ -33,5 +34,51 @@ describe('bootstrap tokens', () => {
       { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account', services: ['istio-ingressgateway'] },
       { name: 'legacy', namespace: 'default', serviceAccount: 'shared', services: ['orders', 'billing'] },
     ]);
+  });
+});
+
+describe('skiff run joins and leaves', () => {
+  const table = (dir: string) => (JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8')) as { tokens: Array<{ workload: string; serviceAccount: string; services?: string[]; token: string; joined?: boolean }> }).tokens;
+
+  test("a joined workload's token is added beside the mesh's own and taken back on leaving; the mesh's own are untouched", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-join-'));
+    writeBootstrapTokens(dir, parseAccounts('frontend/default/frontend'));
+    const own = table(dir)[0]?.token;
+    const file = addJoinedToken(dir, { name: 'orders-v2', namespace: 'default', serviceAccount: 'orders', services: ['orders'] });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const joined = table(dir).find((t) => t.workload === 'orders-v2');
+    assert.deepEqual({ ...joined, token: undefined }, { workload: 'orders-v2', namespace: 'default', serviceAccount: 'orders', services: ['orders'], joined: true, token: undefined });
+    assert.equal(readFileSync(file, 'utf8').trim(), joined?.token);
+    assert.throws(() => addJoinedToken(dir, { name: 'frontend', namespace: 'default', serviceAccount: 'x' }), /the workload name "frontend" belongs to the mesh's own default\/frontend; choose another --name/);
+    removeJoinedToken(dir, 'orders-v2');
+    removeJoinedToken(dir, 'frontend'); // not joined: left alone
+    assert.deepEqual(table(dir).map((t) => [t.workload, t.token]), [['frontend', own]]);
+    assert.equal(existsSync(file), false);
+    assert.equal(existsSync(join(dir, 'tokens', 'frontend.token')), true);
+  });
+
+  test('joining again under one name replaces the earlier token (a run that was killed before it could leave)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-join-'));
+    writeBootstrapTokens(dir, []);
+    addJoinedToken(dir, { name: 'a', namespace: 'default', serviceAccount: 'a' });
+    const first = table(dir)[0]?.token;
+    addJoinedToken(dir, { name: 'a', namespace: 'default', serviceAccount: 'a' });
+    assert.equal(table(dir).length, 1);
+    assert.notEqual(table(dir)[0]?.token, first);
+  });
+});
+
+describe('mesh.json: how commands find the running mesh', () => {
+  const info = (dir: string, pid: number): MeshInfo => ({ pid, namespace: 'default', controlPlane: '127.0.0.1:15012', monitoring: 'http://127.0.0.1:15014', configDir: '/c', stateDir: dir, rootCert: '/r.pem', meshTokenFile: '/t', startedAt: new Date().toISOString() });
+
+  test('written by the running mesh, read back; a mesh that is gone, a missing file and a broken one each say what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-mesh-info-'));
+    assert.match(String(readMeshInfo(dir)), /no mesh is running here \(.*mesh\.json does not exist\): start one with "skiff up"/);
+    writeMeshInfo(info(dir, process.pid));
+    assert.equal((readMeshInfo(dir) as MeshInfo).controlPlane, '127.0.0.1:15012');
+    writeMeshInfo(info(dir, 2 ** 22 + 12345)); // above pid_max's default: no such process
+    assert.match(String(readMeshInfo(dir)), /\(pid 4206649\) is no longer running: start it with "skiff up"/);
+    writeFileSync(join(dir, 'mesh.json'), '{"pid": "x"}');
+    assert.match(String(readMeshInfo(dir)), /mesh\.json is not a mesh description .*restart the mesh/);
   });
 });

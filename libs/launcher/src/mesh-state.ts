@@ -2,7 +2,7 @@
 // survives a restart) and one bootstrap token per workload, which entitles its holder to that
 // workload's identity only. Files are readable by this user only.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface WorkloadAccount {
@@ -89,4 +89,62 @@ export function parseAccounts(spec: string): WorkloadAccount[] {
       if (!name || !namespace || !serviceAccount || services === '' || extra !== undefined) throw new Error(`an account is <workload>/<namespace>/<serviceAccount>[/<service>+<service>...], got "${item}"`);
       return { name, namespace, serviceAccount, ...(services ? { services: services.split('+') } : {}) };
     });
+}
+
+interface TokenFileEntry {
+  token: string;
+  namespace: string;
+  serviceAccount: string;
+  workload?: string;
+  services?: string[];
+  /** Added by `skiff run` for as long as it runs. */
+  joined?: boolean;
+}
+
+function readTokens(tokensFile: string): TokenFileEntry[] {
+  if (!existsSync(tokensFile)) return [];
+  return (JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: TokenFileEntry[] }).tokens;
+}
+
+function writeTokensAtomically(tokensFile: string, tokens: TokenFileEntry[]): void {
+  const temp = `${tokensFile}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 });
+  renameSync(temp, tokensFile);
+}
+
+/**
+ * Entitles one more workload in a running mesh (`skiff run`): a token in `<dir>/tokens.json`,
+ * which the CA reads again when it meets a token it does not know, and `<dir>/tokens/<name>.token`
+ * for the joining proxy. A name the mesh's own workloads use is refused: their tokens are theirs.
+ * Another `skiff run` writing at the same moment could overwrite the file, so the entry is read
+ * back and written again until it is there.
+ */
+export function addJoinedToken(dir: string, account: WorkloadAccount): string {
+  const tokensFile = join(dir, 'tokens.json');
+  const token = randomBytes(24).toString('base64url');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tokens = readTokens(tokensFile);
+    const existing = tokens.find((t) => t.workload === account.name);
+    if (existing && !existing.joined) throw new Error(`the workload name "${account.name}" belongs to the mesh's own ${existing.namespace}/${existing.serviceAccount}; choose another --name`);
+    if (existing?.token === token) break;
+    const entry: TokenFileEntry = { workload: account.name, namespace: account.namespace, serviceAccount: account.serviceAccount, ...(account.services ? { services: account.services } : {}), token, joined: true };
+    writeTokensAtomically(tokensFile, [...tokens.filter((t) => t.workload !== account.name), entry]);
+  }
+  if (readTokens(tokensFile).find((t) => t.workload === account.name)?.token !== token) throw new Error(`${tokensFile} kept changing under us; try again`);
+  const file = join(dir, 'tokens', `${account.name}.token`);
+  mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return file;
+}
+
+/** Takes back what addJoinedToken gave (on `skiff run`'s exit); the mesh's own tokens are never touched. */
+export function removeJoinedToken(dir: string, name: string): void {
+  const tokensFile = join(dir, 'tokens.json');
+  if (!readTokens(tokensFile).some((t) => t.workload === name && t.joined)) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tokens = readTokens(tokensFile);
+    if (!tokens.some((t) => t.workload === name && t.joined)) break;
+    writeTokensAtomically(tokensFile, tokens.filter((t) => !(t.workload === name && t.joined)));
+  }
+  rmSync(join(dir, 'tokens', `${name}.token`), { force: true });
 }

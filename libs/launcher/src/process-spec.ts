@@ -3,7 +3,9 @@ export type Readiness =
   /** Poll this URL every 100 ms until it answers HTTP 200. */
   | { url: string }
   /** Wait until a line of the child's stdout or stderr matches. */
-  | { logLine: RegExp };
+  | { logLine: RegExp }
+  /** Poll every 100 ms until a TCP connect to host:port succeeds (an app that speaks anything). */
+  | { tcp: { host: string; port: number } };
 
 /** One child process the Supervisor starts, watches and stops. */
 export interface ProcessSpec {
@@ -41,5 +43,6 @@ export function describeExit(status: ExitStatus): string {
 export function describeReadiness(ready: Readiness | undefined): string {
   if (ready === undefined) return 'the process to spawn';
   if ('url' in ready) return `HTTP 200 from ${ready.url}`;
+  if ('tcp' in ready) return `a connection to ${ready.tcp.host}:${ready.tcp.port}`;
   return `a log line matching ${String(ready.logLine)}`;
 }

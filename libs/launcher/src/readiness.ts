@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { ManagedProcess } from './managed-process.js';
@@ -61,6 +62,7 @@ async function waitForProbe(proc: ManagedProcess, signal: AbortSignal, probe: { 
   const { ready } = proc.spec;
   if (ready === undefined) return;
   if ('url' in ready) return pollUntilOk(ready.url, signal, probe);
+  if ('tcp' in ready) return pollUntilConnects(ready.tcp.host, ready.tcp.port, signal, probe);
   return waitForLine(proc, ready.logLine, signal);
 }
 
@@ -86,6 +88,20 @@ async function pollUntilOk(url: string, signal: AbortSignal, probe: { lastAttemp
     }
   } finally {
     void agent.close();
+  }
+}
+
+async function pollUntilConnects(host: string, port: number, signal: AbortSignal, probe: { lastAttempt: string }): Promise<void> {
+  for (;;) {
+    const error = await new Promise<Error | undefined>((resolve) => {
+      const socket = connect({ host, port, timeout: PROBE_TIMEOUT_MS });
+      socket.once('connect', () => (socket.destroy(), resolve(undefined)));
+      socket.once('timeout', () => (socket.destroy(), resolve(new Error(`connect to ${host}:${port} timed out`))));
+      socket.once('error', resolve);
+    });
+    if (!error) return;
+    probe.lastAttempt = errorCode(error);
+    await delay(POLL_INTERVAL_MS, undefined, { signal });
   }
 }
 

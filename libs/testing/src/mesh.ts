@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterName, DEFAULT_NAMESPACE, serviceFqdn } from '@skiff/api';
-import { BOOKINFO_WORKLOADS, ephemeralPorts, freePorts, meshAccounts, meshPlan, prepareMeshState, SAMPLE_WORKLOADS, type MeshState, type SampleWorkload, Supervisor, type MeshPlan } from '@skiff/launcher';
+import { BOOKINFO_WORKLOADS, ephemeralPorts, freePorts, meshAccounts, meshInfoOf, meshPlan, prepareMeshState, writeMeshInfo, SAMPLE_WORKLOADS, type MeshState, type SampleWorkload, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -27,6 +27,8 @@ export interface TestMeshOptions {
    * their sidecars and the external stand-in. Off by default: most tests never call them.
    */
   workshop?: boolean;
+  /** Only the control plane and the gateway, as `skiff up --no-samples` starts them (users' own services join with `skiff run`). */
+  noSamples?: boolean;
 }
 
 export interface TestMesh {
@@ -70,7 +72,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
   }
   const ports = await ephemeralPorts(freePorts);
-  const samples = options.workshop ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
+  const samples = options.noSamples ? [] : options.workshop ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
   const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
   if (state) options.onState?.(state);
   const plan = meshPlan({
@@ -96,6 +98,8 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     throw error;
   }
   await awaitEndpointsEverywhere(plan.urls.admin, samples);
+  // What `skiff run --state-dir <state.dir>` reads to join this mesh, as it reads `skiff up`'s.
+  if (state) writeMeshInfo(meshInfoOf(plan, state, configDir));
   return {
     plan,
     state,

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, prepareMeshState, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
+import { controlPlaneSpec, freePorts, GATEWAY_ACCOUNT, meshLink, prepareMeshState, sidecarSpec, Supervisor, type MeshState, type ProcessSpec } from '@skiff/launcher';
 import { repoRoot } from './mesh.js';
 
 export interface ProcessMeshWorkload {
@@ -73,37 +73,24 @@ export async function startProcessMesh(options: ProcessMeshOptions): Promise<Pro
   const next = () => ports.shift() as number;
   const [xds, monitoring, dashboard] = [next(), next(), next()];
   const tsEntry = (app: string) => ['--import', 'tsx', join(repoRoot, 'apps', app, 'src', 'main.ts')];
-  const discovery = ['--control-plane', `127.0.0.1:${xds}`, '--root-cert', join(state.caDir, 'root-cert.pem')];
+  const link = meshLink({ controlPlane: `127.0.0.1:${xds}`, rootCert: join(state.caDir, 'root-cert.pem'), accessLog: false });
+  const discovery = link.discovery;
   const env = options.proxyEnv;
   const proxies: Record<string, ProcessEndpoints> = {};
   const specs: ProcessSpec[] = [];
   for (const w of options.workloads) {
     const [outbound, inbound, admin, metrics] = [next(), next(), next(), next()];
-    const name = `${w.name}-proxy`;
-    proxies[name] = { pid: 0, admin: `http://127.0.0.1:${admin}`, metrics: `http://127.0.0.1:${metrics}/stats/prometheus`, outbound };
-    specs.push({
-      name,
-      command: process.execPath,
-      args: [
-        ...tsEntry('proxy'),
-        '--service', w.service ?? w.name,
-        ...(w.version ? ['--label', `version=${w.version}`] : []),
-        ...(w.portName ? ['--service-port-name', w.portName] : []),
-        '--id', `${w.name}.default`,
-        '--service-port', String(w.servicePort ?? 9080),
-        '--app-port', String(w.appPort),
-        '--outbound-port', String(outbound),
-        '--inbound-port', String(inbound),
-        '--admin-port', String(admin),
-        '--metrics-port', String(metrics),
-        ...discovery,
-        '--access-log', 'off',
-        '--token-file', state.tokenFiles[w.name] as string,
-      ],
-      cwd: repoRoot,
-      ...(env ? { env } : {}),
-      ready: { url: `http://127.0.0.1:${admin}/ready` },
-    });
+    proxies[`${w.name}-proxy`] = { pid: 0, admin: `http://127.0.0.1:${admin}`, metrics: `http://127.0.0.1:${metrics}/stats/prometheus`, outbound };
+    specs.push(
+      sidecarSpec({
+        root: repoRoot,
+        workload: { name: w.name, service: w.service ?? w.name, namespace: 'default', servicePort: w.servicePort ?? 9080, appPort: w.appPort, ...(w.version ? { version: w.version } : {}), ...(w.portName ? { portName: w.portName } : {}) },
+        ports: { outbound, inbound, admin, metrics },
+        link,
+        tokenFile: state.tokenFiles[w.name] as string,
+        ...(env ? { env } : {}),
+      }),
+    );
   }
   const gatewayPorts: Record<number, number> = {};
   if (serverPorts.length > 0) {

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RESTART_POLICY, fixedPorts, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
+import { DEFAULT_RESTART_POLICY, fixedPorts, GATEWAY_ACCOUNT, meshInfoOf, writeMeshInfo, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
 
-export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>]
+export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>] [--no-samples]
 
 Starts the local mesh on loopback, no Docker: the control plane, the ingress gateway, and the
 sample apps (frontend, reviews v1 and v2, ratings; the workshop's tcp-echo v1 and v2 and
@@ -14,12 +14,14 @@ is started again, with a growing pause between tries (0.5 s up to 30 s). Ctrl-C 
 
   --config <dir>       Istio YAML to load and watch (default: ./config)
   --port-offset <n>    add n to every port, to run two meshes on one machine (e.g. 1000; default: 0)
+  --no-samples         start only the control plane and the gateway; your own services join
+                       with "skiff run" (see docs/your-services.md)
   -h, --help           this text`;
 
 export async function up(argv: string[], root: string): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, 'port-offset': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, 'port-offset': { type: 'string' }, 'no-samples': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
@@ -37,8 +39,9 @@ export async function up(argv: string[], root: string): Promise<number> {
     return 2;
   }
   // CA root and bootstrap tokens live in .skiff/ (kept across runs; `rm -rf .skiff` starts a new trust domain root).
-  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), meshAccounts());
-  const plan = meshPlan({ root, configDir, ports: fixedPorts(offset), state });
+  const noSamples = values['no-samples'] === true;
+  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), noSamples ? [GATEWAY_ACCOUNT] : meshAccounts());
+  const plan = meshPlan({ root, configDir, ports: fixedPorts(offset), state, ...(noSamples ? { samples: [], externalStandin: false } : {}) });
   // A crashed process is started again (0.5 s, 1 s, 2 s, ... up to 30 s between tries); the
   // rest of the mesh keeps running meanwhile, proxies on their last config.
   const supervisor = new Supervisor({ prefixOutput: true, restartOnExit: DEFAULT_RESTART_POLICY });
@@ -55,12 +58,18 @@ export async function up(argv: string[], root: string): Promise<number> {
     return 1;
   }
   const { urls } = plan;
+  // What `skiff run` and `skiff ls` read to find this mesh.
+  writeMeshInfo(meshInfoOf(plan, state, configDir));
+  const firstLines = noSamples
+    ? `  join the mesh      skiff run --name <workload> --service <service> --port <port> -- <command>
+  workloads          skiff ls`
+    : `  open the app       ${urls.gateway}/            (via the ingress gateway)
+  product JSON       ${urls.gateway}/api/product/1`;
   console.log(`
 ✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
-  open the app       ${urls.gateway}/            (via the ingress gateway)
+${firstLines}
   dashboard          ${urls.dashboard}/            (live graph, config, proxies, traces)
-  product JSON       ${urls.gateway}/api/product/1
   control plane      ${urls.controlPlane}/debug/configz   /debug/syncz   /metrics
   metrics            ${urls.metrics['istio-ingressgateway']} (and each proxy; prometheus --config.file=prometheus.yml)
   proxy admin        ${Object.entries(urls.admin).map(([name, url]) => `${name} ${url}/config_dump`).join('\n                     ')}
