@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { freePorts } from '@skiff/launcher';
 import { get, getJson, repoRoot, startTestMesh, waitFor, type TestMesh } from '@skiff/testing';
 
@@ -231,5 +232,82 @@ describe("a user's own services, joined with skiff run to a mesh without samples
       return r.status === 503 && r.text.includes('no healthy upstream');
     }, 20_000);
     assert.equal((await get(`${mesh.gateway}/`)).text, 'shop v1', 'v1 is unaffected');
+  });
+});
+
+// The same services declared in Istio's own API instead: shop v1 as a WorkloadEntry whose
+// skiff.dev/command annotation starts it (the mesh starts it as skiff up would), and stock as a
+// gRPC server this test runs itself, which a WorkloadEntry without a command puts a sidecar in
+// front of, its service and protocol named by a ServiceEntry whose workloadSelector picks it.
+describe("a user's own services declared as WorkloadEntries, started and fronted as skiff up does", { timeout: 240_000 }, () => {
+  let mesh: TestMesh;
+  let stock: grpc.Server;
+
+  before(async () => {
+    const [shopPort, stockPort] = (await freePorts(2)) as [number, number];
+    stock = new grpc.Server();
+    const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown };
+    const check = { path: '/shop.Stock/Check', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize };
+    stock.addService({ check }, { check: (_call: unknown, done: grpc.sendUnaryData<unknown>) => done(null, { count: 5, from: 'a server the test runs' }) });
+    await new Promise<void>((resolve, reject) => stock.bindAsync(`127.0.0.1:${stockPort}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
+    const workloads = `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata:
+  name: shop-v1
+  annotations:
+    skiff.dev/command: exec "${process.execPath}" shop.mjs
+    skiff.dev/env: |
+      GREETING=unused
+spec:
+  labels: {app: shop, version: v1}
+  serviceAccount: shop
+  ports: {http: ${shopPort}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: stock}
+spec:
+  hosts: [stock.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 7300, name: grpc, protocol: GRPC}]
+  workloadSelector: {labels: {app: stock}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: stock}
+spec:
+  address: 127.0.0.1
+  labels: {app: stock}
+  ports: {grpc: ${stockPort}}
+`;
+    // shop.mjs sits beside the YAML: the command's working directory is the entry's file's.
+    mesh = await startTestMesh({ noSamples: true, config: { 'mesh.yaml': config, 'workloads.yaml': workloads, 'shop.mjs': SHOP } });
+    await waitFor('shop v1 behind the gateway', async () => (await get(`${mesh.gateway}/`)).status === 200, 15_000);
+  });
+
+  after(async () => {
+    await mesh?.stop();
+    stock?.forceShutdown();
+  });
+
+  test('the gateway reaches the command the WorkloadEntry names, and it reaches the fronted gRPC server over mutual TLS', async () => {
+    assert.equal((await get(`${mesh.gateway}/`)).text, 'shop v1');
+    const answer = await get(`${mesh.gateway}/stock`);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.text, 'in stock: 5 (a server the test runs)');
+    const text = (await get(mesh.plan.urls.metrics['stock'] as string)).text;
+    const line = text.split('\n').find((l) => l.startsWith('istio_requests_total{') && l.includes('source_workload="shop-v1"'));
+    for (const label of ['request_protocol="grpc"', 'connection_security_policy="mutual_tls"', 'destination_service_name="stock"', 'source_principal="spiffe://cluster.local/ns/default/sa/shop"']) {
+      assert.ok(line?.includes(label), `${label} missing from ${line}`);
+    }
+  });
+
+  test('their sidecars announce what the entries say: service, version, identity, the protocol from the ServiceEntry', async () => {
+    const registry = (await getJson<Array<{ id: string; service: string; serviceAccount: string; labels: Record<string, string>; servicePort: number; servicePortName?: string; appProtocol?: string }>>(`${mesh.controlPlane}/debug/registryz`)).body;
+    const stockEntry = registry.find((w) => w.id === 'stock.default');
+    assert.deepEqual([stockEntry?.service, stockEntry?.servicePort, stockEntry?.servicePortName, stockEntry?.appProtocol, stockEntry?.serviceAccount], ['stock', 7300, 'grpc', 'grpc', 'stock']);
+    const shop = registry.find((w) => w.id === 'shop-v1.default');
+    assert.deepEqual([shop?.service, shop?.labels['version'], shop?.servicePortName], ['shop', 'v1', 'http']);
   });
 });

@@ -36,3 +36,13 @@ test('--protocol-detection-timeout takes a duration (0s: wait forever); a bad on
   assert.ok(unset !== 'help' && unset.protocolDetectionTimeoutMs === undefined);
   assert.throws(() => parseProxyFlags([...base, '--protocol-detection-timeout', 'soon']), /--protocol-detection-timeout: .*write a duration such as 5s, or 0s to wait forever/);
 });
+
+test("--app-host: the app's address when it is not on loopback (a WorkloadEntry's); a bad one is refused", () => {
+  const flags = parseProxyFlags([...base, '--app-host', '10.0.0.5']);
+  assert.ok(flags !== 'help');
+  assert.equal(flags.appHost, '10.0.0.5');
+  const local = parseProxyFlags(base);
+  assert.ok(local !== 'help');
+  assert.equal(local.appHost, '127.0.0.1');
+  assert.throws(() => parseProxyFlags([...base, '--app-host', 'bad host']), /--app-host must be an IP address or a host name, got "bad host"/);
+});

@@ -1,5 +1,6 @@
 // Command-line flags of the sidecar. Every flag also reads an environment variable
 // (SKIFF_<FLAG>), which is how compose files and Kubernetes manifests configure it.
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PROBE, discoveryFromFlags, DISCOVERY_HELP, identityFromFlags, parseAppProbe, type DiscoveryFlags, type IdentityFlags, type ProbeSettings, downstreamFromFlags, DOWNSTREAM_HELP, type DownstreamLimits } from '@skiff/dataplane';
 import { parseDuration } from '@skiff/api';
@@ -29,6 +30,8 @@ front of the app, and an admin port. Config comes from the control plane.
                             for a first byte until the request-headers timeout, 10 s, closes
                             the connection) (default: 5s)
   --app-port <port>         where the local app listens (required)
+  --app-host <host>         the app's address, when it is not on this host's loopback
+                            (a WorkloadEntry's address; default: 127.0.0.1)
   --app-probe <probe>       how the sidecar checks its app: http:/<path> (healthy on 200-399),
                             tcp (a connect) or none (default: tcp). An unhealthy app's endpoint
                             is marked unhealthy in every proxy, so traffic goes to healthy ones
@@ -58,6 +61,7 @@ Each flag can also be set as SKIFF_<FLAG> in the environment, e.g. SKIFF_APP_POR
 export interface ProxyFlags {
   node: WorkloadInfo;
   appPort: number;
+  appHost: string;
   appProbe: ProbeSettings;
   outboundPort: number;
   inboundPort: number;
@@ -109,6 +113,12 @@ function appProbe(spec: string | undefined, period: string | undefined, timeout:
   return { ...DEFAULT_PROBE, probe, periodMs: probeDuration('app-probe-period', period, DEFAULT_PROBE.periodMs), timeoutMs: probeDuration('app-probe-timeout', timeout, DEFAULT_PROBE.timeoutMs), failureThreshold };
 }
 
+function appHost(value: string | undefined): string {
+  if (value === undefined) return '127.0.0.1';
+  if (isIP(value) === 0 && !/^[a-zA-Z0-9]([-a-zA-Z0-9.]{0,251}[a-zA-Z0-9])?$/.test(value)) throw new Error(`--app-host must be an IP address or a host name, got "${value}"`);
+  return value;
+}
+
 export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -123,6 +133,7 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       'app-protocol': { type: 'string' },
       'protocol-detection-timeout': { type: 'string' },
       'app-port': { type: 'string' },
+      'app-host': { type: 'string' },
       'app-probe': { type: 'string' },
       'app-probe-period': { type: 'string' },
       'app-probe-timeout': { type: 'string' },
@@ -182,6 +193,7 @@ export function parseProxyFlags(argv: string[]): ProxyFlags | 'help' {
       ...(v('app-protocol') ? { appProtocol: v('app-protocol') } : {}),
     },
     appPort: port('app-port', v('app-port')),
+    appHost: appHost(v('app-host')),
     appProbe: appProbe(v('app-probe'), v('app-probe-period'), v('app-probe-timeout'), v('app-probe-failures')),
     outboundPort: port('outbound-port', v('outbound-port'), 15001),
     inboundPort,

@@ -37,6 +37,7 @@ try {
     adminPort: flags.adminPort,
     outboundPort: flags.outboundPort,
     inboundPort: flags.inboundPort,
+    appHost: flags.appHost,
     appPort: flags.appPort,
     appProbe: flags.appProbe,
     ...(flags.protocolDetectionTimeoutMs !== undefined ? { protocolDetectionTimeoutMs: flags.protocolDetectionTimeoutMs } : {}),

@@ -244,8 +244,8 @@ spec:
   });
 
   test('empty documents and files are skipped', () => {
-    assert.deepEqual(parseConfigFile('f.yaml', ''), { resources: [], issues: [], documents: [] });
-    assert.deepEqual(parseConfigFile('f.yaml', '# nothing here\n'), { resources: [], issues: [], documents: [] });
+    assert.deepEqual(parseConfigFile('f.yaml', ''), { resources: [], issues: [], documents: [], workloads: [] });
+    assert.deepEqual(parseConfigFile('f.yaml', '# nothing here\n'), { resources: [], issues: [], documents: [], workloads: [] });
     const text = `---
 # only a comment
 ---

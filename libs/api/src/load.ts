@@ -3,6 +3,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Loaded, ValidationIssue } from './resources.js';
+import type { LoadedWorkload } from './schemas/workload-entry.js';
 import { validateResource } from './validate.js';
 
 /** What became of one document of the file. */
@@ -17,6 +18,8 @@ export interface DocumentResult {
   resource?: Loaded;
   /** True for documents of other kinds (Service, Deployment, ...), skipped with a warning. */
   ignored: boolean;
+  /** A valid WorkloadEntry or WorkloadGroup, for `skiff up`. */
+  workload?: LoadedWorkload;
   issues: ValidationIssue[];
 }
 
@@ -27,6 +30,8 @@ export interface ParsedConfigFile {
   issues: ValidationIssue[];
   /** One entry per non-empty document, so a caller may accept documents one by one. */
   documents: DocumentResult[];
+  /** Valid WorkloadEntries and WorkloadGroups, in file order (the control plane does not read them). */
+  workloads: LoadedWorkload[];
 }
 
 /** The control plane rejects a whole file when this is true, and keeps its last good config. */
@@ -70,13 +75,14 @@ export function parseConfigFile(file: string, text: string): ParsedConfigFile {
       return;
     }
     const result = validateResource(value, { file, line }, { documentIndex: index, locate: (path) => locate(doc, path, lineAt) });
-    documents.push({ index, line, label: result.label, resource: result.resource, ignored: result.ignored, issues: [...yamlIssues, ...result.issues] });
+    documents.push({ index, line, label: result.label, resource: result.resource, ignored: result.ignored, issues: [...yamlIssues, ...result.issues], ...(result.workload ? { workload: result.workload } : {}) });
   });
 
   rejectDuplicates(documents);
   const issues = documents.flatMap((d) => d.issues).sort((a, b) => a.line - b.line);
   const resources = documents.flatMap((d) => (d.resource ? [d.resource] : []));
-  return { resources, issues, documents };
+  const workloads = documents.flatMap((d) => (d.workload ? [d.workload] : []));
+  return { resources, issues, documents, workloads };
 }
 
 /** yaml's pretty messages repeat the position and quote the source; the issue has the line already. */
@@ -115,7 +121,8 @@ function isRanged(node: unknown): node is { range: [number, number, number] } {
 function rejectDuplicates(documents: DocumentResult[]): void {
   const seen = new Map<string, DocumentResult>();
   for (const d of documents) {
-    if (!d.resource) continue;
+    const defined = d.resource ?? d.workload;
+    if (!defined) continue;
     const first = seen.get(d.label);
     if (!first) {
       seen.set(d.label, d);
@@ -123,12 +130,13 @@ function rejectDuplicates(documents: DocumentResult[]): void {
     }
     d.issues.push({
       severity: 'error',
-      file: d.resource.source.file,
+      file: defined.source.file,
       line: d.line,
       resource: d.label,
       field: 'metadata.name',
       message: `${d.label} is defined twice in this file (first at line ${first.line}); rename or remove one`,
     });
     delete d.resource;
+    delete d.workload;
   }
 }

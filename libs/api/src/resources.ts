@@ -219,6 +219,8 @@ export interface ServiceEntrySpec {
   resolution?: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
   endpoints?: ServiceEntryEndpoint[];
   exportTo?: string[];
+  /** The workloads that serve these hosts, by their labels (in the entry's namespace). */
+  workloadSelector?: { labels: Record<string, string> };
 }
 
 export interface Subset {

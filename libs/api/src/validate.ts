@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Loaded, SourceRef, ValidationIssue } from './resources.js';
 import { formatFieldPath } from './field-path.js';
 import { issueMessage, MISSING_FIELD_MESSAGE } from './messages.js';
-import { adviseResource, isMeshKind, isUnknownFieldParams, MESH_KINDS, SCHEMA_BY_KIND, SECURITY_API_GROUP } from './schemas/index.js';
+import { adviseResource, isMeshKind, isWorkloadKind, WORKLOAD_SCHEMA_BY_KIND, type LoadedWorkload, isUnknownFieldParams, MESH_KINDS, SCHEMA_BY_KIND, SECURITY_API_GROUP } from './schemas/index.js';
 import { closest, didYouMean } from './suggest.js';
 import { isMeshConfigMap, MESH_CONFIG_MAP, readMeshConfigMap } from './mesh-config.js';
 import { DEFAULT_NAMESPACE } from './workload.js';
@@ -17,8 +17,6 @@ const ISTIO_API_GROUPS = [ISTIO_API_GROUP, SECURITY_API_GROUP];
 const OTHER_ISTIO_KINDS = [
   'Sidecar',
   'EnvoyFilter',
-  'WorkloadEntry',
-  'WorkloadGroup',
   'ProxyConfig',
   'Telemetry',
   'WasmPlugin',
@@ -54,6 +52,8 @@ export interface ResourceResult {
   issues: ValidationIssue[];
   /** The document is not a Skiff mesh resource (e.g. a Service) and was skipped. */
   ignored: boolean;
+  /** A valid WorkloadEntry or WorkloadGroup (ignored by the control plane; `skiff up` reads it). */
+  workload?: LoadedWorkload;
   /** "VirtualService default/reviews" or "(document 2)": how issues name this document. */
   label: string;
 }
@@ -105,6 +105,13 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
     const resource = { apiVersion: 'v1', kind: 'MeshConfig' as const, metadata: { ...MESH_CONFIG_MAP }, spec };
     return { resource: toLoaded(resource, source), issues, ignored: false, label };
   }
+  if (isWorkloadKind(kind) && !isForeignApiVersion(doc['apiVersion'])) {
+    // Read by `skiff up` (it starts a sidecar for each WorkloadEntry), not by the control plane.
+    const { data, issues } = checkAgainst(WORKLOAD_SCHEMA_BY_KIND[kind], withoutServerFields(doc), issue);
+    if (data === undefined) return { issues, ignored: false, label };
+    if (kind === 'WorkloadGroup') issues.push(issue('warning', ['kind'], 'Skiff does not register workloads from a WorkloadGroup (auto-registration); declare each with a WorkloadEntry, or start it with "skiff run"'));
+    return { workload: { ...(data as LoadedWorkload), source: { ...source } }, issues, ignored: true, label };
+  }
   if (!isMeshKind(kind) || isForeignApiVersion(doc['apiVersion'])) {
     const typo = isForeignApiVersion(doc['apiVersion']) || OTHER_ISTIO_KINDS.includes(kind) ? undefined : closest(kind, MESH_KINDS);
     if (typo !== undefined) {
@@ -114,12 +121,22 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
     return { issues: [issue('warning', ['kind'], `kind ${kind}${apiVersion} is not a Skiff mesh resource; ignored`)], ignored: true, label };
   }
 
-  const schema: z.ZodType = SCHEMA_BY_KIND[kind];
-  const input = withoutServerFields(doc);
-  const first = schema.safeParse(input, { error: issueMessage });
+  const { data, issues } = checkAgainst(SCHEMA_BY_KIND[kind], withoutServerFields(doc), issue);
+  if (data === undefined) return { issues, ignored: false, label };
   // Valid documents can still carry advice: parts Skiff ignores, values that never match.
-  const advice = (data: unknown): ValidationIssue[] => adviseResource(data as Loaded).map((a) => issue('warning', a.path, a.message));
-  if (first.success) return { resource: toLoaded(first.data, source), issues: advice(first.data), ignored: false, label };
+  const advice = adviseResource(data as Loaded).map((x) => issue('warning', x.path, x.message));
+  return { resource: toLoaded(data, source), issues: [...issues, ...advice], ignored: false, label };
+}
+
+type IssueMaker = (severity: ValidationIssue['severity'], path: readonly PropertyKey[], message: string) => ValidationIssue;
+
+/**
+ * The document against its schema: the data when it holds (fields Skiff does not support are
+ * warned about and dropped), else the errors, each with a "did you mean" where one helps.
+ */
+function checkAgainst(schema: z.ZodType, input: Record<string, unknown>, issue: IssueMaker): { data?: unknown; issues: ValidationIssue[] } {
+  const first = schema.safeParse(input, { error: issueMessage });
+  if (first.success) return { data: first.data, issues: [] };
 
   // "hots: unknown field; did you mean hosts?" already explains why hosts is missing.
   const suggestedPaths = new Set<string>();
@@ -148,7 +165,7 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
       issues.push(issue('error', zi.path, zi.message));
     }
   }
-  if (issues.some((i) => i.severity === 'error')) return { issues, ignored: false, label };
+  if (issues.some((i) => i.severity === 'error')) return { issues };
 
   // Only ignored Istio fields were found. zod returns no data when any issue was raised, so parse
   // again with those fields blanked (the schemas let undefined through) and drop them after.
@@ -156,10 +173,10 @@ export function validateResource(doc: unknown, source: SourceRef, opts: Validate
   for (const path of ignoredPaths) setAt(blanked, path, undefined);
   const second = schema.safeParse(blanked, { error: issueMessage });
   if (!second.success) {
-    return { issues: [...issues, ...second.error.issues.map((zi) => issue('error', zi.path, zi.message))], ignored: false, label };
+    return { issues: [...issues, ...second.error.issues.map((zi) => issue('error', zi.path, zi.message))] };
   }
   for (const path of ignoredPaths) deleteAt(second.data, path);
-  return { resource: toLoaded(second.data, source), issues: [...issues, ...advice(second.data)], ignored: false, label };
+  return { data: second.data, issues };
 }
 
 function withoutServerFields(doc: Record<string, unknown>): Record<string, unknown> {

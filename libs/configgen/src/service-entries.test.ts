@@ -51,6 +51,13 @@ describe('ServiceEntry hosts in the registry', () => {
     assert.deepEqual([none?.endpoints, none?.originalDestination], [[], true]);
   });
 
+  test('an entry whose workloadSelector picks the workloads that serve its host is their declaration, not a clash', () => {
+    const declared = se('reviews', { hosts: ['reviews.default.svc.cluster.local'], ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }], resolution: 'STATIC', workloadSelector: { labels: { app: 'reviews' } } });
+    const { parsed, warnings } = build([declared], frontend);
+    assert.deepEqual(warnings, []);
+    assert.ok(parsed.clusters.find((c) => c.name === 'outbound|9080||reviews.default.svc.cluster.local')?.endpoints.every((e) => e.workload.startsWith('reviews-')));
+  });
+
   test('a host a workload already serves stays the workload\'s; the entry is reported', () => {
     const clash = se('clash', { hosts: ['reviews.default.svc.cluster.local'], ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' });
     const { parsed, warnings } = build([clash], frontend);

@@ -23,7 +23,8 @@ export interface ServiceInfo {
  * The hosts ServiceEntries add to the registry, one service per host: its ports with their
  * protocols, and endpoints as the resolution says (STATIC: the listed addresses; DNS: the listed
  * names, or the host itself; NONE: none, each request goes where its caller sent it). A host a
- * workload already serves, or an earlier entry already added, is reported and skipped.
+ * workload already serves, or an earlier entry already added, is reported and skipped (silently
+ * for an entry whose workloadSelector picks the workloads that serve it).
  */
 export function buildExternalServices(entries: readonly Loaded<ServiceEntry>[], taken: ReadonlySet<string>, warn: (message: string) => void): ServiceInfo[] {
   const out = new Map<string, ServiceInfo>();
@@ -31,6 +32,9 @@ export function buildExternalServices(entries: readonly Loaded<ServiceEntry>[], 
     const resolution = entry.spec.resolution ?? 'NONE';
     for (const rawHost of entry.spec.hosts) {
       const host = rawHost.toLowerCase();
+      // An entry with a workloadSelector declares the service its selected workloads serve; once
+      // their sidecars announce it, the registry has it, and the entry's copy is not needed.
+      if (taken.has(host) && entry.spec.workloadSelector) continue;
       if (taken.has(host) || out.has(host)) {
         warn(`${describeResource(entry)}: host ${host} is already in the registry (${out.get(host)?.external?.entry ?? 'a workload serves it'}); this entry's copy is ignored.`);
         continue;

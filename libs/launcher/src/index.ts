@@ -28,3 +28,4 @@ export * from './mesh-plan.js';
 export * from './mesh-state.js';
 export * from './sidecar-spec.js';
 export * from './mesh-info.js';
+export * from './configured-workloads.js';

@@ -11,7 +11,8 @@
 import { join } from 'node:path';
 import type { ProcessSpec } from './process-spec.js';
 import type { MeshState, WorkloadAccount } from './mesh-state.js';
-import { meshLink, sidecarSpec } from './sidecar-spec.js';
+import { meshLink, outboundProxyEnv, sidecarSpec } from './sidecar-spec.js';
+import type { ConfiguredWorkload } from './configured-workloads.js';
 
 export const GATEWAY_ACCOUNT: WorkloadAccount = { name: 'istio-ingressgateway', namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account', services: ['istio-ingressgateway'] };
 
@@ -95,19 +96,27 @@ export interface MeshPorts {
 }
 
 
-/** Fixed, Istio-like ports for `skiff up`; `offset` moves them all (two meshes on one host). */
-export function fixedPorts(offset = 0): MeshPorts {
+/** Slots after the samples' for a config directory's own workloads: their admin ports stay below the dashboard's 20001. */
+export const MAX_CONFIGURED_WORKLOADS = 40;
+
+/**
+ * Fixed, Istio-like ports for `skiff up`; `offset` moves them all (two meshes on one host). The
+ * config directory's own workloads (`configured`, by name) take the slots after the samples';
+ * their apps listen where their WorkloadEntries say, so their `app` ports are unused.
+ */
+export function fixedPorts(offset = 0, configured: readonly string[] = []): MeshPorts {
+  if (configured.length > MAX_CONFIGURED_WORKLOADS) throw new Error(`skiff up starts at most ${MAX_CONFIGURED_WORKLOADS} WorkloadEntries (each sidecar's ports are fixed); this config has ${configured.length}`);
   const workloads: Record<string, WorkloadPorts> = {};
-  SAMPLE_WORKLOADS.forEach((w, i) => {
+  [...SAMPLE_WORKLOADS.map((w) => w.name), ...configured].forEach((name, i) => {
     const k = (i + 1) * 100 + offset;
-    workloads[w.name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
+    workloads[name] = { app: 9080 + k, appAdmin: 9081 + k, admin: 15000 + k, outbound: 15001 + k, inbound: 15006 + k, metrics: 15090 + k };
   });
   return { xds: 15012 + offset, monitoring: 15014 + offset, dashboard: 20001 + offset, gateway: 8080 + offset, gatewayTcp: GATEWAY_TCP_SERVER_PORT + offset, gatewayHttps: 8443 + offset, externalStandin: EXTERNAL_STANDIN_PORT + offset, gatewayAdmin: 15000 + offset, gatewayMetrics: 15090 + offset, workloads };
 }
 
 /** Free ports (from @skiff/launcher's one allocator), for tests that run side by side. */
-export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>): Promise<MeshPorts> {
-  const n = 10 + SAMPLE_WORKLOADS.length * 4;
+export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent?: boolean }) => Promise<number[]>, configured: readonly string[] = []): Promise<MeshPorts> {
+  const n = 10 + (SAMPLE_WORKLOADS.length + configured.length) * 4;
   const p = await freePorts(n);
   const apps = await freePorts(SAMPLE_WORKLOADS.length, { adjacent: true });
   let i = 0;
@@ -117,6 +126,8 @@ export async function ephemeralPorts(freePorts: (n: number, options?: { adjacent
     const app = apps[k] as number;
     ports.workloads[w.name] = { app, appAdmin: app + 1, admin: next(), outbound: next(), inbound: next(), metrics: next() };
   });
+  // Their apps listen where their WorkloadEntries say: no app port of ours.
+  for (const name of configured) ports.workloads[name] = { app: 0, appAdmin: 0, admin: next(), outbound: next(), inbound: next(), metrics: next() };
   return ports;
 }
 
@@ -140,6 +151,8 @@ export interface MeshPlanOptions {
   samples?: readonly SampleWorkload[];
   /** Start the external stand-in (default: true, as `skiff up` does). */
   externalStandin?: boolean;
+  /** The config directory's own workloads (WorkloadEntries): a sidecar each, and the process where one has a command. */
+  configured?: readonly ConfiguredWorkload[];
 }
 
 export interface MeshPlan {
@@ -224,6 +237,25 @@ export function meshPlan(options: MeshPlanOptions): MeshPlan {
         ...(options.env ? { env: options.env } : {}),
       }),
     );
+  }
+  for (const w of options.configured ?? []) {
+    const p = ports.workloads[w.name];
+    if (!p) throw new Error(`meshPlan: ports.workloads has no ports for ${w.origin}`);
+    admin[w.name] = `http://${host}:${p.admin}`;
+    metrics[w.name] = `http://${host}:${p.metrics}/stats/prometheus`;
+    if (w.command) {
+      apps.push({
+        name: w.name,
+        command: '/bin/sh',
+        args: ['-c', w.command],
+        env: { ...options.env, ...outboundProxyEnv(p.outbound), PORT: String(w.appPort), SERVICE_NAME: w.service, SERVICE_VERSION: w.version ?? 'v1', ...w.env },
+        cwd: w.cwd,
+        ready: { tcp: { host: w.appHost, port: w.appPort } },
+        readyTimeoutMs: 60_000,
+      });
+    }
+    const tokenFile = options.state?.tokenFiles[w.name];
+    sidecars.push(sidecarSpec({ root, workload: w, ports: p, link, ...(tokenFile ? { tokenFile } : {}), ...(options.env ? { env: options.env } : {}) }));
   }
   if (options.externalStandin ?? true) {
     // Outside the mesh: no sidecar, no identity, reached by sidecars as an external host.

@@ -21,8 +21,10 @@ export interface SidecarWorkload {
   /** Istio's port name, whose prefix is the protocol ("http", "grpc-orders", "tcp"); unnamed: sniffed. */
   portName?: string;
   appProtocol?: string;
-  /** Where the app listens, on 127.0.0.1. */
+  /** Where the app listens. */
   appPort: number;
+  /** The app's address, when not 127.0.0.1 (a WorkloadEntry's). */
+  appHost?: string;
   /** The proxy's --app-probe: http:/<path>, tcp or none. */
   probe?: string;
 }
@@ -91,6 +93,7 @@ export function sidecarSpec(options: SidecarSpecOptions): ProcessSpec {
       ...(w.portName ? ['--service-port-name', w.portName] : []),
       ...(w.appProtocol ? ['--app-protocol', w.appProtocol] : []),
       '--app-port', String(w.appPort),
+      ...(w.appHost && w.appHost !== HOST ? ['--app-host', w.appHost] : []),
       '--outbound-port', String(p.outbound),
       '--inbound-port', String(p.inbound),
       '--admin-port', String(p.admin),

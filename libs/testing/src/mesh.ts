@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterName, DEFAULT_NAMESPACE, serviceFqdn } from '@skiff/api';
-import { BOOKINFO_WORKLOADS, ephemeralPorts, freePorts, meshAccounts, meshInfoOf, meshPlan, prepareMeshState, writeMeshInfo, SAMPLE_WORKLOADS, type MeshState, type SampleWorkload, Supervisor, type MeshPlan } from '@skiff/launcher';
+import { BOOKINFO_WORKLOADS, configuredAccounts, ephemeralPorts, readConfiguredWorkloads, freePorts, meshAccounts, meshInfoOf, meshPlan, prepareMeshState, writeMeshInfo, SAMPLE_WORKLOADS, type MeshState, type SampleWorkload, Supervisor, type MeshPlan } from '@skiff/launcher';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -71,9 +71,12 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
   } else {
     cpSync(join(repoRoot, 'config'), configDir, { recursive: true });
   }
-  const ports = await ephemeralPorts(freePorts);
   const samples = options.noSamples ? [] : options.workshop ? SAMPLE_WORKLOADS : BOOKINFO_WORKLOADS;
-  const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), meshAccounts());
+  // WorkloadEntries in the config start their sidecars (and commands), as in `skiff up`.
+  const configured = readConfiguredWorkloads(configDir, { reserved: samples.map((w) => w.name) });
+  if (configured.problems.length > 0) throw new Error(`startTestMesh: the config's WorkloadEntries:\n${configured.problems.join('\n')}`);
+  const ports = await ephemeralPorts(freePorts, configured.workloads.map((w) => w.name));
+  const state = options.mtls === false ? undefined : prepareMeshState(mkdtempSync(join(tmpdir(), 'skiff-test-state-')), [...meshAccounts(), ...configuredAccounts(configured.workloads)]);
   if (state) options.onState?.(state);
   const plan = meshPlan({
     state,
@@ -86,6 +89,7 @@ async function startTestMeshOnce(options: TestMeshOptions): Promise<TestMesh> {
     gatewayArgs: options.gatewayArgs,
     samples,
     externalStandin: options.workshop === true,
+    configured: configured.workloads,
   });
   // SKIFF_TEST_MESH_OUTPUT=1 prints every process's output, prefixed with its name (to debug a flake).
   const supervisor = new Supervisor(process.env['SKIFF_TEST_MESH_OUTPUT'] === '1' ? { prefixOutput: true } : { quiet: true });

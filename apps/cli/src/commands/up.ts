@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RESTART_POLICY, fixedPorts, GATEWAY_ACCOUNT, meshInfoOf, writeMeshInfo, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
+import { configuredAccounts, DEFAULT_RESTART_POLICY, fixedPorts, GATEWAY_ACCOUNT, meshInfoOf, readConfiguredWorkloads, SAMPLE_WORKLOADS, writeMeshInfo, type ConfiguredWorkloads, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
 
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>] [--no-samples]
 
@@ -16,6 +16,10 @@ is started again, with a growing pause between tries (0.5 s up to 30 s). Ctrl-C 
   --port-offset <n>    add n to every port, to run two meshes on one machine (e.g. 1000; default: 0)
   --no-samples         start only the control plane and the gateway; your own services join
                        with "skiff run" (see docs/your-services.md)
+
+Your own services: each WorkloadEntry in the config directory gets a sidecar, and the process
+its skiff.dev/command annotation names is started too (see docs/your-services.md). They are read
+when skiff up starts; add one later with "skiff run".
   -h, --help           this text`;
 
 export async function up(argv: string[], root: string): Promise<number> {
@@ -40,8 +44,25 @@ export async function up(argv: string[], root: string): Promise<number> {
   }
   // CA root and bootstrap tokens live in .skiff/ (kept across runs; `rm -rf .skiff` starts a new trust domain root).
   const noSamples = values['no-samples'] === true;
-  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), noSamples ? [GATEWAY_ACCOUNT] : meshAccounts());
-  const plan = meshPlan({ root, configDir, ports: fixedPorts(offset), state, ...(noSamples ? { samples: [], externalStandin: false } : {}) });
+  // The user's own workloads, declared as WorkloadEntries in the config directory.
+  let configured: ConfiguredWorkloads;
+  try {
+    configured = readConfiguredWorkloads(configDir, { reserved: noSamples ? [] : SAMPLE_WORKLOADS.map((w) => w.name) });
+  } catch (error) {
+    console.error(`skiff up: cannot read ${configDir}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  for (const problem of configured.problems) console.warn(`skiff up: ${problem}`);
+  const own = configured.workloads;
+  let ports;
+  try {
+    ports = fixedPorts(offset, own.map((w) => w.name));
+  } catch (error) {
+    console.error(`skiff up: ${(error as Error).message}`);
+    return 2;
+  }
+  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), [...(noSamples ? [GATEWAY_ACCOUNT] : meshAccounts()), ...configuredAccounts(own)]);
+  const plan = meshPlan({ root, configDir, ports, state, configured: own, ...(noSamples ? { samples: [], externalStandin: false } : {}) });
   // A crashed process is started again (0.5 s, 1 s, 2 s, ... up to 30 s between tries); the
   // rest of the mesh keeps running meanwhile, proxies on their last config.
   const supervisor = new Supervisor({ prefixOutput: true, restartOnExit: DEFAULT_RESTART_POLICY });
@@ -60,6 +81,7 @@ export async function up(argv: string[], root: string): Promise<number> {
   const { urls } = plan;
   // What `skiff run` and `skiff ls` read to find this mesh.
   writeMeshInfo(meshInfoOf(plan, state, configDir));
+  const ownLines = own.map((w) => `  ${w.name.padEnd(17)}  http://${w.service}:${w.servicePort}  ${w.command ? `(${w.command})` : `(fronting ${w.appHost}:${w.appPort})`}`);
   const firstLines = noSamples
     ? `  join the mesh      skiff run --name <workload> --service <service> --port <port> -- <command>
   workloads          skiff ls`
@@ -68,7 +90,7 @@ export async function up(argv: string[], root: string): Promise<number> {
   console.log(`
 ✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
-${firstLines}
+${firstLines}${ownLines.length > 0 ? `\n\n  your workloads (WorkloadEntries)\n${ownLines.join('\n')}\n` : ''}
   dashboard          ${urls.dashboard}/            (live graph, config, proxies, traces)
   control plane      ${urls.controlPlane}/debug/configz   /debug/syncz   /metrics
   metrics            ${urls.metrics['istio-ingressgateway']} (and each proxy; prometheus --config.file=prometheus.yml)

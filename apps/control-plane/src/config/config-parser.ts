@@ -13,9 +13,10 @@ export interface ParseRequest {
   text: string;
 }
 
-export type ParseReply = { id: number; ok: true; resources: Loaded[]; issues: ValidationIssue[] } | { id: number; ok: false; problem: string };
+export type ParseReply = { id: number; ok: true; resources: Loaded[]; issues: ValidationIssue[]; workloads: number } | { id: number; ok: false; problem: string };
 
-export type ParseResult = { ok: true; resources: Loaded[]; issues: ValidationIssue[] } | { ok: false; problem: string };
+/** `workloads`: the WorkloadEntries and WorkloadGroups it declares, which `skiff up` reads and the control plane does not. */
+export type ParseResult = { ok: true; resources: Loaded[]; issues: ValidationIssue[]; workloads: number } | { ok: false; problem: string };
 
 export interface ConfigParserOptions {
   /** The thread's heap; a parse that needs more is refused (default 1024 MiB). */
@@ -57,7 +58,7 @@ export class ConfigParser {
       };
       const onMessage = (reply: ParseReply) => {
         if (reply.id !== id) return;
-        done(reply.ok ? { ok: true, resources: reply.resources, issues: reply.issues } : { ok: false, problem: `cannot parse the file: ${reply.problem}` });
+        done(reply.ok ? { ok: true, resources: reply.resources, issues: reply.issues, workloads: reply.workloads } : { ok: false, problem: `cannot parse the file: ${reply.problem}` });
       };
       const onError = (error: Error & { code?: string }) => {
         this.#drop(worker);

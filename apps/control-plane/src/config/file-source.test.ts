@@ -124,6 +124,14 @@ describe('config files that cannot be trusted', () => {
     await s.until((x) => weightsOf(x, 'details').length === 0, 'details to leave with its file');
   });
 
+  test("a file of WorkloadEntries alone (skiff up's, not the control plane's) is not called empty", async () => {
+    writeFileSync(join(s.dir, 'workloads.yaml'), 'apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: orders-v1}\nspec: {labels: {app: orders}, ports: {http: 7000}}\n');
+    const set = await s.until((x) => x.files.some((f) => f.file.endsWith('workloads.yaml')), 'the file of WorkloadEntries');
+    assert.deepEqual(set.issues.filter((i) => i.file.endsWith('workloads.yaml')), []);
+    unlinkSync(join(s.dir, 'workloads.yaml'));
+    await s.until((x) => !x.files.some((f) => f.file.endsWith('workloads.yaml')), 'the file to be gone');
+  });
+
   test('a second file defining the same VirtualService does not replace it: both places are named', async () => {
     writeFileSync(join(s.dir, 'a-override.yaml'), `# sorts before reviews.yaml, and must still not win\n${vs('reviews', [50, 50])}`);
     const set = await s.until((x) => x.files.some((f) => f.file.endsWith('a-override.yaml')), 'the second file');

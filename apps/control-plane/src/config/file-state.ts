@@ -21,6 +21,8 @@ export interface FileState {
 export interface ParsedFile {
   resources: Loaded[];
   issues: ValidationIssue[];
+  /** WorkloadEntries and WorkloadGroups: not the control plane's, but not an empty file either. */
+  workloads?: number;
 }
 
 export function nextFileState(previous: FileState | undefined, file: string, parsed: ParsedFile, bytes: number): FileState {
@@ -28,7 +30,7 @@ export function nextFileState(previous: FileState | undefined, file: string, par
   if (fileHasErrors(issues)) {
     return { file, resources: previous?.resources ?? [], issues, rejected: true, bytes: previous?.bytes ?? 0 };
   }
-  if (resources.length === 0 && issues.length === 0) {
+  if (resources.length === 0 && issues.length === 0 && !parsed.workloads) {
     const held = previous?.resources ?? [];
     const message =
       held.length > 0

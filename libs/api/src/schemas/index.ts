@@ -56,3 +56,4 @@ type _ServiceEntryMatchesTypes = Assignable<z.output<typeof ServiceEntrySchema>,
 type _PeerAuthenticationMatchesTypes = Assignable<z.output<typeof PeerAuthenticationSchema>, PeerAuthentication>;
 type _AuthorizationPolicyMatchesTypes = Assignable<z.output<typeof AuthorizationPolicySchema>, AuthorizationPolicy>;
 type _RequestAuthenticationMatchesTypes = Assignable<z.output<typeof RequestAuthenticationSchema>, RequestAuthentication>;
+export * from './workload-entry.js';

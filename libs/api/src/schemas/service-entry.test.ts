@@ -49,7 +49,13 @@ describe('ServiceEntry', () => {
   });
 
   test('fields Skiff does not implement are warnings', () => {
-    const r = check(se({ hosts: ['a.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], workloadSelector: { labels: { app: 'x' } } }));
-    assert.deepEqual(summary(r.issues), ['warning spec.workloadSelector: not supported by Skiff, ignored']);
+    const r = check(se({ hosts: ['a.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], subjectAltNames: ['spiffe://x'] }));
+    assert.deepEqual(summary(r.issues), ['warning spec.subjectAltNames: not supported by Skiff, ignored']);
+  });
+
+  test("workloadSelector names the entry's workloads, and so cannot stand beside endpoints (Istio's validation)", () => {
+    const ok = check(se({ hosts: ['orders.default.svc.cluster.local'], ports: [{ number: 7000, name: 'http', protocol: 'HTTP' }], resolution: 'STATIC', workloadSelector: { labels: { app: 'orders' } } }));
+    assert.deepEqual(summary(ok.issues), []);
+    assertOneError(check(se({ hosts: ['a.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'STATIC', endpoints: [{ address: '1.2.3.4' }], workloadSelector: { labels: { app: 'a' } } })), 'spec.workloadSelector', 'only one of workloadSelector or endpoints is allowed');
   });
 });

@@ -36,16 +36,20 @@ export const ServiceEntrySpecSchema = istioObject(
     resolution: z.enum(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN']).optional(),
     endpoints: z.array(ServiceEntryEndpointSchema).optional(),
     exportTo: exportTo.optional(),
+    // The workloads (WorkloadEntries, sidecars started by skiff up or skiff run) that serve the hosts.
+    workloadSelector: istioObject({ labels: labelMap() }).optional(),
   },
-  ['workloadSelector', 'subjectAltNames'],
+  ['subjectAltNames'],
 ).superRefine((spec, ctx) => {
   const resolution = spec.resolution ?? 'NONE';
   const endpoints = Array.isArray(spec.endpoints) ? spec.endpoints : [];
+  // Istio's ValidateServiceEntry: "only one of WorkloadSelector or Endpoints is allowed".
+  if (spec.workloadSelector !== undefined && endpoints.length > 0) ctx.addIssue({ code: 'custom', path: ['workloadSelector'], message: 'only one of workloadSelector or endpoints is allowed: the selected workloads are the endpoints' });
   const hosts = Array.isArray(spec.hosts) ? spec.hosts : [];
   if (!Array.isArray(spec.ports) || spec.ports.length === 0) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a ServiceEntry needs at least one port: Skiff routes by port, as Istio does' });
   if (resolution === 'NONE' && endpoints.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'resolution NONE takes no endpoints (traffic goes where the caller sent it); use STATIC or DNS to list endpoints' });
   if (resolution === 'STATIC') {
-    if (endpoints.length === 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'resolution STATIC needs endpoints with IP addresses' });
+    if (endpoints.length === 0 && spec.workloadSelector === undefined) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'resolution STATIC needs endpoints with IP addresses, or a workloadSelector' });
     endpoints.forEach((e, i) => {
       if (isRecord(e) && typeof e.address === 'string' && parseIpAddress(e.address) === undefined) ctx.addIssue({ code: 'custom', path: ['endpoints', i, 'address'], message: `resolution STATIC needs an IP address, not ${JSON.stringify(e.address)}; use resolution DNS for host names` });
     });
