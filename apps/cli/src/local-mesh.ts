@@ -4,6 +4,7 @@
 import type { WorkloadInfo } from '@skiff/api';
 import { fixedPorts, SAMPLE_WORKLOADS } from '@skiff/launcher';
 import { UsageError } from './usage-error.js';
+import { describeWorkloads, findWorkload, shortName } from '@skiff/meshtest';
 
 export const LOCAL_HOST = '127.0.0.1';
 export const GATEWAY_NAME = 'istio-ingressgateway';
@@ -70,34 +71,14 @@ export function parsePortOffset(value: string | undefined): number {
   return offset;
 }
 
-/** "frontend.default" -> "frontend". */
-export function shortName(id: string): string {
-  const dot = id.indexOf('.');
-  return dot < 0 ? id : id.slice(0, dot);
-}
-
 /**
- * Finds a workload by what a user would type: its id ("reviews-v1.default"), its short name
- * ("reviews-v1"), "gateway" for the only gateway, or a service name with a single workload
- * ("ratings"). Anything else is a UsageError that lists the known workloads.
+ * Finds a workload by what a user would type (@skiff/meshtest's findWorkload); anything unknown
+ * or ambiguous is a UsageError that lists the known workloads.
  */
 export function resolveWorkload(query: string, workloads: readonly WorkloadInfo[]): WorkloadInfo {
-  const q = query.toLowerCase();
-  const byId = workloads.find((w) => w.id.toLowerCase() === q);
-  if (byId) return byId;
-  const candidates = [
-    workloads.filter((w) => shortName(w.id).toLowerCase() === q),
-    q === 'gateway' || q === 'ingressgateway' ? workloads.filter((w) => w.kind === 'gateway') : [],
-    workloads.filter((w) => w.service.toLowerCase() === q),
-  ];
-  for (const found of candidates) {
-    if (found.length === 1) return found[0] as WorkloadInfo;
-    if (found.length > 1) throw new UsageError(`"${query}" matches ${found.map((w) => w.id).join(', ')}; name one of them`);
-  }
-  throw new UsageError(`unknown workload "${query}"; known workloads: ${describeWorkloads(workloads)}`);
+  const found = findWorkload(query, workloads);
+  if (typeof found === 'string') throw new UsageError(found);
+  return found;
 }
 
-export function describeWorkloads(workloads: readonly WorkloadInfo[]): string {
-  if (workloads.length === 0) return '(none: no proxy is connected)';
-  return workloads.map((w) => (w.kind === 'gateway' ? `gateway (${w.id})` : `${shortName(w.id)} (${w.id})`)).join(', ');
-}
+export { describeWorkloads, shortName };

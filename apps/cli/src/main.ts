@@ -8,6 +8,7 @@ import { scenario } from './commands/scenario.js';
 import { inject } from './commands/inject.js';
 import { ls } from './commands/ls.js';
 import { run } from './commands/run.js';
+import { test } from './commands/test.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,6 +20,7 @@ Commands:
   ls          list the mesh's workloads and their proxies' sync state (also: proxy-status)
   analyze     check Istio config across files, like istioctl analyze (exit 1 on errors)
   simulate    which route, cluster and endpoints a request would take, and why
+  test        run MeshTest cases against the config (offline) or the running mesh (--live)
   proxy-config  show a running proxy's routes, clusters, endpoints or listeners
   scenario    run a scenario (canary, ab, fault, circuit-breaker, mirror, mtls, authz) with a verdict
   inject      add the sidecar to Kubernetes manifests, like istioctl kube-inject
@@ -32,6 +34,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   'proxy-status': (argv) => ls(argv),
   analyze: (argv) => analyze(argv),
   simulate: (argv) => simulate(argv),
+  test: (argv) => test(argv),
   'proxy-config': (argv) => proxyConfig(argv),
   scenario: (argv) => scenario(argv),
   inject: (argv) => inject(argv),

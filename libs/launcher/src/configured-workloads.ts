@@ -5,7 +5,7 @@
 // its first port do. Pure but for reading the directory (readConfiguredWorkloads).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { CLUSTER_DOMAIN, parseConfigFile, WORKLOAD_ANNOTATIONS, type Loaded, type LoadedWorkload, type ServiceEntry, type WorkloadEntry } from '@skiff/api';
+import { CLUSTER_DOMAIN, parseConfigFile, WORKLOAD_ANNOTATIONS, type Loaded, type LoadedWorkload, type ServiceEntry, type WorkloadEntry, type WorkloadInfo } from '@skiff/api';
 import type { SidecarWorkload } from './sidecar-spec.js';
 import type { WorkloadAccount } from './mesh-state.js';
 
@@ -186,4 +186,21 @@ export function readConfiguredWorkloads(configDir: string, options: { reserved?:
 /** The identities their sidecars need: each may serve its own service only. */
 export function configuredAccounts(workloads: readonly ConfiguredWorkload[]): WorkloadAccount[] {
   return workloads.map((w) => ({ name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount ?? w.service, services: [w.service] }));
+}
+
+/** The workload as its sidecar will announce it (for offline tools: `skiff test`, `skiff simulate`). */
+export function configuredWorkloadInfo(w: ConfiguredWorkload): WorkloadInfo {
+  return {
+    id: `${w.name}.${w.namespace}`,
+    kind: 'sidecar',
+    service: w.service,
+    namespace: w.namespace,
+    serviceAccount: w.serviceAccount ?? w.service,
+    labels: { ...w.labels, app: w.service, version: w.version ?? 'v1' },
+    address: '127.0.0.1',
+    inboundPort: 15006,
+    servicePort: w.servicePort,
+    ...(w.portName ? { servicePortName: w.portName } : {}),
+    ...(w.appProtocol ? { appProtocol: w.appProtocol } : {}),
+  };
 }

@@ -12,3 +12,5 @@ export { compileRoute, pickCluster, type CompiledRoute, type RouteHit } from './
 export { lookupVirtualHost, selectRoute, type RouteDecision } from './select.js';
 export { compileStringMatch, type StringMatcher, type StringMatchOptions } from './string-match.js';
 export { pickWeighted, WeightedPicker, type Weighted } from './weighted.js';
+export { rewritePath, shadowAuthority } from './rewrite.js';
+export { applyHeaderOperations, type HeaderMap, type HeaderOperations } from './header-ops.js';

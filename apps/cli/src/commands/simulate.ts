@@ -6,7 +6,7 @@ import { UnreachableError } from '../http-json.js';
 import { localControlPlaneUrl, parsePortOffset } from '../local-mesh.js';
 import { formatReport } from '../simulate/print-report.js';
 import { parseSimulatedRequest } from '../simulate/request-spec.js';
-import { simulate as runSimulation } from '../simulate/simulation.js';
+import { simulate as runSimulation } from '@skiff/meshtest';
 import { fromConfigDir, fromControlPlane, type SnapshotSource } from '../simulate/snapshot-source.js';
 import { UsageError } from '../usage-error.js';
 

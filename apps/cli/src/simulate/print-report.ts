@@ -2,7 +2,7 @@
 // why, where the request goes (clusters with weights, shares and endpoints), the route's
 // policies, then the verdict on every route of the virtual host.
 import { formatTable } from '../table.js';
-import type { DestinationReport, RouteReport, SimulationResult } from './simulation.js';
+import type { DestinationReport, RouteReport, SimulationResult } from '@skiff/meshtest';
 
 export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;

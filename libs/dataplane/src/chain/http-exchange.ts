@@ -8,7 +8,7 @@ import type { CompiledSnapshot } from '../core/compiled-snapshot.js';
 import type { HeaderMap } from '../core/hop-by-hop.js';
 import type { RequestEvent } from '../core/request-event.js';
 import type { RequestTarget } from '../core/request-target.js';
-import type { HeaderOperations } from '../core/steps/header-ops.js';
+import type { HeaderOperations } from '@skiff/routing';
 import type { RequestHead } from '../http1/head-parser.js';
 import type { DownstreamStream } from './downstream-stream.js';
 import type { FilterChain } from './filter-chain.js';

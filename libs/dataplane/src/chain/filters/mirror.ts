@@ -4,7 +4,7 @@
 // with "-shadow".
 import type { ClusterRuntime } from '../../core/cluster-runtime.js';
 import { listOf } from '../../http1/field-list.js';
-import { shadowAuthority } from '../../core/steps/rewrite.js';
+import { shadowAuthority } from '@skiff/routing';
 import type { UpstreamPools } from '../../core/upstream-pools.js';
 import type { WorkloadCertificate } from '../../security/identity.js';
 import { peerTlsFor } from '../../security/peer-tls.js';

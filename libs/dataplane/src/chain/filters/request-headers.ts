@@ -1,7 +1,7 @@
 // Istio's HTTPRewrite and Headers operations: the route's and the chosen cluster's request
 // edits before the request goes on, and their response edits on the way back.
-import { applyHeaderOperations } from '../../core/steps/header-ops.js';
-import { rewritePath } from '../../core/steps/rewrite.js';
+import { applyHeaderOperations } from '@skiff/routing';
+import { rewritePath } from '@skiff/routing';
 import { listOf, recordOf } from '../../http1/field-list.js';
 import type { HttpFilter } from '../http-filter.js';
 

@@ -1,9 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { planFault } from './fault.js';
-import { applyHeaderOperations } from './header-ops.js';
+import { applyHeaderOperations, rewritePath, shadowAuthority } from '@skiff/routing';
 import { isRetriable, retryBackoffMs } from './retry-policy.js';
-import { rewritePath, shadowAuthority } from './rewrite.js';
 
 const fixed = (v: number) => () => v;
 

@@ -1,6 +1,7 @@
 // Istio's Headers operations: set replaces, add appends, remove deletes. Header names are
 // case-insensitive, so they are lower-cased like node's incoming headers.
-import type { HeaderMap } from '../hop-by-hop.js';
+/** Header name (lower-case) -> value(s), as node's incoming headers. */
+export type HeaderMap = Record<string, string | string[]>;
 
 export interface HeaderOperations {
   set?: Record<string, string>;

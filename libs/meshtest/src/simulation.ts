@@ -2,9 +2,9 @@
 // explainRoute (the same matcher the proxy runs), then what the chosen route does: weighted
 // clusters with their endpoints, timeout, retries, fault, mirror. The result is plain data, for
 // --json and for the text report alike.
-import type { Endpoint, ProxySnapshot, RetryPolicy, Route, SourceRef, WorkloadInfo } from '@skiff/api';
-import { compileRouteConfig, explainRoute, formatExplanation, type RouteVerdict } from '@skiff/routing';
-import type { SimulatedRequest } from './request-spec.js';
+import type { Endpoint, ProxySnapshot, RetryPolicy, Route, RouteMatch, SourceRef, WorkloadInfo } from '@skiff/api';
+import { compileRouteConfig, explainRoute, formatExplanation, rewritePath, type RouteVerdict } from '@skiff/routing';
+import type { SimulatedRequest } from './request.js';
 
 export type SimulationOutcome = 'matched' | 'no-route-config' | 'no-virtual-host' | 'no-route';
 
@@ -16,6 +16,8 @@ export interface DestinationReport {
   /** False when the snapshot has no such cluster: the proxy would answer 503. */
   known: boolean;
   endpoints: Array<Pick<Endpoint, 'address' | 'port' | 'workload'>>;
+  /** Header operations for requests sent to this destination (VirtualService route[].headers). */
+  headers?: Route['headers'];
 }
 
 export interface RouteReport {
@@ -31,7 +33,11 @@ export interface RouteReport {
   fault?: Extract<Route['action'], { kind: 'route' }>['fault'];
   mirror?: { cluster: string; percent: number };
   rewrite?: { uri?: string; authority?: string };
+  /** The path the destination gets: the request's, or as the rewrite leaves it. */
+  upstreamPath?: string;
   redirect?: { location: string; code: number };
+  /** Header operations of the route (http[].headers). */
+  headers?: Route['headers'];
 }
 
 export interface SimulationResult {
@@ -91,12 +97,12 @@ export function simulate(input: SimulationInput): SimulationResult {
   if (decision.kind === 'no-virtual-host') return { ...common, outcome: 'no-virtual-host', reason: decision.reason, effect: unrouted };
   if (decision.kind === 'no-route') return { ...common, outcome: 'no-route', reason: decision.reason, effect: `the ${proxy.kind === 'gateway' ? 'gateway' : 'sidecar'} answers 404 (NR: no route)` };
 
-  const report = routeReport(decision.route.route, decision.virtualHost.name, decision.domain, snapshot, request, input.locate);
+  const report = routeReport(decision.route.route, decision.virtualHost.name, decision.domain, snapshot, request, input.locate, decision.match?.match.uri);
   return { ...common, outcome: 'matched', reason: decision.reason, effect: effectOf(report), route: report };
 }
 
-function routeReport(route: Route, virtualHost: string, domain: string, snapshot: ProxySnapshot, request: SimulatedRequest, locate: SimulationInput['locate']): RouteReport {
-  const report: RouteReport = { name: route.name, virtualHost, domain, action: route.action.kind, destinations: [] };
+function routeReport(route: Route, virtualHost: string, domain: string, snapshot: ProxySnapshot, request: SimulatedRequest, locate: SimulationInput['locate'], uriMatch: RouteMatch['uri'] | undefined): RouteReport {
+  const report: RouteReport = { name: route.name, virtualHost, domain, action: route.action.kind, destinations: [], ...(route.headers ? { headers: route.headers } : {}) };
   if (route.origin) {
     const where = locate?.(route.origin.virtualService);
     report.origin = { ...route.origin, ...(where ? { file: where.file, line: where.line } : {}) };
@@ -116,6 +122,7 @@ function routeReport(route: Route, virtualHost: string, domain: string, snapshot
       percent: total === 0 ? 0 : (c.weight * 100) / total,
       known: cluster !== undefined,
       endpoints: (cluster?.endpoints ?? []).map((e) => ({ address: e.address, port: e.port, workload: e.workload })),
+      ...(c.headers ? { headers: c.headers } : {}),
     };
   });
   if (action.timeoutMs !== undefined) report.timeoutMs = action.timeoutMs;
@@ -123,6 +130,7 @@ function routeReport(route: Route, virtualHost: string, domain: string, snapshot
   if (action.fault) report.fault = action.fault;
   if (action.mirror) report.mirror = action.mirror;
   if (action.rewrite) report.rewrite = action.rewrite;
+  report.upstreamPath = action.rewrite?.uri !== undefined ? rewritePath(request.path, uriMatch, action.rewrite.uri) : request.path;
   return report;
 }
 
