@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CLUSTER_DOMAIN, parseConfigFile, WORKLOAD_ANNOTATIONS, type Loaded, type LoadedWorkload, type ServiceEntry, type WorkloadEntry, type WorkloadInfo } from '@skiff/api';
 import type { SidecarWorkload } from './sidecar-spec.js';
+import { SAMPLE_WORKLOADS } from './mesh-plan.js';
 import type { WorkloadAccount } from './mesh-state.js';
 
 export interface ConfiguredWorkload extends SidecarWorkload {
@@ -188,8 +189,11 @@ export function configuredAccounts(workloads: readonly ConfiguredWorkload[]): Wo
   return workloads.map((w) => ({ name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount ?? w.service, services: [w.service] }));
 }
 
-/** The workload as its sidecar will announce it (for offline tools: `skiff test`, `skiff simulate`). */
-export function configuredWorkloadInfo(w: ConfiguredWorkload): WorkloadInfo {
+/**
+ * The workload as its sidecar will announce it (for offline tools: `skiff test`, `skiff simulate`),
+ * with the inbound port `skiff up` gives its `index`-th entry (one address and port is one endpoint).
+ */
+export function configuredWorkloadInfo(w: ConfiguredWorkload, index: number): WorkloadInfo {
   return {
     id: `${w.name}.${w.namespace}`,
     kind: 'sidecar',
@@ -198,7 +202,7 @@ export function configuredWorkloadInfo(w: ConfiguredWorkload): WorkloadInfo {
     serviceAccount: w.serviceAccount ?? w.service,
     labels: { ...w.labels, app: w.service, version: w.version ?? 'v1' },
     address: '127.0.0.1',
-    inboundPort: 15006,
+    inboundPort: 15006 + (SAMPLE_WORKLOADS.length + 1 + index) * 100,
     servicePort: w.servicePort,
     ...(w.portName ? { servicePortName: w.portName } : {}),
     ...(w.appProtocol ? { appProtocol: w.appProtocol } : {}),

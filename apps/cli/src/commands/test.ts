@@ -89,7 +89,7 @@ function runOffline(suites: readonly MeshTestSuite[], configDir: string, withSam
   const config = readConfigDir(configDir);
   const configured = readConfiguredWorkloads(configDir);
   const local = localWorkloads().map((w) => w.info);
-  const own = configured.workloads.map(configuredWorkloadInfo);
+  const own = configured.workloads.map((w, i) => configuredWorkloadInfo(w, i));
   const workloads = [...local.filter((w) => w.kind === 'gateway' || withSamples || own.length === 0), ...own];
   const evaluator = new CaseEvaluator(workloads, offlineSnapshots({ resources: config.resources, workloads }));
   const results: CaseResult[] = [];

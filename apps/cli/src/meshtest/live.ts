@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { ProxySnapshotSchema, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
+import { ProxySnapshotSchema, serviceFqdn, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
 import { readMeshInfo } from '@skiff/launcher';
 import { caseResult, CaseEvaluator, findWorkload, parseRequest, type CaseResult, type MeshTestCase, type MeshTestSuite, type Observation } from '@skiff/meshtest';
 import { getJson } from '../http-json.js';
@@ -101,7 +101,7 @@ function delta(before: Map<string, number>, after: Map<string, number>): Map<str
  * Other traffic from the same caller to the same service while the case runs would be counted
  * too: run live tests on a mesh nothing else is driving.
  */
-async function observeLive(c: MeshTestCase, caller: WorkloadInfo, config: Observation, callerSnapshot: ProxySnapshot, log: (line: string) => void): Promise<Observation> {
+async function observeLive(c: MeshTestCase, caller: WorkloadInfo, config: Observation, callerSnapshot: ProxySnapshot, registry: readonly WorkloadInfo[], log: (line: string) => void): Promise<Observation> {
   const parsed = parseRequest(c.request.method, c.request.url, c.request.headers);
   const entry = await entryPoint(caller, c.request.port ?? parsed.port);
   if (typeof entry === 'string') throw new Error(entry);
@@ -135,10 +135,19 @@ async function observeLive(c: MeshTestCase, caller: WorkloadInfo, config: Observ
     if ([...again.values()].reduce((a, b) => a + b, 0) === [...counted.values()].reduce((a, b) => a + b, 0)) break;
     counted = again;
   }
+  const attributed = new Set<string>();
   for (const d of config.destinations) {
     const workloads = new Set(callerSnapshot.clusters.find((k) => k.name === d.cluster)?.endpoints.map((e) => e.workload) ?? []);
-    const count = [...counted].filter(([w]) => workloads.has(w)).reduce((a, [, n]) => a + n, 0);
-    obs.destinations.push({ ...d, count });
+    const mine = [...counted].filter(([w]) => workloads.has(w));
+    for (const [w] of mine) attributed.add(w);
+    obs.destinations.push({ ...d, count: mine.reduce((a, [, n]) => a + n, 0) });
+  }
+  // Requests that reached a workload none of the route's clusters holds: the config in force is not
+  // what was read a moment ago, or other traffic from this caller ran alongside. Either way, shown.
+  for (const [workload, count] of counted) {
+    if (attributed.has(workload)) continue;
+    const info = registry.find((w) => w.id === workload);
+    obs.destinations.push({ cluster: `(workload ${workload})`, host: info ? serviceFqdn(info.service, info.namespace) : workload, port: info?.servicePort ?? 0, count });
   }
   obs.total = c.request.repeat;
   obs.notes.push("route, fault, retries, timeout, mirror and the headers the app gets are read from the config the caller's proxy has in force");
@@ -171,7 +180,7 @@ export async function runLive(suites: readonly MeshTestSuite[], target: LiveTarg
         observed = new Error("request.principal, namespace and jwt are for offline runs: live, the caller's identity is its sidecar's certificate (run this case without --live)");
       } else {
         const config = evaluator.evaluate(c);
-        observed = config instanceof Error ? config : await observeLive(c, caller, config, evaluator.snapshotOf(caller), log).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+        observed = config instanceof Error ? config : await observeLive(c, caller, config, evaluator.snapshotOf(caller), registry, log).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       }
       results.push(caseResult(suite, c, 'live', observed, performance.now() - started));
     }
