@@ -79,10 +79,22 @@ class ComposeMesh {
   dashboard = '';
   controlPlane = '';
 
-  constructor(private readonly files: string[]) {}
+  /**
+   * `files`: compose files, relative to the repository or absolute. `options.ready`: how many
+   * proxies must be synced and which gateway path must answer 200 before the tests start;
+   * `options.prepare`: writes files that need the config directory (an injected compose file).
+   */
+  constructor(
+    private readonly files: string[],
+    private readonly options: { ready?: { proxies: number; path: string }; prepare?: (configDir: string) => void; images?: 'own' | 'mesh-only' } = {},
+  ) {}
+
+  #file(f: string): string {
+    return f.startsWith('/') ? f : join(repoRoot, f);
+  }
 
   compose(...args: string[]): SpawnSyncReturns<string> {
-    return run('docker-compose', ['-p', this.project, ...this.files.flatMap((f) => ['-f', join(repoRoot, f)]), ...args], this.env);
+    return run('docker-compose', ['-p', this.project, ...this.files.flatMap((f) => ['-f', this.#file(f)]), ...args], this.env);
   }
 
   writeConfig(name: string, text: string): void {
@@ -100,8 +112,11 @@ class ComposeMesh {
     this.configDir = mkdtempSync(join(tmpdir(), 'skiff-compose-config-'));
     chmodSync(this.configDir, 0o755); // the control plane runs as uid 65532 in its container
     for (const [name, text] of Object.entries(config)) this.writeConfig(name, text);
+    this.options.prepare?.(this.configDir);
     this.env = { ...process.env, BASE_IMAGE: baseImage, SKIFF_CONFIG_DIR: this.configDir };
-    must('docker-compose build', this.compose('build'));
+    // An injected file names the mesh's images without building them: the repository's compose file builds them.
+    if (this.options.images === 'mesh-only') must('docker-compose build (the mesh images)', run('docker-compose', ['-p', this.project, '-f', join(repoRoot, 'compose.yaml'), 'build', 'control-plane', 'gateway', 'frontend-proxy'], this.env));
+    else must('docker-compose build', this.compose('build'));
     // Host ports are picked just before `up`, and picked again if another test took one meanwhile
     // (other whole-mesh tests run beside this one and bind ephemeral ports too).
     for (let attempt = 1; ; attempt++) {
@@ -118,12 +133,13 @@ class ComposeMesh {
       console.log(`docker-compose up: a host port was taken meanwhile; again with other ports (attempt ${attempt + 1})`);
       must('docker-compose down after a port clash', this.compose('down', '-v', '--remove-orphans', '--timeout', '5'));
     }
+    const ready = this.options.ready ?? { proxies: PROXIES, path: '/api/product/1' };
     await waitFor(
-      `${PROXIES} proxies connected and synced, and the gateway answering`,
+      `${ready.proxies} proxies connected and synced, and the gateway answering ${ready.path}`,
       async () => {
         const proxies = await getJson<Array<{ synced: boolean }>>(`${this.dashboard}/api/proxies`).catch(() => undefined);
-        if (!proxies || proxies.body.length !== PROXIES || !proxies.body.every((p) => p.synced)) return undefined;
-        return (await get(`${this.gateway}/api/product/1`)).status === 200 || undefined;
+        if (!proxies || proxies.body.length !== ready.proxies || !proxies.body.every((p) => p.synced)) return undefined;
+        return (await get(`${this.gateway}${ready.path}`)).status === 200 || undefined;
       },
       180_000,
       500,
@@ -145,7 +161,7 @@ class ComposeMesh {
       [15014, new URL(this.controlPlane).port],
       [20001, new URL(this.dashboard).port],
     ]);
-    const composeCommand = `docker-compose -p ${this.project} ${this.files.map((f) => `-f '${join(repoRoot, f)}'`).join(' ')}`;
+    const composeCommand = `docker-compose -p ${this.project} ${this.files.map((f) => `-f '${this.#file(f)}'`).join(' ')}`;
     const behaviour = (service: string, body?: string) =>
       JSON.parse(this.exec(service, 'node', '-e', `fetch('http://127.0.0.1:9081/admin/behaviour'${body ? `,{method:'POST',headers:{'content-type':'application/json'},body:'${body}'}` : ''}).then(r=>r.text()).then(console.log)`)) as Behaviour;
     return {
@@ -273,5 +289,107 @@ describe('docker compose with transparent interception (iptables init step)', { 
     }, 30_000, 300);
     console.log(`plaintext to reviews-v1 ${ip}:9080 (the app's port) under STRICT: ${refusal}`);
     assert.equal((await get(`${mesh.gateway}/api/product/1`)).status, 200);
+  });
+});
+
+// A user's own compose file, knowing nothing of a mesh: two services on the local base image,
+// written here. `skiff inject -f` adds a sidecar to each, the control plane and the gateway; up,
+// the gateway reaches shop, shop reaches stock through both sidecars over mutual TLS, and a
+// VirtualService put in the mounted config changes what shop gets from stock.
+const SHOP = `import { createServer, request } from 'node:http';
+const proxy = new URL(process.env.HTTP_PROXY); // set by skiff inject: its sidecar
+createServer((req, res) => {
+  if (req.url !== '/stock') return res.end('shop here');
+  const out = request({ host: proxy.hostname, port: proxy.port, path: 'http://stock:7300/count', headers: { host: 'stock:7300' } }, (r) => {
+    let body = '';
+    r.on('data', (c) => (body += c));
+    r.on('end', () => res.end('stock says ' + r.statusCode + ' ' + body));
+  });
+  out.on('error', (e) => { res.statusCode = 502; res.end(String(e)); });
+  out.end();
+}).listen(Number(process.env.PORT), '0.0.0.0');
+`;
+const STOCK = `require('node:http').createServer((req, res) => res.end('3 boats')).listen(Number(process.env.PORT), '0.0.0.0');\n`;
+const USER_COMPOSE = `# Two services of a user's own, with no mesh.
+services:
+  shop:
+    image: \${BASE_IMAGE:-node:24-slim}
+    command: [node, /srv/shop.mjs]
+    labels: {app: shop, version: v1}
+    expose: ["7000"]
+    environment: {PORT: "7000"}
+    volumes: ["./shop.mjs:/srv/shop.mjs:ro"]
+  stock:
+    image: \${BASE_IMAGE:-node:24-slim}
+    command: [node, /srv/stock.cjs]
+    labels: [app=stock]
+    expose: ["7300"]
+    environment: [PORT=7300]
+    volumes: ["./stock.cjs:/srv/stock.cjs:ro"]
+`;
+const SHOP_GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop}
+spec:
+  hosts: ["*"]
+  gateways: [shop-gateway]
+  http:
+  - route: [{destination: {host: shop, port: {number: 7000}}}]
+`;
+
+describe("skiff inject -f on a user's compose file, brought up on a real Docker engine", { skip, timeout: 20 * 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-compose-own-'));
+  chmodSync(dir, 0o755);
+  const mesh = new ComposeMesh([join(dir, 'mesh.yaml')], {
+    images: 'mesh-only',
+    ready: { proxies: 3, path: '/' },
+    prepare: (configDir) => {
+      writeFileSync(join(dir, 'docker-compose.yaml'), USER_COMPOSE);
+      writeFileSync(join(dir, 'shop.mjs'), SHOP, { mode: 0o644 });
+      writeFileSync(join(dir, 'stock.cjs'), STOCK, { mode: 0o644 });
+      must('skiff inject -f docker-compose.yaml', run(process.execPath, [join(repoRoot, 'bin', 'skiff.mjs'), 'inject', '-f', join(dir, 'docker-compose.yaml'), '-o', join(dir, 'mesh.yaml'), '--config-dir', configDir, '--proxy-image', 'skiff/proxy:dev', '--control-plane-image', 'skiff/control-plane:dev', '--gateway-image', 'skiff/gateway:dev']));
+    },
+  });
+  before(() => mesh.start({ 'shop.yaml': SHOP_GATEWAY }));
+  after(() => {
+    mesh.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the gateway reaches shop, and shop reaches stock through both sidecars over mutual TLS", async () => {
+    assert.equal((await get(`${mesh.gateway}/`)).text, 'shop here');
+    assert.equal((await get(`${mesh.gateway}/stock`)).text, 'stock says 200 3 boats');
+    // The graph counts what the control plane's scrapes see change: traffic keeps flowing while it waits.
+    let edges: string[] = [];
+    const edge = await waitFor(
+      'a shop -> stock edge in the graph',
+      async () => {
+        await get(`${mesh.gateway}/stock`);
+        const graph = (await getJson<{ edges: Array<{ id: string; mtls?: boolean }> }>(`${mesh.dashboard}/api/graph`)).body;
+        edges = graph.edges.map((e) => e.id);
+        return graph.edges.find((e) => e.id === 'shop.default->stock.default');
+      },
+      30_000,
+      500,
+    ).catch((error: unknown) => assert.fail(`${String(error)}; the graph has ${edges.join(', ') || 'no edges'}`));
+    assert.equal(edge.mtls, true);
+  });
+
+  test('a VirtualService in the mounted config applies to the injected services', async () => {
+    mesh.writeConfig('stock.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: stock}\nspec:\n  hosts: [stock]\n  http:\n  - fault: {abort: {httpStatus: 418, percentage: {value: 100}}}\n    route: [{destination: {host: stock}}]\n');
+    const answer = await waitFor('shop to get 418 from stock', async () => {
+      const text = (await get(`${mesh.gateway}/stock`)).text;
+      return text.startsWith('stock says 418') ? text : undefined;
+    }, 30_000, 300);
+    assert.match(answer, /^stock says 418 fault filter abort/);
   });
 });
