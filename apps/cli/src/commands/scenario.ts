@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixedPorts } from '@skiff/launcher';
+import { fixedPorts, readMeshInfo, type MeshInfo } from '@skiff/launcher';
 import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
 import { percentile } from '../scenario/percentile.js';
 import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
@@ -54,7 +54,8 @@ passes, 1 when a check fails (a canary rolled back), 2 on bad usage. Ctrl-C stop
 
   --file <canary.yaml>     canary only: a Canary (skiff.dev/v1alpha1) instead of the built-in one
                            (reviews v1 -> v2 by 10, 25, 50%, 10 s intervals; see docs/canary.md)
-  --config <dir>           the config directory the control plane reads (default: ./config)
+  --config <dir>           the config directory the control plane reads (default: the running
+                           mesh's, from .skiff/mesh.json, else ./config)
   --gateway <url>          the URL to send traffic to (default: the local gateway's /api/product/1)
   --control-plane <url>    the control plane's monitoring URL (default: http://127.0.0.1:15014)
   --rate <n>               requests per second through the gateway (default: 20)
@@ -105,11 +106,17 @@ export function formatWatch(report: WatchReport): string {
   return lines.join('\n');
 }
 
+/** The running mesh `skiff up` described in .skiff/mesh.json (its config directory and control plane), if there is one. */
+function runningMesh(offset: number): MeshInfo | undefined {
+  const mesh = readMeshInfo(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`));
+  return mesh instanceof Error ? undefined : mesh;
+}
+
 /** The mesh token the control plane asks of the dashboard's reports; undefined when none can be read (the report then says why it was refused). */
 function meshToken(file: string | undefined, offset: number): string | undefined {
   if (process.env['SKIFF_MESH_TOKEN']) return process.env['SKIFF_MESH_TOKEN'];
   try {
-    return readFileSync(file ?? join(offset === 0 ? '.skiff' : `.skiff-${offset}`, 'mesh-token'), 'utf8').trim();
+    return readFileSync(file ?? runningMesh(offset)?.meshTokenFile ?? join(offset === 0 ? '.skiff' : `.skiff-${offset}`, 'mesh-token'), 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -117,13 +124,14 @@ function meshToken(file: string | undefined, offset: number): string | undefined
 
 async function runScriptedCommand(scripted: ScriptedScenario, values: { config?: string; gateway?: string; 'control-plane'?: string; 'mesh-token-file'?: string; json?: boolean }, offset: number): Promise<number> {
   const ports = fixedPorts(offset);
-  const configDir = resolve(values.config ?? 'config');
+  const mesh = runningMesh(offset);
+  const configDir = resolve(values.config ?? mesh?.configDir ?? 'config');
   const json = values.json === true;
   const live = !json && process.stdout.isTTY === true;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
-  const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
+  const controlPlane = values['control-plane'] ?? mesh?.monitoring ?? `http://127.0.0.1:${ports.monitoring}`;
   const dashboard = new ScenarioReporter(controlPlane, scripted.name, scripted.summary, meshToken(values['mesh-token-file'], offset));
   const options = {
     configDir,
@@ -213,9 +221,11 @@ export async function scenario(argv: string[]): Promise<number> {
     return error instanceof UsageError ? 2 : 1;
   }
   const ports = fixedPorts(offset);
-  const configDir = resolve(values.config ?? 'config');
+  // Defaults from the running mesh (skiff up --config <dir> writes where its config is), else the samples'.
+  const mesh = runningMesh(offset);
+  const configDir = resolve(values.config ?? mesh?.configDir ?? 'config');
   const trafficUrl = values.gateway ?? `http://127.0.0.1:${ports.gateway}/api/product/1`;
-  const controlPlane = values['control-plane'] ?? `http://127.0.0.1:${ports.monitoring}`;
+  const controlPlane = values['control-plane'] ?? mesh?.monitoring ?? `http://127.0.0.1:${ports.monitoring}`;
   const log = (line: string) => (values.json ? undefined : console.log(line));
   const live = !values.json && process.stdout.isTTY === true;
   log(`canary ${spec.namespace}/${spec.name}: ${spec.service} ${spec.primary} -> ${spec.canary}, checks every ${spec.analysis.intervalMs / 1000} s, rollback after ${spec.analysis.threshold} failed; traffic ${rate}/s to ${trafficUrl}; ${spec.canary}'s figures from ${values.prometheus ? `Prometheus at ${values.prometheus}` : 'its sidecars'}`);
