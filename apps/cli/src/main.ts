@@ -12,6 +12,10 @@ import { test } from './commands/test.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+// `npm run skiff --prefix <skiff> -- test -f mesh-tests` from a project's own directory: npm runs
+// the script in Skiff's directory, but the paths given are the caller's, as for any command.
+if (process.env['npm_lifecycle_event'] === 'skiff' && process.env['INIT_CWD'] && process.env['INIT_CWD'] !== process.cwd()) process.chdir(process.env['INIT_CWD']);
+
 const HELP = `usage: skiff <command> [options]
 
 Commands:

@@ -88,6 +88,42 @@ function background(dir: string, args: string[], ready: RegExp): Promise<{ child
   });
 }
 
+/** The CI snippets' Skiff commands: "npm run skiff --prefix <where Skiff is> -- …". */
+const CI_COMMANDS = blocks()
+  .filter((b) => b.lang === 'yaml' && /^# \.(github|gitlab)/.test(b.text))
+  .flatMap((b) => [...b.text.matchAll(/npm run skiff --prefix (\S+) -- (.+)$/gm)].map((m) => ({ prefix: m[1] as string, args: (m[2] as string).trim() })));
+
+describe("docs/your-services.md's CI snippets, run as a pipeline would", { timeout: 120_000 }, () => {
+  test("both snippets analyze and test a repository's istio/ and mesh-tests/ with npm from the repository, and write JUnit", async () => {
+    const prefixes = [...new Set(CI_COMMANDS.map((c) => c.prefix))].sort();
+    assert.deepEqual(prefixes, ['/skiff', 'skiff'], 'one GitHub Actions and one GitLab CI snippet');
+    const project = mkdtempSync(join(tmpdir(), 'skiff-ci-snippet-'));
+    try {
+      for (const [path, text] of Object.entries(docFiles())) {
+        const target = path.replace('my-mesh/config/', 'istio/').replace('my-mesh/tests/', 'mesh-tests/');
+        if (target === path) continue;
+        mkdirSync(join(project, dirname(target)), { recursive: true });
+        writeFileSync(join(project, target), text);
+      }
+      for (const { args } of CI_COMMANDS) {
+        // As the runner runs it: npm, in the project's directory, with Skiff checked out elsewhere.
+        const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+          const child = spawn('npm', ['run', '--silent', 'skiff', '--prefix', repoRoot, '--', ...args.split(/\s+/)], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+          child.once('error', reject);
+          child.once('exit', (code) => resolve({ code, out }));
+        });
+        assert.equal(result.code, 0, `npm run skiff -- ${args}:\n${result.out}`);
+      }
+      assert.match(readFileSync(join(project, 'mesh-tests.xml'), 'utf8'), /<testsuite name="orders" file="mesh-tests\/orders\.yaml" tests="2" failures="0" errors="0"/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('docs/your-services.md, run as written', { timeout: 300_000 }, () => {
   let dir: string;
   let up: Awaited<ReturnType<typeof background>> | undefined;
