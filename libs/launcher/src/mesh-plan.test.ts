@@ -110,3 +110,10 @@ describe("the docs' port tables match fixedPorts()", () => {
     }
   });
 });
+
+test("a config directory's WorkloadEntries take the slots after the samples': admin 15800, 15900, …; more than fit is refused", () => {
+  const ports = fixedPorts(0, ['orders-v1', 'orders-v2']);
+  assert.deepEqual([ports.workloads['orders-v1']?.admin, ports.workloads['orders-v1']?.inbound, ports.workloads['orders-v2']?.admin], [15800, 15806, 15900]);
+  assert.ok((ports.workloads['orders-v2']?.metrics ?? 0) < ports.dashboard, 'below the dashboard port');
+  assert.throws(() => fixedPorts(0, Array.from({ length: 41 }, (_, i) => `w${i}`)), /skiff up starts at most 40 WorkloadEntries/);
+});
