@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import { freePorts } from '@skiff/launcher';
 import { get, getJson, repoRoot, startTestMesh, waitFor, type TestMesh } from '@skiff/testing';
 
@@ -106,9 +107,13 @@ interface Joined {
   exited: Promise<number | null>;
 }
 
+/** Every `skiff run` started, joined or not: each is stopped at the end, even when another failed to join. */
+const started = new Set<ChildProcess>();
+
 /** `skiff run ...` as a user types it, until it says the workload is in the mesh. */
 async function skiffRun(stateDir: string, cwd: string, flags: string[], command: string[]): Promise<Joined> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'skiff.mjs'), 'run', '--state-dir', stateDir, '--cwd', cwd, ...flags, '--', ...command], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
   const output: string[] = [];
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const joined = new Promise<string>((resolve, reject) => {
@@ -137,13 +142,13 @@ describe("a user's own services, joined with skiff run to a mesh without samples
     const [shop1, shop2, web, stock] = (await freePorts(4)) as [number, number, number, number];
     const stateDir = (mesh.state as { dir: string }).dir;
     const run = (flags: string[], script: string) => skiffRun(stateDir, dir, flags, [process.execPath, script]);
-    const started = await Promise.all([
+    const runs = await Promise.all([
       run(['--name', 'shop-v1', '--service', 'shop', '--port', '7000', '--app-port', String(shop1), '--port-name', 'http'], 'shop.mjs'),
       run(['--name', 'shop-v2', '--service', 'shop', '--version', 'v2', '--port', '7000', '--app-port', String(shop2), '--port-name', 'http'], 'shop.mjs'),
       run(['--name', 'web', '--service', 'web', '--port', '7100', '--app-port', String(web)], 'shop.mjs'),
       run(['--name', 'stock', '--service', 'stock', '--port', '7300', '--app-port', String(stock), '--port-name', 'grpc'], 'stock.mjs'),
     ]);
-    for (const j of started) joined[/as (\S+)\.default/.exec(j.output.join(''))?.[1] as string] = j;
+    for (const j of runs) joined[/as (\S+)\.default/.exec(j.output.join(''))?.[1] as string] = j;
     // Every proxy has every service's endpoints before the first request is judged.
     await waitFor('the four joined workloads in the registry', async () => {
       const ids = (await getJson<Array<{ id: string }>>(`${mesh.controlPlane}/debug/registryz`)).body.map((w) => w.id);
@@ -153,8 +158,8 @@ describe("a user's own services, joined with skiff run to a mesh without samples
   });
 
   after(async () => {
-    for (const j of Object.values(joined)) if (j.child.exitCode === null) j.child.kill('SIGINT');
-    await Promise.all(Object.values(joined).map((j) => j.exited));
+    const running = [...started].filter((c) => c.exitCode === null && c.signalCode === null);
+    await Promise.all(running.map((c) => new Promise((resolve) => (c.once('exit', resolve), c.kill('SIGINT')))));
     await mesh?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -190,15 +195,21 @@ describe("a user's own services, joined with skiff run to a mesh without samples
   });
 
   test("the dashboard's graph has the user's services, with gRPC on the shop -> stock edge", async () => {
-    await get(`${mesh.gateway}/stock`);
+    // The graph is the increase between the control plane's scrapes (every 2 s): a request made
+    // before its first scrape of a proxy that just joined is in that baseline. Traffic keeps
+    // flowing while it waits, as on a dashboard someone watches.
+    let seen: string[] = [];
     const edge = await waitFor(
       'a shop-v1 -> stock edge in /api/graph',
       async () => {
-        const graph = (await getJson<{ edges: Array<{ source: string; destination: string; protocol?: string; requests: number }> }>(`${mesh.plan.urls.dashboard}/api/graph`)).body;
+        await get(`${mesh.gateway}/stock`);
+        const graph = (await getJson<{ edges: Array<{ id: string; source: string; destination: string; protocol?: string; requests: number }> }>(`${mesh.plan.urls.dashboard}/api/graph`)).body;
+        seen = graph.edges.map((e) => `${e.id} (${e.protocol ?? '?'}, ${e.requests})`);
         return graph.edges.find((e) => e.source.startsWith('shop-v1') && e.destination.startsWith('stock') && e.requests > 0);
       },
       20_000,
-    );
+      250,
+    ).catch((error: unknown) => assert.fail(`${String(error)}; the graph has ${seen.join(', ') || 'no edges'}`));
     assert.equal(edge.protocol, 'grpc');
   });
 
@@ -235,29 +246,25 @@ describe("a user's own services, joined with skiff run to a mesh without samples
   });
 });
 
-// The same services declared in Istio's own API instead: shop v1 as a WorkloadEntry whose
-// skiff.dev/command annotation starts it (the mesh starts it as skiff up would), and stock as a
-// gRPC server this test runs itself, which a WorkloadEntry without a command puts a sidecar in
-// front of, its service and protocol named by a ServiceEntry whose workloadSelector picks it.
+// The same services declared in Istio's own API instead, as `skiff up` reads a config directory:
+// shop (HTTP) and stock (gRPC) as WorkloadEntries whose skiff.dev/command annotations start them,
+// stock's service, port and protocol named by a ServiceEntry whose workloadSelector picks it; and
+// web, a server this test runs itself, which a WorkloadEntry without a command puts a sidecar in
+// front of.
 describe("a user's own services declared as WorkloadEntries, started and fronted as skiff up does", { timeout: 240_000 }, () => {
   let mesh: TestMesh;
-  let stock: grpc.Server;
+  let web: Server;
 
   before(async () => {
-    const [shopPort, stockPort] = (await freePorts(2)) as [number, number];
-    stock = new grpc.Server();
-    const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown };
-    const check = { path: '/shop.Stock/Check', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize };
-    stock.addService({ check }, { check: (_call: unknown, done: grpc.sendUnaryData<unknown>) => done(null, { count: 5, from: 'a server the test runs' }) });
-    await new Promise<void>((resolve, reject) => stock.bindAsync(`127.0.0.1:${stockPort}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
+    const [shopPort, stockPort, webPort] = (await freePorts(3)) as [number, number, number];
+    web = createServer((_req, res) => res.end('a server the test runs')).listen(webPort, '127.0.0.1');
+    await once(web, 'listening');
     const workloads = `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
 metadata:
   name: shop-v1
   annotations:
     skiff.dev/command: exec "${process.execPath}" shop.mjs
-    skiff.dev/env: |
-      GREETING=unused
 spec:
   labels: {app: shop, version: v1}
   serviceAccount: shop
@@ -275,30 +282,43 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
-metadata: {name: stock}
+metadata:
+  name: stock
+  annotations:
+    skiff.dev/command: exec "${process.execPath}" stock.mjs
+    skiff.dev/env: |
+      SERVICE_VERSION=v7
 spec:
-  address: 127.0.0.1
   labels: {app: stock}
   ports: {grpc: ${stockPort}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: web}
+spec:
+  address: 127.0.0.1
+  labels: {app: web}
+  ports: {http: ${webPort}}
 `;
-    // shop.mjs sits beside the YAML: the command's working directory is the entry's file's.
-    mesh = await startTestMesh({ noSamples: true, config: { 'mesh.yaml': config, 'workloads.yaml': workloads, 'shop.mjs': SHOP } });
+    // The scripts sit beside the YAML: a command's working directory is its entry's file's.
+    mesh = await startTestMesh({ noSamples: true, config: { 'mesh.yaml': config, 'workloads.yaml': workloads, 'shop.mjs': SHOP, 'stock.mjs': STOCK_SERVER } });
     await waitFor('shop v1 behind the gateway', async () => (await get(`${mesh.gateway}/`)).status === 200, 15_000);
   });
 
   after(async () => {
     await mesh?.stop();
-    stock?.forceShutdown();
+    web?.close();
   });
 
-  test('the gateway reaches the command the WorkloadEntry names, and it reaches the fronted gRPC server over mutual TLS', async () => {
+  test('the gateway reaches the processes the entries start and the server one fronts; shop calls stock over gRPC and mutual TLS, as its policy allows', async () => {
     assert.equal((await get(`${mesh.gateway}/`)).text, 'shop v1');
+    assert.equal((await get(`${mesh.gateway}/web/`)).text, 'a server the test runs');
     const answer = await get(`${mesh.gateway}/stock`);
     assert.equal(answer.status, 200, answer.text);
-    assert.equal(answer.text, 'in stock: 5 (a server the test runs)');
+    assert.equal(answer.text, 'in stock: 3 (stock v7)', "stock's skiff.dev/env sets its version");
     const text = (await get(mesh.plan.urls.metrics['stock'] as string)).text;
     const line = text.split('\n').find((l) => l.startsWith('istio_requests_total{') && l.includes('source_workload="shop-v1"'));
-    for (const label of ['request_protocol="grpc"', 'connection_security_policy="mutual_tls"', 'destination_service_name="stock"', 'source_principal="spiffe://cluster.local/ns/default/sa/shop"']) {
+    for (const label of ['request_protocol="grpc"', 'grpc_response_status="0"', 'connection_security_policy="mutual_tls"', 'destination_service_name="stock"', 'source_principal="spiffe://cluster.local/ns/default/sa/shop"']) {
       assert.ok(line?.includes(label), `${label} missing from ${line}`);
     }
   });

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { MeshPlan } from './mesh-plan.js';
 import type { MeshState } from './mesh-state.js';
+import { alive, processStartTime } from './pid-file.js';
 
 const MeshInfoSchema = z.object({
-  /** The process that started the mesh (`skiff up`, a test). */
+  /** The process that started the mesh (`skiff up`, a test), and when it started (a reused pid is not it). */
   pid: z.number().int().positive(),
+  pidStartTime: z.string().optional(),
   namespace: z.string().min(1),
   /** host:port of discovery and the CA (mutual TLS). */
   controlPlane: z.string().min(1),
@@ -30,6 +32,7 @@ export const MESH_INFO_FILE = 'mesh.json';
 export function meshInfoOf(plan: MeshPlan, state: MeshState, configDir: string, namespace = 'default'): MeshInfo {
   return {
     pid: process.pid,
+    ...(processStartTime(process.pid) !== undefined ? { pidStartTime: processStartTime(process.pid) } : {}),
     namespace,
     controlPlane: `127.0.0.1:${plan.ports.xds}`,
     monitoring: plan.urls.controlPlane,
@@ -49,14 +52,6 @@ export function writeMeshInfo(info: MeshInfo): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The running mesh whose state is in `stateDir`, or an Error that says what to do. */
 export function readMeshInfo(stateDir: string): MeshInfo | Error {
@@ -73,6 +68,6 @@ export function readMeshInfo(stateDir: string): MeshInfo | Error {
   } catch (error) {
     return new Error(`${file} is not a mesh description (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); restart the mesh with "skiff up"`);
   }
-  if (!alive(parsed.pid)) return new Error(`the mesh that wrote ${file} (pid ${parsed.pid}) is no longer running: start it with "skiff up"`);
+  if (!alive(parsed.pid, parsed.pidStartTime)) return new Error(`the mesh that wrote ${file} (pid ${parsed.pid}) is no longer running: start it with "skiff up"`);
   return parsed;
 }

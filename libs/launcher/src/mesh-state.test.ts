@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,21 @@ describe('skiff run joins and leaves', () => {
     assert.deepEqual(table(dir).map((t) => [t.workload, t.token]), [['frontend', own]]);
     assert.equal(existsSync(file), false);
     assert.equal(existsSync(join(dir, 'tokens', 'frontend.token')), true);
+  });
+
+  test('eight processes joining at once each keep their entry (the file is edited under a lock)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-join-'));
+    writeBootstrapTokens(dir, []);
+    const module = new URL('./mesh-state.ts', import.meta.url).href;
+    const joins = Array.from({ length: 8 }, (_, i) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => { for (let k = 0; k < 5; k++) m.addJoinedToken(${JSON.stringify(dir)}, { name: 'w${i}-' + k, namespace: 'default', serviceAccount: 'w' }); })`], { stdio: 'inherit' });
+        child.once('exit', resolve);
+      }),
+    );
+    assert.deepEqual(await Promise.all(joins), Array(8).fill(0));
+    assert.equal(table(dir).length, 40);
+    assert.equal(existsSync(join(dir, 'tokens.json.lock')), false);
   });
 
   test('joining again under one name replaces the earlier token (a run that was killed before it could leave)', () => {

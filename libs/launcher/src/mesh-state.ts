@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { claimPidFile } from './pid-file.js';
 
 export interface WorkloadAccount {
   name: string;
@@ -113,24 +114,43 @@ function writeTokensAtomically(tokensFile: string, tokens: TokenFileEntry[]): vo
 }
 
 /**
+ * Runs `edit` holding `<dir>/tokens.json.lock` (a pid file, as the start lock is), so that `skiff
+ * run`s starting together do not write over each other's entries (four at once lost one in CI:
+ * read, read, write, write). A lock whose holder is gone is taken over. The wait is synchronous:
+ * an edit takes a millisecond.
+ */
+function withTokensLock<T>(dir: string, edit: () => T): T {
+  const lock = join(dir, 'tokens.json.lock');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const claim = claimPidFile(lock, true);
+    if (claim.kind === 'claimed') break;
+    if (claim.kind === 'unusable') throw new Error(`cannot create ${lock}; is ${dir} writable?`);
+    if (Date.now() > deadline) throw new Error(`${lock} has been held by pid ${claim.holder} for 10 s; if no skiff run is starting, delete it`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  try {
+    return edit();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
  * Entitles one more workload in a running mesh (`skiff run`): a token in `<dir>/tokens.json`,
  * which the CA reads again when it meets a token it does not know, and `<dir>/tokens/<name>.token`
  * for the joining proxy. A name the mesh's own workloads use is refused: their tokens are theirs.
- * Another `skiff run` writing at the same moment could overwrite the file, so the entry is read
- * back and written again until it is there.
  */
 export function addJoinedToken(dir: string, account: WorkloadAccount): string {
   const tokensFile = join(dir, 'tokens.json');
   const token = randomBytes(24).toString('base64url');
-  for (let attempt = 0; attempt < 5; attempt++) {
+  withTokensLock(dir, () => {
     const tokens = readTokens(tokensFile);
     const existing = tokens.find((t) => t.workload === account.name);
     if (existing && !existing.joined) throw new Error(`the workload name "${account.name}" belongs to the mesh's own ${existing.namespace}/${existing.serviceAccount}; choose another --name`);
-    if (existing?.token === token) break;
     const entry: TokenFileEntry = { workload: account.name, namespace: account.namespace, serviceAccount: account.serviceAccount, ...(account.services ? { services: account.services } : {}), token, joined: true };
     writeTokensAtomically(tokensFile, [...tokens.filter((t) => t.workload !== account.name), entry]);
-  }
-  if (readTokens(tokensFile).find((t) => t.workload === account.name)?.token !== token) throw new Error(`${tokensFile} kept changing under us; try again`);
+  });
   const file = join(dir, 'tokens', `${account.name}.token`);
   mkdirSync(join(dir, 'tokens'), { recursive: true, mode: 0o700 });
   writeFileSync(file, token + '\n', { mode: 0o600 });
@@ -140,11 +160,11 @@ export function addJoinedToken(dir: string, account: WorkloadAccount): string {
 /** Takes back what addJoinedToken gave (on `skiff run`'s exit); the mesh's own tokens are never touched. */
 export function removeJoinedToken(dir: string, name: string): void {
   const tokensFile = join(dir, 'tokens.json');
-  if (!readTokens(tokensFile).some((t) => t.workload === name && t.joined)) return;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const removed = withTokensLock(dir, () => {
     const tokens = readTokens(tokensFile);
-    if (!tokens.some((t) => t.workload === name && t.joined)) break;
+    if (!tokens.some((t) => t.workload === name && t.joined)) return false;
     writeTokensAtomically(tokensFile, tokens.filter((t) => !(t.workload === name && t.joined)));
-  }
-  rmSync(join(dir, 'tokens', `${name}.token`), { force: true });
+    return true;
+  });
+  if (removed) rmSync(join(dir, 'tokens', `${name}.token`), { force: true });
 }
