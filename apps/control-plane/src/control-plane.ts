@@ -11,6 +11,7 @@ import { EventStream } from './dashboard/event-stream.js';
 import { MeshWatch } from './dashboard/mesh-watch.js';
 import { createTraceForwarder } from './dashboard/trace-forwarder.js';
 import { startMonitoringServer } from './admin/monitoring-server.js';
+import { TestIssuer } from './admin/test-issuer.js';
 import { ScenarioBoard } from './dashboard/scenario-board.js';
 import { ConfigAnalysis } from './config/analysis.js';
 import { FileConfigSource, type ConfigSet } from './config/file-source.js';
@@ -186,6 +187,8 @@ export async function startControlPlane(flags: ControlPlaneFlags, logger: Logger
       traces,
       scenarios,
       writes,
+      // Tokens for `skiff test --live`, wherever writes are authenticated (local and compose modes).
+      ...(writes.configured ? { testIssuer: new TestIssuer() } : {}),
       ...(flags.traceForward ? { forwardTraces: createTraceForwarder(flags.traceForward, logger) } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ca: { trustDomain: flags.trustDomain, rootCertPem: ca.rootCertPem, notAfter: ca.notAfter, issued },

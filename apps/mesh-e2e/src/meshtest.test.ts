@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { POLICY_CASES, POLICY_CONFIG, POLICY_TESTS } from '@skiff/meshtest/policy.fixture';
-import { repoRoot, startTestMesh, type TestMesh } from '@skiff/testing';
+import { applyConfig, repoRoot, startTestMesh, type TestMesh } from '@skiff/testing';
 
 interface Run {
   code: number | null;
@@ -49,6 +49,8 @@ describe('skiff test: offline verdicts, and live ones through a running mesh', {
     writeFileSync(join(dir, 'tests.yaml'), POLICY_TESTS);
     offline = await skiffTest(['-f', join(dir, 'tests.yaml'), '--config', join(dir, 'config'), '--junit', join(dir, 'offline.xml')]);
     mesh = await startTestMesh({ config: { 'policy.yaml': POLICY_CONFIG } });
+    // The RequestAuthentication trusts the test issuer of this mesh's control plane, wherever it listens.
+    await applyConfig(mesh, { 'policy.yaml': POLICY_CONFIG.replace('http://127.0.0.1:15014/', `${mesh.controlPlane}/`) });
   });
 
   after(async () => {
@@ -64,14 +66,14 @@ describe('skiff test: offline verdicts, and live ones through a running mesh', {
   });
 
   test('live, through the mesh, every case a live run can ask gets the offline verdict', async () => {
-    const live = await skiffTest(['-f', join(dir, 'tests.yaml'), '--live', '--control-plane', mesh.controlPlane, '--junit', join(dir, 'live.xml')]);
+    const live = await skiffTest(['-f', join(dir, 'tests.yaml'), '--live', '--control-plane', mesh.controlPlane, '--mesh-token-file', (mesh.state as { meshTokenFile: string }).meshTokenFile, '--junit', join(dir, 'live.xml')]);
     assert.equal(live.code, 1, live.stderr);
     const offlineVerdicts = verdicts(offline);
     const disagree = live.results.filter((r) => POLICY_CASES[r.name]?.live !== false && r.outcome !== offlineVerdicts[r.name]);
     assert.deepEqual(disagree.map((r) => `${r.name}: live ${r.outcome} (${r.failures.join('; ')}), offline ${offlineVerdicts[r.name]}`), []);
     const offlineOnly = live.results.filter((r) => POLICY_CASES[r.name]?.live === false);
     assert.ok(offlineOnly.length > 0);
-    for (const r of offlineOnly) assert.match(r.failures[0] ?? '', /are for offline runs: live, the caller's identity is its sidecar's certificate/);
+    for (const r of offlineOnly) assert.match(r.failures[0] ?? '', /principal and namespace are for offline runs: live, the caller's identity is its sidecar's certificate/);
     const xml = readFileSync(join(dir, 'live.xml'), 'utf8');
     assert.match(xml, new RegExp(`<testsuites name="skiff test" tests="${live.results.length}" failures="${live.results.filter((r) => r.outcome === 'fail').length}"`));
     assert.match(xml, /<testcase name="the canary splits 80\/20" classname="reviews-policy \(live\)"/);

@@ -69,6 +69,27 @@ spec:
   action: ALLOW
   rules:
   - from: [{source: {principals: [cluster.local/ns/default/sa/reviews]}}]
+---
+# Tokens from the control plane's test issuer: skiff test --live has it sign a case's jwt claims.
+# (The e2e test points jwksUri at its own mesh's control plane.)
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: reviews-jwt}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  jwtRules:
+  - issuer: skiff-test-issuer
+    jwksUri: http://127.0.0.1:15014/test-issuer/jwks.json
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-zero-for-admins}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: DENY
+  rules:
+  - to: [{operation: {paths: [/reviews/0]}}]
+    when: [{key: "request.auth.claims[groups]", notValues: [admins]}]
 `;
 
 /** Case name -> whether it must pass. "live": false for cases only an offline run can ask. */
@@ -101,6 +122,9 @@ const cases: Array<[name: string, pass: boolean, yaml: string, live?: false]> = 
   ['frontend may call ratings', false, `request: {from: frontend, url: "http://ratings:9080/ratings/1"}\n      expect: {status: 200}`],
   ['reviews may call ratings', true, `request: {from: reviews-v1, url: "http://ratings:9080/ratings/1"}\n      expect: {status: 200, destination: {host: ratings}}`],
   ["frontend with reviews' identity may call ratings", true, `request: {from: frontend, principal: cluster.local/ns/default/sa/reviews, url: "http://ratings:9080/ratings/1"}\n      expect: {status: 200}`, false],
+  ['admins reach /reviews/0', true, `request: {from: frontend, url: "http://reviews:9080/reviews/0", jwt: {sub: alice, groups: [admins]}}\n      expect: {status: 200}`],
+  ['users are kept from /reviews/0', true, `request: {from: frontend, url: "http://reviews:9080/reviews/0", jwt: {sub: bob, groups: [users]}}\n      expect: {status: 403}`],
+  ['users reach /reviews/0', false, `request: {from: frontend, url: "http://reviews:9080/reviews/0", jwt: {sub: bob, groups: [users]}}\n      expect: {status: 200}`],
   ['the gateway sends the page to frontend', true, `request: {from: gateway, url: "http://localhost/"}\n      expect: {status: 200, destination: {host: frontend}}`],
   ['an unknown caller cannot be asked', false, `request: {from: nobody, url: "http://reviews:9080/"}\n      expect: {status: 200}`],
 ];

@@ -32,6 +32,8 @@ why (the route and the policy that decided, as skiff simulate explains).
   --control-plane <url>   --live: the control plane's monitoring URL (default: the running
                           mesh's, from ./.skiff/mesh.json, else http://127.0.0.1:15014)
   --port-offset <n>       --live: the mesh was started with "skiff up --port-offset <n>"
+  --mesh-token-file <f>   --live: the mesh token, which the control plane's test issuer asks for
+                          to sign a case's jwt claims (default: the running mesh's)
   --junit <file>          also write JUnit XML there (for CI)
   --json                  print the results as JSON instead of text
   -h, --help              this text
@@ -115,6 +117,7 @@ export async function test(argv: string[]): Promise<number> {
         live: { type: 'boolean' },
         'control-plane': { type: 'string' },
         'port-offset': { type: 'string' },
+        'mesh-token-file': { type: 'string' },
         junit: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -135,7 +138,7 @@ export async function test(argv: string[]): Promise<number> {
     if (values.live && values.config !== undefined) throw new UsageError('--config is for offline runs; --live tests the config the running mesh has in force');
     const suites = loadSuites(values.file ?? ['mesh-tests']);
     if (values.live) {
-      const target: LiveTarget = { offset: parsePortOffset(values['port-offset']), ...(values['control-plane'] ? { controlPlane: values['control-plane'] } : {}) };
+      const target: LiveTarget = { offset: parsePortOffset(values['port-offset']), ...(values['control-plane'] ? { controlPlane: values['control-plane'] } : {}), ...(values['mesh-token-file'] ? { meshTokenFile: values['mesh-token-file'] } : {}) };
       results = await runLive(suites, target, (line) => console.error(line));
     } else {
       const configDir = resolve(values.config ?? 'config');

@@ -5,7 +5,8 @@
 // counted by destination workload). Traces would name each request's cluster, but the control
 // plane keeps only 20 new traces a second. Route, fault, retries, timeout and mirror are read
 // from the config the caller's proxy really has (the control plane's snapshot for it).
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { ProxySnapshotSchema, serviceFqdn, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
@@ -18,6 +19,7 @@ import { UsageError } from '../usage-error.js';
 export interface LiveTarget {
   offset: number;
   controlPlane?: string;
+  meshTokenFile?: string;
 }
 
 /** Requests of one case in flight at once. */
@@ -34,10 +36,34 @@ function url(value: string, flag: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function controlPlaneOf(target: LiveTarget): string {
-  if (target.controlPlane) return url(target.controlPlane, '--control-plane');
-  const mesh = readMeshInfo(resolve(target.offset === 0 ? '.skiff' : `.skiff-${target.offset}`));
-  return mesh instanceof Error ? localControlPlaneUrl(target.offset) : mesh.monitoring;
+function controlPlaneOf(target: LiveTarget): { url: string; meshTokenFile: string } {
+  const stateDir = resolve(target.offset === 0 ? '.skiff' : `.skiff-${target.offset}`);
+  const mesh = readMeshInfo(stateDir);
+  const known = mesh instanceof Error ? undefined : mesh;
+  return {
+    url: target.controlPlane ? url(target.controlPlane, '--control-plane') : (known?.monitoring ?? localControlPlaneUrl(target.offset)),
+    meshTokenFile: target.meshTokenFile ?? known?.meshTokenFile ?? join(stateDir, 'mesh-token'),
+  };
+}
+
+/**
+ * A token for a case's `jwt` claims, signed by the control plane's test issuer (iss
+ * skiff-test-issuer unless the claims say otherwise), which a RequestAuthentication rule must
+ * trust for the proxies to accept it. Asking needs the mesh token.
+ */
+async function signedToken(controlPlane: string, meshTokenFile: string, claims: Record<string, unknown>): Promise<string> {
+  let meshToken = process.env['SKIFF_MESH_TOKEN'];
+  if (!meshToken) {
+    try {
+      meshToken = readFileSync(meshTokenFile, 'utf8').trim();
+    } catch {
+      throw new Error(`request.jwt: a token is signed by the control plane's test issuer, which asks for the mesh token; cannot read ${meshTokenFile} (pass --mesh-token-file, or SKIFF_MESH_TOKEN)`);
+    }
+  }
+  const res = await fetch(`${controlPlane}/test-issuer/token`, { method: 'POST', headers: { authorization: `Bearer ${meshToken}`, 'content-type': 'application/json' }, body: JSON.stringify(claims), signal: AbortSignal.timeout(5_000) });
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string; message?: string };
+  if (!res.ok || !body.token) throw new Error(`request.jwt: the control plane's test issuer answered ${res.status}: ${body.error ?? body.message ?? 'no token'}`);
+  return body.token;
 }
 
 /** Where the caller's app sends: its sidecar's outbound listener, or the gateway's listener for the request's port. */
@@ -155,7 +181,7 @@ async function observeLive(c: MeshTestCase, caller: WorkloadInfo, config: Observ
 }
 
 export async function runLive(suites: readonly MeshTestSuite[], target: LiveTarget, log: (line: string) => void): Promise<CaseResult[]> {
-  const controlPlane = controlPlaneOf(target);
+  const { url: controlPlane, meshTokenFile } = controlPlaneOf(target);
   let registry: WorkloadInfo[];
   try {
     registry = await getJson<WorkloadInfo[]>(`${controlPlane}/debug/registryz`);
@@ -176,11 +202,18 @@ export async function runLive(suites: readonly MeshTestSuite[], target: LiveTarg
       let observed: Observation | Error;
       const caller = findWorkload(c.request.from, registry);
       if (typeof caller === 'string') observed = new Error(`request.from: ${caller}`);
-      else if (c.request.principal !== undefined || c.request.namespace !== undefined || c.request.jwt !== undefined) {
-        observed = new Error("request.principal, namespace and jwt are for offline runs: live, the caller's identity is its sidecar's certificate (run this case without --live)");
+      else if (c.request.principal !== undefined || c.request.namespace !== undefined) {
+        observed = new Error("request.principal and namespace are for offline runs: live, the caller's identity is its sidecar's certificate (run this case without --live)");
       } else {
         const config = evaluator.evaluate(c);
-        observed = config instanceof Error ? config : await observeLive(c, caller, config, evaluator.snapshotOf(caller), registry, log).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+        observed =
+          config instanceof Error
+            ? config
+            : await (async () => {
+                // A case with claims sends them as a token the control plane's test issuer signed.
+                const headers: Record<string, string> = c.request.jwt ? { authorization: `Bearer ${await signedToken(controlPlane, meshTokenFile, c.request.jwt)}` } : {};
+                return observeLive({ ...c, request: { ...c.request, headers: { ...c.request.headers, ...headers } } }, caller, config, evaluator.snapshotOf(caller), registry, log);
+              })().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       }
       results.push(caseResult(suite, c, 'live', observed, performance.now() - started));
     }

@@ -11,6 +11,7 @@ import { receiveOtlpTraces } from '../dashboard/otlp-receiver.js';
 import type { TraceForwarder } from '../dashboard/trace-forwarder.js';
 import { handleScenarioRequest, type ScenarioBoard } from '../dashboard/scenario-board.js';
 import type { MeshToken } from './mesh-token.js';
+import { handleTestIssuerRequest, type TestIssuer } from './test-issuer.js';
 
 export interface MonitoringOptions {
   host: string;
@@ -30,8 +31,10 @@ export interface MonitoringOptions {
   forwardTraces?: TraceForwarder;
   /** Where `skiff scenario run` reports its progress for the dashboard (/debug/scenario). */
   scenarios?: ScenarioBoard;
-  /** Who may write (POST /v1/traces, POST /debug/scenario). */
+  /** Who may write (POST /v1/traces, POST /debug/scenario, POST /test-issuer/token). */
   writes: MeshToken;
+  /** Signs `skiff test --live`'s JWT claims; its keys at /test-issuer/jwks.json. */
+  testIssuer?: TestIssuer;
   ca?: { trustDomain: string; rootCertPem: string; notAfter: Date; issued: Array<{ spiffeId: string; notAfter: string; issuedAt: string }> };
 }
 
@@ -43,7 +46,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
-    if ((url.pathname === '/v1/traces' || url.pathname === '/debug/scenario') && req.method === 'POST') {
+    if ((url.pathname === '/v1/traces' || url.pathname === '/debug/scenario' || url.pathname === '/test-issuer/token') && req.method === 'POST') {
       const verdict = options.writes.check(req.headers.authorization);
       if (!verdict.ok) {
         req.resume();
@@ -53,6 +56,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
     }
     if (url.pathname === '/v1/traces' && options.traces) return receiveOtlpTraces(options.traces, req, res, options.forwardTraces);
     if (url.pathname === '/debug/scenario' && options.scenarios) return handleScenarioRequest(options.scenarios, req, res);
+    if ((url.pathname === '/test-issuer/jwks.json' || url.pathname === '/test-issuer/token') && options.testIssuer) return handleTestIssuerRequest(options.testIssuer, url.pathname, req, res);
     if (url.pathname === '/metrics' && options.metrics) {
       options.metrics().then(
         ({ contentType, text }) => {
@@ -110,7 +114,7 @@ export function startMonitoringServer(options: MonitoringOptions): Promise<Serve
       case '/version':
         return send(200, { component: 'skiff-control-plane', version: '0.1.0', startedAt: options.startedAt.toISOString() });
       case '/':
-        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /debug/scenario /root-cert.pem /version, and POST /v1/traces (OTLP/HTTP JSON)\n');
+        return send(200, 'Skiff control plane: /ready /metrics /debug/configz /debug/registryz /debug/syncz /debug/snapshot?proxy=<id> /debug/certz /debug/scenario /root-cert.pem /version /test-issuer/jwks.json, and POST /v1/traces (OTLP/HTTP JSON), POST /test-issuer/token (mesh token)\n');
       default:
         return send(404, `unknown path ${url.pathname}; see /\n`);
     }

@@ -126,7 +126,14 @@ describe('the control plane dashboard port', () => {
       const scenario = await fetch(`${monitoring}/debug/scenario`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: report });
       assert.equal(scenario.status, 401);
       await scenario.text();
+      // The test issuer signs tokens a RequestAuthentication may trust: only for the mesh token's holder.
+      const token = await fetch(`${monitoring}/test-issuer/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"sub":"mallory"}' });
+      assert.equal(token.status, 401);
+      assert.doesNotMatch(await token.text(), /eyJ/);
     }
+    const signed = await fetch(`${monitoring}/test-issuer/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: '{"sub":"alice"}' });
+    assert.equal(signed.status, 200);
+    assert.match(((await signed.json()) as { token: string }).token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.equal((await fetch(`${dashboard}/api/traces/${'f'.repeat(32)}`)).status, 404, 'no forged trace');
     assert.equal(await (await fetch(`${dashboard}/api/scenario`)).text(), 'null', 'no forged verdict');
     const accepted = await fetch(`${monitoring}/debug/scenario`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: report });
