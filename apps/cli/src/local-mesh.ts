@@ -64,6 +64,17 @@ export function localControlPlaneUrl(offset = 0): string {
   return `http://${LOCAL_HOST}:${fixedPorts(offset).monitoring}`;
 }
 
+/** A --control-plane flag: the control plane's monitoring URL, http(s), without a trailing slash. */
+export function controlPlaneUrlFlag(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--control-plane must be an http:// URL such as http://127.0.0.1:15014, got "${value}"`);
+  }
+}
+
 /** Same rule as `skiff up --port-offset`. */
 export function parsePortOffset(value: string | undefined): number {
   const offset = Number(value ?? 0);

@@ -17,3 +17,5 @@ export * from './format.js';
 export * from './grpc-status.js';
 export * from './port-protocol.js';
 export * from './mesh-config.js';
+export * from './app-probe.js';
+export * from './proxy-env.js';

@@ -5,6 +5,7 @@
 // the ingress gateway and their volumes are added, and the config directory is mounted. The
 // file's comments and everything else in it are kept.
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap, type Document } from 'yaml';
+import { isDnsLabel, outboundProxyEnv } from '@skiff/api';
 
 export interface ComposeInjectOptions {
   proxyImage: string;
@@ -25,7 +26,6 @@ const CONTROL_PLANE = 'skiff-control-plane';
 const GATEWAY = 'skiff-gateway';
 const TOKENS_VOLUME = 'skiff-tokens';
 const CA_VOLUME = 'skiff-ca';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Labels in either compose spelling: a map, or a list of "key=value". */
 function labelsOf(service: YAMLMap): Record<string, string> {
@@ -76,11 +76,6 @@ function addEnvironment(doc: Document, service: YAMLMap, vars: Record<string, st
   service.set('environment', doc.createNode(vars));
 }
 
-function proxyEnvironment(): Record<string, string> {
-  const proxy = `http://127.0.0.1:${PROXY_PORT_OUTBOUND}`;
-  return { SKIFF_OUTBOUND_PROXY: proxy, HTTP_PROXY: proxy, http_proxy: proxy, HTTPS_PROXY: proxy, https_proxy: proxy, grpc_proxy: proxy, NO_PROXY: 'localhost,127.0.0.1', no_proxy: 'localhost,127.0.0.1', NODE_USE_ENV_PROXY: '1' };
-}
-
 const sidecarCommonEnv = {
   SKIFF_CONTROL_PLANE: `${CONTROL_PLANE}:15012`,
   SKIFF_ROOT_CERT: '/var/run/skiff/root-cert.pem',
@@ -113,7 +108,7 @@ export function injectCompose(file: string, text: string, options: ComposeInject
       continue;
     }
     if (names.includes(`${name}-proxy`)) throw new Error(`${file}: services ${name} and ${name}-proxy both exist; was it injected before? inject the original file`);
-    if (!DNS_LABEL.test(name)) {
+    if (!isDnsLabel(name)) {
       report.push(`${name}: not injected: a workload name must be a DNS label (lowercase letters, digits, "-"); rename the service`);
       continue;
     }
@@ -125,11 +120,11 @@ export function injectCompose(file: string, text: string, options: ComposeInject
     const app = labels['app'] ?? name;
     const version = labels['version'] ?? 'v1';
     const serviceAccount = labels['skiff.dev/service-account'] ?? app;
-    if (!DNS_LABEL.test(app) || !DNS_LABEL.test(serviceAccount)) {
+    if (!isDnsLabel(app) || !isDnsLabel(serviceAccount)) {
       report.push(`${name}: not injected: its app label and service account must be DNS labels, got app=${app}, service account ${serviceAccount}`);
       continue;
     }
-    addEnvironment(doc, service, proxyEnvironment());
+    addEnvironment(doc, service, outboundProxyEnv(`http://127.0.0.1:${PROXY_PORT_OUTBOUND}`));
     accounts.push(`${name}/default/${serviceAccount}/${app}`);
     const portName = labels['skiff.dev/port-name'];
     added.push([

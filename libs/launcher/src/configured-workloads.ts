@@ -5,7 +5,7 @@
 // its first port do. Pure but for reading the directory (readConfiguredWorkloads).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { CLUSTER_DOMAIN, parseConfigFile, WORKLOAD_ANNOTATIONS, type Loaded, type LoadedWorkload, type ServiceEntry, type WorkloadEntry, type WorkloadInfo } from '@skiff/api';
+import { CLUSTER_DOMAIN, isDnsLabel, parseAppProbe, parseConfigFile, WORKLOAD_ANNOTATIONS, type Loaded, type LoadedWorkload, type ServiceEntry, type WorkloadEntry, type WorkloadInfo } from '@skiff/api';
 import type { SidecarWorkload } from './sidecar-spec.js';
 import { SAMPLE_WORKLOADS } from './mesh-plan.js';
 import type { WorkloadAccount } from './mesh-state.js';
@@ -77,7 +77,7 @@ export function configuredWorkload(entry: LoadedWorkload, serviceEntries: readon
     const host = se.spec.hosts[0] ?? '';
     const suffix = `.${namespace}.${CLUSTER_DOMAIN}`;
     const name = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    if (!isDnsLabel(name)) {
       problems.push(`${origin}: not started: its ServiceEntry ${se.metadata.name} names host "${host}", but Skiff serves a workload as <service>${suffix}; give the ServiceEntry that host`);
       return undefined;
     }
@@ -119,7 +119,9 @@ export function configuredWorkload(entry: LoadedWorkload, serviceEntries: readon
   const env = parseEnv(annotations[WORKLOAD_ANNOTATIONS.env], origin, problems);
   if (!env) return undefined;
   const probe = annotations[WORKLOAD_ANNOTATIONS.probe] ?? 'tcp';
-  if (!(probe === 'tcp' || probe === 'none' || /^http:\/\S*$/.test(probe))) {
+  try {
+    parseAppProbe(probe); // as the sidecar will read it
+  } catch {
     problems.push(`${origin}: not started: annotation ${WORKLOAD_ANNOTATIONS.probe} must be http:/<path>, tcp or none, got "${probe}"`);
     return undefined;
   }

@@ -29,3 +29,4 @@ export * from './mesh-state.js';
 export * from './sidecar-spec.js';
 export * from './mesh-info.js';
 export * from './configured-workloads.js';
+export { connectProblem } from './readiness.js';

@@ -2,7 +2,7 @@
 // `skiff test --live`): `<state dir>/mesh.json`, written by whoever started the mesh once it is
 // ready. The pid says whether it is still running; a file left by a mesh that is gone is stale.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { MeshPlan } from './mesh-plan.js';
 import type { MeshState } from './mesh-state.js';
@@ -28,6 +28,11 @@ const MeshInfoSchema = z.object({
 export type MeshInfo = z.infer<typeof MeshInfoSchema>;
 
 export const MESH_INFO_FILE = 'mesh.json';
+
+/** Where `skiff up --port-offset <offset>` keeps its state, from the current directory: .skiff, or .skiff-<offset>. */
+export function meshStateDir(offset = 0): string {
+  return resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`);
+}
 
 export function meshInfoOf(plan: MeshPlan, state: MeshState, configDir: string, namespace = 'default'): MeshInfo {
   return {

@@ -91,14 +91,19 @@ async function pollUntilOk(url: string, signal: AbortSignal, probe: { lastAttemp
   }
 }
 
+/** Whether a TCP connect to host:port succeeds within `timeoutMs`: undefined if so, else why not. */
+export function connectProblem(host: string, port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => (socket.destroy(), resolve(undefined)));
+    socket.once('timeout', () => (socket.destroy(), resolve(new Error(`connect to ${host}:${port} timed out`))));
+    socket.once('error', resolve);
+  });
+}
+
 async function pollUntilConnects(host: string, port: number, signal: AbortSignal, probe: { lastAttempt: string }): Promise<void> {
   for (;;) {
-    const error = await new Promise<Error | undefined>((resolve) => {
-      const socket = connect({ host, port, timeout: PROBE_TIMEOUT_MS });
-      socket.once('connect', () => (socket.destroy(), resolve(undefined)));
-      socket.once('timeout', () => (socket.destroy(), resolve(new Error(`connect to ${host}:${port} timed out`))));
-      socket.once('error', resolve);
-    });
+    const error = await connectProblem(host, port);
     if (!error) return;
     probe.lastAttempt = errorCode(error);
     await delay(POLL_INTERVAL_MS, undefined, { signal });

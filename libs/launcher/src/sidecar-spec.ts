@@ -2,6 +2,7 @@
 // turns a workload into the proxy's flags, for `skiff up`'s samples, for the workloads a config
 // directory declares (WorkloadEntry), for `skiff run`, and for the tests' meshes.
 import { join } from 'node:path';
+import { outboundProxyEnv as proxyEnvFor } from '@skiff/api';
 import type { ProcessSpec } from './process-spec.js';
 
 const HOST = '127.0.0.1';
@@ -110,23 +111,7 @@ export function sidecarSpec(options: SidecarSpecOptions): ProcessSpec {
   };
 }
 
-/**
- * What an app in explicit-proxy mode is told about its sidecar: the outbound listener as its HTTP
- * and HTTPS proxy (CONNECT) in the spellings curl, Go, Python, grpc-js (grpc_proxy) and Node 24's
- * fetch (NODE_USE_ENV_PROXY) read, and SKIFF_OUTBOUND_PROXY for the samples. Loopback is left
- * direct, so the app's own health checks and local tools do not go through the mesh.
- */
+/** The environment that points an app at its sidecar on 127.0.0.1 (@skiff/api's outboundProxyEnv). */
 export function outboundProxyEnv(outboundPort: number): Record<string, string> {
-  const proxy = `http://${HOST}:${outboundPort}`;
-  return {
-    SKIFF_OUTBOUND_PROXY: proxy,
-    HTTP_PROXY: proxy,
-    http_proxy: proxy,
-    HTTPS_PROXY: proxy,
-    https_proxy: proxy,
-    grpc_proxy: proxy,
-    NO_PROXY: 'localhost,127.0.0.1,::1',
-    no_proxy: 'localhost,127.0.0.1,::1',
-    NODE_USE_ENV_PROXY: '1',
-  };
+  return proxyEnvFor(`http://${HOST}:${outboundPort}`);
 }

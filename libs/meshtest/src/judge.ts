@@ -5,7 +5,7 @@
 import { parseDuration } from '@skiff/api';
 import { binomialInterval } from '@skiff/scenarios';
 import type { Observation, ObservedDestination } from './observation.js';
-import { qualifyHost } from './offline.js';
+import { resolveHost } from '@skiff/configgen';
 import type { MeshTestCase, MeshTestExpect, MeshTestSuite } from './schema.js';
 import { describeRequest, type CaseResult } from './report.js';
 
@@ -30,7 +30,9 @@ function describeDestinations(dests: readonly ObservedDestination[], total: numb
 }
 
 function sameHost(expected: string, observed: string, namespace: string): boolean {
-  return qualifyHost(expected, namespace) === observed.toLowerCase();
+  // Istio's short names, read in `namespace` as configgen reads a VirtualService's hosts.
+  const observedNamespace = observed.toLowerCase().split('.')[1];
+  return resolveHost(expected, namespace, new Set(observedNamespace ? [observedNamespace] : [])) === observed.toLowerCase();
 }
 
 function checkHeaders(kind: 'request' | 'response', want: NonNullable<NonNullable<MeshTestExpect['headers']>['request']>, got: Record<string, string> | undefined, failures: string[]): void {

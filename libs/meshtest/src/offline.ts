@@ -2,7 +2,7 @@
 // push: the caller's sidecar (or gateway) routes the request (libs/routing, as `skiff simulate`
 // does); each destination's sidecar authorizes it (libs/security, on the caller's identity). What
 // neither proxy decides, the app's own answer, counts as 200 and says so in a note.
-import { ProxySnapshotSchema, serviceFqdn, type Loaded, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
+import { ProxySnapshotSchema, type Loaded, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
 import { prepare, workloadIdentity, type PrepareOptions, type PreparedConfig } from '@skiff/configgen';
 import { applyHeaderOperations, type HeaderMap } from '@skiff/routing';
 import { compileAuthorization } from '@skiff/security';
@@ -164,14 +164,4 @@ export class CaseEvaluator {
     });
     return { allowed: decision.allowed, reason: `${target.id}'s sidecar ${decision.allowed ? 'allows' : 'denies (403)'}: ${decision.reason}` };
   }
-}
-
-/** Istio's short names: "reviews" from a caller in default is reviews.default.svc.cluster.local. */
-export function qualifyHost(host: string, namespace: string): string {
-  const h = host.toLowerCase();
-  if (h.includes('.svc.') || h.endsWith('.svc')) return h.endsWith('.svc') ? `${h}.cluster.local` : h;
-  const parts = h.split('.');
-  if (parts.length === 1) return serviceFqdn(h, namespace);
-  if (parts.length === 2) return serviceFqdn(parts[0] as string, parts[1] as string);
-  return h;
 }

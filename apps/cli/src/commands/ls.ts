@@ -2,10 +2,9 @@
 // each proxy's sync state, like `istioctl proxy-status`.
 import { parseArgs } from 'node:util';
 import type { WorkloadInfo } from '@skiff/api';
-import { readMeshInfo } from '@skiff/launcher';
-import { resolve } from 'node:path';
+import { meshStateDir, readMeshInfo } from '@skiff/launcher';
 import { getJson, UnreachableError } from '../http-json.js';
-import { localControlPlaneUrl, parsePortOffset } from '../local-mesh.js';
+import { controlPlaneUrlFlag, localControlPlaneUrl, parsePortOffset } from '../local-mesh.js';
 import { formatTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
@@ -79,11 +78,8 @@ export function workloadRows(registry: readonly WorkloadInfo[], sync: readonly S
 }
 
 function controlPlaneUrl(explicit: string | undefined, offset: number): string {
-  if (explicit !== undefined) {
-    if (!/^https?:\/\//.test(explicit)) throw new UsageError(`--control-plane must be an http:// URL such as http://127.0.0.1:15014, got "${explicit}"`);
-    return explicit.replace(/\/+$/, '');
-  }
-  const mesh = readMeshInfo(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`));
+  if (explicit !== undefined) return controlPlaneUrlFlag(explicit);
+  const mesh = readMeshInfo(meshStateDir(offset));
   return mesh instanceof Error ? localControlPlaneUrl(offset) : mesh.monitoring;
 }
 

@@ -1,6 +1,7 @@
 // `skiff run`'s flags, checked before anything starts: each name ends up in a file name (its
 // token), a proxy id and a metric label, so each must be a DNS label, as Kubernetes asks.
 import { parseArgs } from 'node:util';
+import { isDnsLabel, parseAppProbe } from '@skiff/api';
 import { UsageError } from '../usage-error.js';
 
 export interface JoinFlags {
@@ -23,7 +24,6 @@ export interface JoinFlags {
   command: string[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,7 +35,7 @@ function dnsLabel(flag: string, value: string | undefined, required: boolean): s
     if (required) throw new UsageError(`--${flag} is required`);
     return undefined;
   }
-  if (!DNS_LABEL.test(value)) throw new UsageError(`--${flag} "${value}" must be a DNS label: lowercase letters, digits and "-", at most 63, starting and ending with a letter or digit`);
+  if (!isDnsLabel(value)) throw new UsageError(`--${flag} "${value}" must be a DNS label: lowercase letters, digits and "-", at most 63, starting and ending with a letter or digit`);
   return value;
 }
 
@@ -56,6 +56,16 @@ function pairs(flag: string, values: string[] | undefined, key: RegExp, value: R
     out[k] = v;
   }
   return out;
+}
+
+/** As the sidecar reads its --app-probe (@skiff/api's parseAppProbe), so a probe it would refuse is refused here first. */
+function isAppProbe(spec: string): boolean {
+  try {
+    parseAppProbe(spec);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function parseJoinFlags(argv: string[]): JoinFlags | 'help' {
@@ -99,9 +109,9 @@ export function parseJoinFlags(argv: string[]): JoinFlags | 'help' {
   const version = values.version ?? 'v1';
   if (!LABEL_VALUE.test(version) || version === '') throw new UsageError(`--version "${version}" must be a Kubernetes label value (letters, digits, "-", "_", ".")`);
   const probe = values.probe ?? 'tcp';
-  if (!(probe === 'tcp' || probe === 'none' || /^http:\/\S*$/.test(probe))) throw new UsageError(`--probe must be http:/<path>, tcp or none, got "${probe}"`);
+  if (!isAppProbe(probe)) throw new UsageError(`--probe must be http:/<path>, tcp or none, got "${probe}"`);
   const portName = values['port-name'];
-  if (portName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(portName)) throw new UsageError(`--port-name "${portName}" must be a port name as Kubernetes spells it (e.g. http, grpc-orders, tcp)`);
+  if (portName !== undefined && !isDnsLabel(portName)) throw new UsageError(`--port-name "${portName}" must be a port name as Kubernetes spells it (e.g. http, grpc-orders, tcp)`);
   const readyTimeout = Number(values['ready-timeout'] ?? 60);
   if (!Number.isFinite(readyTimeout) || readyTimeout < 1 || readyTimeout > 3600) throw new UsageError(`--ready-timeout must be seconds between 1 and 3600, got "${values['ready-timeout']}"`);
   const serviceAccount = dnsLabel('sa', values.sa, false);

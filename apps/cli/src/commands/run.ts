@@ -1,9 +1,8 @@
 // `skiff run`: one process of the user's own, with a sidecar in front of it, joined to the running
 // local mesh, and taken out again when it ends (like `linkerd inject` or `consul connect proxy`,
 // for a laptop). Without a command, the sidecar fronts a port that already listens.
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { addJoinedToken, freePorts, meshLink, outboundProxyEnv, readMeshInfo, removeJoinedToken, sidecarSpec, Supervisor, type MeshInfo, type ProcessSpec } from '@skiff/launcher';
+import { meshStateDir, addJoinedToken, connectProblem, freePorts, meshLink, outboundProxyEnv, readMeshInfo, removeJoinedToken, sidecarSpec, Supervisor, type MeshInfo, type ProcessSpec } from '@skiff/launcher';
 import { getJson, UnreachableError } from '../http-json.js';
 import { parsePortOffset } from '../local-mesh.js';
 import { parseJoinFlags, type JoinFlags } from './run-flags.js';
@@ -42,14 +41,7 @@ Without a command, the sidecar fronts whatever already listens on 127.0.0.1:<app
 
 Exit status: your process's, 1 when it could not join (the reason is printed), 2 on usage errors.`;
 
-async function listening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('timeout', () => (socket.destroy(), done(false)));
-    socket.once('error', () => done(false));
-  });
-}
+const listening = async (port: number): Promise<boolean> => (await connectProblem('127.0.0.1', port)) === undefined;
 
 /** A connected proxy with this id already serves: two with one name would fight over it. */
 async function nameTaken(mesh: MeshInfo, id: string): Promise<boolean> {
@@ -72,7 +64,7 @@ export async function run(argv: string[], root: string): Promise<number> {
   let stateDir: string;
   try {
     const offset = parsePortOffset(flags.portOffset);
-    stateDir = resolve(flags.stateDir ?? (offset === 0 ? '.skiff' : `.skiff-${offset}`));
+    stateDir = flags.stateDir === undefined ? meshStateDir(offset) : resolve(flags.stateDir);
   } catch (error) {
     console.error(`skiff run: ${(error as Error).message}`);
     return 2;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixedPorts, readMeshInfo, type MeshInfo } from '@skiff/launcher';
+import { meshStateDir, fixedPorts, readMeshInfo, type MeshInfo } from '@skiff/launcher';
 import { parseCanary, SCRIPTED_SCENARIOS, startCanary, type CanarySpec, type ScriptedScenario, type ScriptedStep, type TrafficProbe } from '@skiff/scenarios';
 import { percentile } from '../scenario/percentile.js';
 import { runScripted, type ProbeResult } from '../scenario/scripted-runner.js';
@@ -108,7 +108,7 @@ export function formatWatch(report: WatchReport): string {
 
 /** The running mesh `skiff up` described in .skiff/mesh.json (its config directory and control plane), if there is one. */
 function runningMesh(offset: number): MeshInfo | undefined {
-  const mesh = readMeshInfo(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`));
+  const mesh = readMeshInfo(meshStateDir(offset));
   return mesh instanceof Error ? undefined : mesh;
 }
 
@@ -116,7 +116,7 @@ function runningMesh(offset: number): MeshInfo | undefined {
 function meshToken(file: string | undefined, offset: number): string | undefined {
   if (process.env['SKIFF_MESH_TOKEN']) return process.env['SKIFF_MESH_TOKEN'];
   try {
-    return readFileSync(file ?? runningMesh(offset)?.meshTokenFile ?? join(offset === 0 ? '.skiff' : `.skiff-${offset}`, 'mesh-token'), 'utf8').trim();
+    return readFileSync(file ?? runningMesh(offset)?.meshTokenFile ?? join(meshStateDir(offset), 'mesh-token'), 'utf8').trim();
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UnreachableError } from '../http-json.js';
-import { localControlPlaneUrl, parsePortOffset } from '../local-mesh.js';
+import { controlPlaneUrlFlag, localControlPlaneUrl, parsePortOffset } from '../local-mesh.js';
 import { formatReport } from '../simulate/print-report.js';
 import { parseSimulatedRequest } from '../simulate/request-spec.js';
 import { simulate as runSimulation } from '@skiff/meshtest';
@@ -79,20 +79,10 @@ export async function simulate(argv: string[]): Promise<number> {
   }
 }
 
-function validUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-    return url.replace(/\/+$/, '');
-  } catch {
-    throw new UsageError(`--control-plane must be an http:// URL such as http://127.0.0.1:15014, got "${url}"`);
-  }
-}
-
 /** The snapshot source the flags ask for; undefined (after printing why) when a named control plane is down. */
 async function loadSource(controlPlane: string | undefined, config: string | undefined, from: string | undefined, offset: number): Promise<SnapshotSource | undefined> {
   if (config !== undefined) return fromConfigDir(resolve(config), from, offset, undefined);
-  const url = controlPlane !== undefined ? validUrl(controlPlane) : localControlPlaneUrl(offset);
+  const url = controlPlane !== undefined ? controlPlaneUrlFlag(controlPlane) : localControlPlaneUrl(offset);
   try {
     return await fromControlPlane(url, from);
   } catch (error) {

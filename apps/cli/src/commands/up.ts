@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configuredAccounts, DEFAULT_RESTART_POLICY, fixedPorts, GATEWAY_ACCOUNT, meshInfoOf, readConfiguredWorkloads, SAMPLE_WORKLOADS, writeMeshInfo, type ConfiguredWorkloads, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
+import { meshStateDir, configuredAccounts, DEFAULT_RESTART_POLICY, fixedPorts, GATEWAY_ACCOUNT, meshInfoOf, readConfiguredWorkloads, SAMPLE_WORKLOADS, writeMeshInfo, type ConfiguredWorkloads, installSignalHandlers, meshAccounts, meshPlan, prepareMeshState, Supervisor } from '@skiff/launcher';
 
 export const UP_HELP = `usage: skiff up [--config <dir>] [--port-offset <n>] [--no-samples]
 
@@ -61,7 +61,7 @@ export async function up(argv: string[], root: string): Promise<number> {
     console.error(`skiff up: ${(error as Error).message}`);
     return 2;
   }
-  const state = prepareMeshState(resolve(offset === 0 ? '.skiff' : `.skiff-${offset}`), [...(noSamples ? [GATEWAY_ACCOUNT] : meshAccounts()), ...configuredAccounts(own)]);
+  const state = prepareMeshState(meshStateDir(offset), [...(noSamples ? [GATEWAY_ACCOUNT] : meshAccounts()), ...configuredAccounts(own)]);
   const plan = meshPlan({ root, configDir, ports, state, configured: own, ...(noSamples ? { samples: [], externalStandin: false } : {}) });
   // A crashed process is started again (0.5 s, 1 s, 2 s, ... up to 30 s between tries); the
   // rest of the mesh keeps running meanwhile, proxies on their last config.

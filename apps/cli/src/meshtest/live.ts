@@ -6,15 +6,14 @@
 // plane keeps only 20 new traces a second. Route, fault, retries, timeout and mirror are read
 // from the config the caller's proxy really has (the control plane's snapshot for it).
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { ProxySnapshotSchema, serviceFqdn, type ProxySnapshot, type WorkloadInfo } from '@skiff/api';
-import { readMeshInfo } from '@skiff/launcher';
+import { meshStateDir, readMeshInfo } from '@skiff/launcher';
 import { caseResult, CaseEvaluator, findWorkload, parseRequest, type CaseResult, type MeshTestCase, type MeshTestSuite, type Observation } from '@skiff/meshtest';
 import { getJson } from '../http-json.js';
-import { localControlPlaneUrl } from '../local-mesh.js';
-import { UsageError } from '../usage-error.js';
+import { controlPlaneUrlFlag, localControlPlaneUrl } from '../local-mesh.js';
 
 export interface LiveTarget {
   offset: number;
@@ -31,17 +30,12 @@ interface Sent {
   error?: string;
 }
 
-function url(value: string, flag: string): string {
-  if (!/^https?:\/\/[^/]+/.test(value)) throw new UsageError(`${flag} must be an http:// URL, got "${value}"`);
-  return value.replace(/\/+$/, '');
-}
-
 function controlPlaneOf(target: LiveTarget): { url: string; meshTokenFile: string } {
-  const stateDir = resolve(target.offset === 0 ? '.skiff' : `.skiff-${target.offset}`);
+  const stateDir = meshStateDir(target.offset);
   const mesh = readMeshInfo(stateDir);
   const known = mesh instanceof Error ? undefined : mesh;
   return {
-    url: target.controlPlane ? url(target.controlPlane, '--control-plane') : (known?.monitoring ?? localControlPlaneUrl(target.offset)),
+    url: target.controlPlane ? controlPlaneUrlFlag(target.controlPlane) : (known?.monitoring ?? localControlPlaneUrl(target.offset)),
     meshTokenFile: target.meshTokenFile ?? known?.meshTokenFile ?? join(stateDir, 'mesh-token'),
   };
 }

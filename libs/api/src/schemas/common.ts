@@ -65,10 +65,15 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Istio compares hosts case-insensitively, so labels in hosts may use capitals.
 const HOST_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
 
+/** A Kubernetes name (DNS-1123 label): at most 63 lowercase letters, digits and '-', alphanumeric at both ends. */
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
 export function dns1123Label(what: string) {
   return z.string().check(
     z.superRefine((s: string, ctx) => {
-      if (s.length > 63 || !DNS1123_LABEL.test(s)) {
+      if (!isDnsLabel(s)) {
         ctx.addIssue({
           code: 'custom',
           message: `${what} ${JSON.stringify(s)} is not a valid DNS-1123 label: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit`,

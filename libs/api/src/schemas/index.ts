@@ -15,6 +15,7 @@ export {
   PercentSchema,
   UNKNOWN_FIELD,
   dns1123Label,
+  isDnsLabel,
   duration as durationSchema,
   hostName as hostNameSchema,
   hostProblem,

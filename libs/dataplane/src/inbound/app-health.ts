@@ -6,7 +6,9 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 
-export type AppProbe = { kind: 'http'; path: string } | { kind: 'tcp' } | { kind: 'none' };
+import type { AppProbe } from '@skiff/api';
+
+export { parseAppProbe, type AppProbe } from '@skiff/api';
 
 export interface ProbeSettings {
   probe: AppProbe;
@@ -18,19 +20,6 @@ export interface ProbeSettings {
 
 /** Defaults picked so that a dead app leaves every proxy's endpoints within 2 s. */
 export const DEFAULT_PROBE: Omit<ProbeSettings, 'probe'> = { periodMs: 500, timeoutMs: 1_000, failureThreshold: 2, successThreshold: 1 };
-
-/** "http:/healthz", "http" (= http:/), "tcp", "none". */
-export function parseAppProbe(spec: string): AppProbe {
-  if (spec === 'tcp') return { kind: 'tcp' };
-  if (spec === 'none') return { kind: 'none' };
-  if (spec === 'http') return { kind: 'http', path: '/' };
-  if (spec.startsWith('http:')) {
-    const path = spec.slice(5);
-    if (!path.startsWith('/')) throw new Error(`an HTTP probe is http:/<path>, e.g. http:/healthz, got "${spec}"`);
-    return { kind: 'http', path };
-  }
-  throw new Error(`the app probe is http:/<path>, tcp or none, got "${spec}"`);
-}
 
 export interface HealthState {
   healthy: boolean | undefined;
