@@ -4,7 +4,9 @@
 // where it has them: 60 KiB of request headers, an idle connection closed after the idle timeout
 // once no stream is open, a stream with no bytes either way reset after the stream idle timeout.
 import type { Socket } from 'node:net';
-import { constants, createServer, type Http2Server, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import { ErrorCode, PREFACE } from '../h2codec/frames.js';
+import { H2Session, type H2Stream } from '../h2codec/session.js';
+import { socketTransport } from './socket-transport.js';
 import { requestHeadOf } from './h2-head.js';
 import { H2ServerStream } from './h2-server-stream.js';
 
@@ -20,70 +22,74 @@ export interface H2AcceptorOptions {
 const MAX_CONCURRENT_STREAMS = 1000;
 
 /** The client's first bytes on a clear-text HTTP/2 connection (RFC 9113 §3.4). */
-export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+export const HTTP2_PREFACE = PREFACE;
 
 export class Http2Acceptor {
-  readonly #server: Http2Server;
-  readonly #sockets = new WeakMap<Http2Session, Socket>();
-  /** Open sessions and the streams open on each (node exposes no count of its own). */
-  readonly #sessions = new Map<Http2Session, number>();
-  #accepting: Socket | undefined;
+  readonly #sessions = new Set<H2Session>();
+  /** One coarse clock for every stream's last activity, moved by each connection's sweep. */
+  readonly #clock = { now: Date.now() };
 
   constructor(
-    onStream: (stream: H2ServerStream) => void,
+    private readonly onStream: (stream: H2ServerStream) => void,
     private readonly options: H2AcceptorOptions,
-  ) {
-    this.#server = createServer({ maxSessionMemory: 10, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: options.maxHeadBytes } });
-    // 'session' is emitted while the socket is being accepted: that is how a session finds its socket.
-    this.#server.on('session', (session: Http2Session) => {
-      const socket = this.#accepting as Socket;
-      this.#sockets.set(session, socket);
-      this.#sessions.set(session, 0);
-      session.on('error', () => undefined);
-      session.once('close', () => this.#sessions.delete(session));
-      session.setTimeout(options.idleTimeoutMs, () => {
-        // Envoy's idle timeout counts only time with no stream open.
-        if (this.#sessions.get(session) === 0) session.close();
-      });
-    });
-    this.#server.on('stream', (h2: ServerHttp2Stream, _headers: unknown, flags: number, raw: string[]) => {
-      // Closing a stream with an error code (as the refusals below do) emits 'error' on it.
-      h2.on('error', () => undefined);
-      // A stream can be announced after its session was torn down (a client resetting streams
-      // as fast as it opens them): then it has no session left, and nothing to serve.
-      const session = h2.session;
-      const open = session ? this.#sessions.get(session) : undefined;
-      if (!session || open === undefined) return void h2.close(constants.NGHTTP2_CANCEL);
-      const socket = this.#sockets.get(session) as Socket;
-      this.#sessions.set(session, open + 1);
-      h2.once('close', () => {
-        const open = this.#sessions.get(session);
-        if (open !== undefined) this.#sessions.set(session, open - 1);
-      });
-      const head = requestHeadOf(raw, flags);
-      if (typeof head === 'string') {
-        options.onRefused?.(head, socket);
-        h2.close(constants.NGHTTP2_PROTOCOL_ERROR);
-        return;
-      }
-      h2.setTimeout(options.streamIdleTimeoutMs, () => h2.close(constants.NGHTTP2_CANCEL));
-      onStream(new H2ServerStream(h2, head, socket));
-    });
-  }
+  ) {}
 
   /** Serves HTTP/2 on a socket whose first bytes are (or will be) the preface, or that negotiated h2. */
   accept(socket: Socket): void {
-    this.#accepting = socket;
-    try {
-      this.#server.emit('connection', socket);
-    } finally {
-      this.#accepting = undefined;
-    }
+    const options = this.options;
+    const clock = this.#clock;
+    socket.setNoDelay(true);
+    const session: H2Session = new H2Session(socketTransport(socket), {
+      role: 'server',
+      maxHeaderListSize: options.maxHeadBytes,
+      maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+      onStream: (stream: H2Stream, fields: string[], endStream: boolean, tooLarge: boolean) => {
+        if (tooLarge) {
+          // Envoy answers a head over max_request_headers_kb with 431.
+          stream.sendHeaders([':status', '431', 'content-type', 'text/plain', 'content-length', '32'], false);
+          stream.write(Buffer.from('request header fields too large\n'));
+          stream.end();
+          return;
+        }
+        const head = requestHeadOf(fields, endStream ? 1 : 0);
+        if (typeof head === 'string') {
+          options.onRefused?.(head, socket);
+          stream.reset(ErrorCode.PROTOCOL_ERROR);
+          return;
+        }
+        this.onStream(new H2ServerStream(stream, head, socket, endStream, clock));
+      },
+      onClose: () => {
+        this.#sessions.delete(session);
+        clearInterval(sweep);
+        if (!socket.destroyed) socket.end();
+      },
+    });
+    this.#sessions.add(session);
+    let idleSince = Date.now();
+    // One sweep per connection, not a timer per stream: idle connection and idle streams.
+    const period = Math.max(50, Math.min(1000, Math.min(options.idleTimeoutMs, options.streamIdleTimeoutMs) / 4));
+    const sweep = setInterval(() => {
+      const now = (clock.now = Date.now());
+      if (session.openStreams > 0) idleSince = now;
+      else if (now - idleSince >= options.idleTimeoutMs) return session.goaway();
+      for (const stream of session.streams) {
+        if (now - stream.lastActivity >= options.streamIdleTimeoutMs) stream.session.resetStream(stream, ErrorCode.CANCEL);
+      }
+    }, period);
+    sweep.unref();
+    socket.on('data', (chunk: Buffer) => session.receive(chunk));
+    socket.on('drain', () => session.transportDrained());
+    socket.on('error', () => undefined);
+    // The client ended its side (listeners allow half-open sockets for TCP): streams in flight finish.
+    socket.once('end', () => session.goaway());
+    socket.once('close', () => session.transportClosed('the connection closed'));
+    socket.resume();
   }
 
   /** On shutdown: GOAWAY to every client; streams in flight finish. */
   closeSessions(): void {
-    for (const session of this.#sessions.keys()) session.close();
+    for (const session of this.#sessions) session.goaway();
   }
 
   get sessions(): number {

@@ -1,14 +1,17 @@
 // HTTP/2 to one upstream origin: one connection (clear text with prior knowledge, or TLS with
 // ALPN h2 to a peer sidecar) carrying many streams, each lent to one exchange as an
-// UpstreamConnection. A connection that says GOAWAY, fails or closes is replaced for the next
-// request; streams already on it finish or fail on their own. Counters as the HTTP/1.1 pool's.
+// UpstreamConnection, on Skiff's own HTTP/2 codec (h2codec/). A connection that says GOAWAY,
+// fails or closes is replaced for the next request; streams already on it finish or fail on their
+// own. Counters as the HTTP/1.1 pool's.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { connect as h2Connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { UpstreamConnection, UpstreamPool } from '../chain/upstream-connection.js';
 import { UpstreamError, type ClientRequestHead, type RequestBodyFraming, type ResponseEvents } from '../http1/client-connection.js';
 import { ConnectError, type ClientPoolStats } from '../http1/client-pool.js';
-import { flatList, outgoingHeaders, responseHeadOf } from './h2-head.js';
+import { ErrorCode } from '../h2codec/frames.js';
+import { H2Session, type H2Stream, type StreamHandler } from '../h2codec/session.js';
+import { outgoingFields, responseHeadOf, withoutPseudo } from './h2-head.js';
+import { socketTransport } from './socket-transport.js';
 
 export interface H2ClientPoolOptions {
   host: string;
@@ -24,9 +27,12 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+/** Response heads are at most this large (Envoy's default max_response_headers_kb is 60). */
+const MAX_RESPONSE_HEAD = 60 * 1024;
+
 export class H2ClientPool implements UpstreamPool {
   readonly protocol = 'HTTP/2';
-  #session: ClientHttp2Session | undefined;
+  #session: H2Session | undefined;
   #connecting = false;
   #waiters: Waiter[] = [];
   #streams = 0;
@@ -38,7 +44,7 @@ export class H2ClientPool implements UpstreamPool {
   constructor(readonly options: H2ClientPoolOptions) {}
 
   get stats(): ClientPoolStats {
-    const open = this.#session && !this.#session.closed && !this.#session.destroyed ? 1 : 0;
+    const open = this.#session && !this.#session.closed ? 1 : 0;
     return { open, free: open && this.#streams === 0 ? 1 : 0, busy: this.#streams, waiting: this.#waiters.length, connecting: this.#connecting ? 1 : 0, opened: this.#opened, connectFailures: this.#connectFailures };
   }
 
@@ -70,14 +76,16 @@ export class H2ClientPool implements UpstreamPool {
   /** Graceful: GOAWAY once the streams in flight are done; the next request opens a new pool. */
   retire(): void {
     this.#retired = true;
-    this.#session?.close();
+    this.#session?.goaway();
   }
 
   close(): void {
     this.#closed = true;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(new ConnectError('ECLOSED', 'the pool is closed'));
-    this.#session?.destroy();
+    this.#socket?.destroy();
   }
+
+  #socket: Socket | undefined;
 
   /** @internal a stream opened on, or finished with, the connection. */
   streamOpened(): void {
@@ -86,29 +94,34 @@ export class H2ClientPool implements UpstreamPool {
 
   streamClosed(): void {
     this.#streams--;
+    if (this.#waiters.length > 0) this.#serveWaiters();
   }
 
-  #usable(): ClientHttp2Session | undefined {
+  #usable(): H2Session | undefined {
     const s = this.#session;
-    return s && !s.closed && !s.destroyed && !this.#closed && !this.#connecting ? s : undefined;
+    return s && s.canOpenStream && !this.#closed && !this.#retired ? s : undefined;
+  }
+
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const session = this.#usable();
+      if (!session) return this.#connect();
+      (this.#waiters.shift() as Waiter).resolve(new H2ClientStream(session, this));
+    }
   }
 
   #connect(): void {
     if (this.#connecting) return;
+    // The connection is alive but at its peer's stream limit: waiters wait for a stream to end.
+    const current = this.#session;
+    if (current && !current.closed && !current.goingAway) return;
     this.#connecting = true;
     const { host, port, tls } = this.options;
-    const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    const session = h2Connect(origin, {
-      settings: { enablePush: false },
-      createConnection: (): Socket => {
-        // Nagle off, as for HTTP/1.1 upstreams: small frames (HEADERS, WINDOW_UPDATE) would
-        // otherwise wait for the peer's delayed ACK.
-        const socket = tls ? tlsConnect({ ...tls, host, port, ALPNProtocols: ['h2'] }) : netConnect({ host, port });
-        socket.setNoDelay(true);
-        return socket;
-      },
-    });
-    const timer = setTimeout(() => session.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })), this.options.connectTimeoutMs ?? 10_000);
+    // Nagle off, as for HTTP/1.1 upstreams: small frames (HEADERS, WINDOW_UPDATE) would
+    // otherwise wait for the peer's delayed ACK.
+    const socket: Socket = tls ? tlsConnect({ ...tls, host, port, ALPNProtocols: ['h2'] }) : netConnect({ host, port });
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })), this.options.connectTimeoutMs ?? 10_000);
     const fail = (error: Error & { code?: string }) => {
       clearTimeout(timer);
       if (!this.#connecting) return;
@@ -116,29 +129,47 @@ export class H2ClientPool implements UpstreamPool {
       this.#connectFailures++;
       for (const waiter of this.#waiters.splice(0)) waiter.reject(new ConnectError(error.code ?? 'ECONNRESET', `cannot connect to ${host}:${port}: ${error.message}`));
     };
-    session.once('error', fail);
-    session.once('close', () => {
-      fail(Object.assign(new Error('the connection closed before HTTP/2 was set up'), { code: 'ECONNRESET' }));
-      if (this.#session === session) this.#session = undefined;
-    });
-    session.once('goaway', () => {
-      if (this.#session === session) this.#session = undefined;
-    });
-    session.once('connect', () => {
+    socket.once('error', fail);
+    socket.once('close', () => fail(Object.assign(new Error('the connection closed before HTTP/2 was set up'), { code: 'ECONNRESET' })));
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
-      session.off('error', fail);
-      session.on('error', () => undefined); // streams report their own failures
+      socket.off('error', fail);
+      socket.on('error', () => undefined); // streams report their own failures
       this.#connecting = false;
       this.#opened++;
-      this.#session = session;
-      session.setTimeout(this.options.idleTimeoutMs ?? 30_000, () => {
-        if (this.#streams === 0 && this.#session === session) {
-          this.#session = undefined;
-          session.close();
-        }
+      let idleSince = Date.now();
+      const session: H2Session = new H2Session(socketTransport(socket), {
+        role: 'client',
+        maxHeaderListSize: MAX_RESPONSE_HEAD,
+        onGoaway: () => {
+          if (this.#session === session) this.#session = undefined;
+          if (this.#waiters.length > 0) this.#connect();
+        },
+        onClose: () => {
+          clearInterval(sweep);
+          if (this.#session === session) this.#session = undefined;
+          if (!socket.destroyed) socket.end();
+          if (this.#waiters.length > 0 && !this.#closed) this.#connect();
+        },
       });
-      if (this.#retired) session.close();
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve(new H2ClientStream(session, this));
+      this.#session = session;
+      this.#socket = socket;
+      const idleMs = this.options.idleTimeoutMs ?? 30_000;
+      const sweep = setInterval(() => {
+        const now = Date.now();
+        if (session.openStreams > 0) idleSince = now;
+        else if (now - idleSince >= idleMs) {
+          if (this.#session === session) this.#session = undefined;
+          session.goaway();
+        }
+      }, Math.max(50, Math.min(1000, idleMs / 4)));
+      sweep.unref();
+      socket.on('data', (chunk: Buffer) => session.receive(chunk));
+      socket.on('drain', () => session.transportDrained());
+      socket.once('end', () => session.transportClosed('the upstream closed the connection'));
+      socket.once('close', () => session.transportClosed('the upstream connection closed'));
+      if (this.#retired) session.goaway();
+      this.#serveWaiters();
     });
   }
 }
@@ -147,58 +178,69 @@ const NO_TRAILERS: readonly string[] = [];
 
 /** One exchange on a shared HTTP/2 connection. */
 class H2ClientStream implements UpstreamConnection {
-  #stream: ClientHttp2Stream | undefined;
-  #trailers: readonly string[] = NO_TRAILERS;
+  #stream: H2Stream | undefined;
   #responseStarted = false;
   #done = false;
+  #drainCallbacks: (() => void)[] = [];
 
   constructor(
-    private readonly session: ClientHttp2Session,
+    private readonly session: H2Session,
     private readonly pool: H2ClientPool,
   ) {}
 
   get closed(): boolean {
-    return this.#done || this.session.closed || this.session.destroyed;
+    return this.#done || this.session.closed;
   }
 
   send(request: ClientRequestHead, framing: RequestBodyFraming, events: ResponseEvents): boolean {
-    const headers = outgoingHeaders(request.headers, { [constants.HTTP2_HEADER_METHOD]: request.method, [constants.HTTP2_HEADER_PATH]: request.path, [constants.HTTP2_HEADER_SCHEME]: 'http', [constants.HTTP2_HEADER_AUTHORITY]: authorityOf(request.headers) });
+    const fields = outgoingFields(request.headers, [':method', request.method, ':scheme', 'http', ':authority', authorityOf(request.headers), ':path', request.path]);
     const endStream = framing.kind === 'none';
-    let stream: ClientHttp2Stream;
-    try {
-      stream = this.session.request(headers, { endStream, waitForTrailers: !endStream });
-    } catch (error) {
-      // The connection closed between lending and sending.
+    let responseTrailers: string[] = [];
+    const handler: StreamHandler = {
+      headers: (received, ended, trailers) => {
+        if (trailers) {
+          responseTrailers = withoutPseudo(received);
+          return;
+        }
+        this.#responseStarted = true;
+        events.head(responseHeadOf(received, ended));
+      },
+      data: (chunk) => events.data(chunk),
+      end: () => {
+        this.#finished();
+        if (this.#done) return;
+        this.#done = true;
+        events.end(responseTrailers);
+      },
+      reset: (code) => {
+        this.#finished();
+        if (this.#done) return;
+        this.#done = true;
+        // REFUSED_STREAM (also what a GOAWAY gives streams it did not take) means nothing was processed.
+        const kind = !this.#responseStarted && code === ErrorCode.REFUSED_STREAM ? 'refused' : 'reset';
+        events.error(new UpstreamError(kind, `the upstream reset the HTTP/2 stream (code ${code})`, this.#responseStarted));
+      },
+      drain: () => {
+        for (const callback of this.#drainCallbacks.splice(0)) callback();
+      },
+    };
+    if (!this.session.canOpenStream) {
+      // The connection closed (or went away) between lending and sending.
       this.#done = true;
-      queueMicrotask(() => events.error(new UpstreamError('refused', `the HTTP/2 connection could not take a stream: ${(error as Error).message}`, false)));
+      queueMicrotask(() => events.error(new UpstreamError('refused', 'the HTTP/2 connection could not take a stream', false)));
       return true;
     }
-    this.#stream = stream;
     this.pool.streamOpened();
-    let responseTrailers: string[] = [];
-    stream.on('response', (received: IncomingHttpHeaders, flags: number) => {
-      this.#responseStarted = true;
-      events.head(responseHeadOf(received, flags));
-    });
-    stream.on('data', (chunk: Buffer) => events.data(chunk));
-    stream.on('trailers', (received: IncomingHttpHeaders) => (responseTrailers = flatList(received)));
-    stream.once('end', () => {
-      if (this.#done) return;
-      this.#done = true;
-      events.end(responseTrailers);
-    });
-    stream.on('error', () => undefined); // 'close' says what happened
-    stream.once('close', () => {
-      this.pool.streamClosed();
-      if (this.#done) return;
-      this.#done = true;
-      const code = stream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR;
-      // REFUSED_STREAM (also what a GOAWAY gives streams it did not take) means nothing was processed.
-      const kind = this.#responseStarted ? 'reset' : code === constants.NGHTTP2_REFUSED_STREAM ? 'refused' : 'reset';
-      events.error(new UpstreamError(kind, `the upstream reset the HTTP/2 stream (code ${code})`, this.#responseStarted));
-    });
-    if (!endStream) stream.once('wantTrailers', () => stream.sendTrailers(outgoingHeaders(this.#trailers)));
+    this.#stream = this.session.request(fields, endStream, handler);
     return true;
+  }
+
+  #counted = true;
+
+  #finished(): void {
+    if (!this.#counted) return;
+    this.#counted = false;
+    this.pool.streamClosed();
   }
 
   write(chunk: Buffer): boolean {
@@ -206,8 +248,7 @@ class H2ClientStream implements UpstreamConnection {
   }
 
   end(trailers: readonly string[] = NO_TRAILERS): void {
-    this.#trailers = trailers;
-    this.#stream?.end();
+    this.#stream?.end(trailers.length > 0 ? outgoingFields(trailers) : undefined);
   }
 
   pause(): void {
@@ -219,12 +260,17 @@ class H2ClientStream implements UpstreamConnection {
   }
 
   destroy(): void {
+    if (this.#done) return;
     this.#done = true;
-    if (this.#stream && !this.#stream.destroyed) this.#stream.close(constants.NGHTTP2_CANCEL);
+    const stream = this.#stream;
+    if (stream && !stream.closed) {
+      stream.reset(ErrorCode.CANCEL);
+      this.#finished();
+    }
   }
 
   onDrain(callback: () => void): void {
-    this.#stream?.once('drain', callback);
+    this.#drainCallbacks.push(callback);
   }
 }
 

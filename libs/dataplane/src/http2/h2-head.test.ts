@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { constants } from 'node:http2';
-import { outgoingHeaders, requestHeadOf, responseHeadOf } from './h2-head.js';
+import { outgoingFields, requestHeadOf, responseHeadOf, withoutPseudo } from './h2-head.js';
 
 const END = constants.NGHTTP2_FLAG_END_STREAM;
 const HEADERS_ONLY = constants.NGHTTP2_FLAG_END_HEADERS;
@@ -37,17 +37,23 @@ test('a Host header wins over nothing, CONNECT and a missing :path are refused',
 });
 
 test('a response head: status, fields, and whether it ended (trailers-only)', () => {
-  const head = responseHeadOf({ ':status': '200', 'content-type': 'application/grpc', 'grpc-status': '5' }, END | HEADERS_ONLY);
+  const head = responseHeadOf([':status', '200', 'content-type', 'application/grpc', 'grpc-status', '5'], true);
   assert.equal(head.status, 200);
   assert.equal(head.endStream, true);
   assert.deepEqual(head.headers, ['content-type', 'application/grpc', 'grpc-status', '5']);
-  const streaming = responseHeadOf({ ':status': '200' }, HEADERS_ONLY);
+  const streaming = responseHeadOf([':status', '200'], false);
   assert.equal(streaming.chunked, true);
-  assert.equal(responseHeadOf({ ':status': '200', 'content-length': '3' }, HEADERS_ONLY).contentLength, 3);
+  assert.equal(responseHeadOf([':status', '200', 'content-length', '3'], false).contentLength, 3);
 });
 
-test('what is sent leaves out the fields HTTP/2 forbids, keeps TE: trailers, and joins repeats as a list', () => {
-  const out = outgoingHeaders(['host', 'a', 'connection', 'keep-alive', 'keep-alive', '5', 'transfer-encoding', 'chunked', 'upgrade', 'x', 'te', 'trailers', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
-  assert.deepEqual(out, { te: 'trailers', 'set-cookie': ['a=1', 'b=2'] });
-  assert.deepEqual(outgoingHeaders(['te', 'gzip']), {});
+test('what is sent leaves out the fields HTTP/2 forbids, keeps TE: trailers and repeats, and lowercases names', () => {
+  const out = outgoingFields(['host', 'a', 'Connection', 'keep-alive', 'keep-alive', '5', 'transfer-encoding', 'chunked', 'upgrade', 'x', 'te', 'trailers', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2'], [':status', '200']);
+  assert.deepEqual(out, [':status', '200', 'te', 'trailers', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
+  assert.deepEqual(outgoingFields(['te', 'gzip']), []);
+});
+
+test('pseudo-headers are left out of trailers', () => {
+  const fields = ['grpc-status', '0'];
+  assert.equal(withoutPseudo(fields), fields);
+  assert.deepEqual(withoutPseudo([':status', '200', 'grpc-status', '0']), ['grpc-status', '0']);
 });

@@ -2,10 +2,10 @@
 // ResponseHead), and back: pseudo-headers become method, target, authority and status; fields
 // HTTP/2 forbids (RFC 9113 §8.2.2: connection-specific ones, and TE other than "trailers") are
 // left out of what is sent.
-import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type { RequestHead, ResponseHead } from '../http1/head-parser.js';
 
-const END_STREAM = constants.NGHTTP2_FLAG_END_STREAM;
+/** The HEADERS frame's END_STREAM flag. */
+const END_STREAM = 0x1;
 
 /** Fields an HTTP/2 message must not carry (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
@@ -56,39 +56,52 @@ export function requestHeadOf(raw: readonly string[], flags: number): RequestHea
   };
 }
 
-/** A response's head from node's headers object and the HEADERS frame's flags. */
-export function responseHeadOf(received: IncomingHttpHeaders, flags: number): ResponseHead {
-  const headers = flatList(received);
-  const length = received['content-length'];
-  const endStream = (flags & END_STREAM) !== 0;
+/** A response's head from the decoded fields (`:status` first) and whether the stream ended with them. */
+export function responseHeadOf(fields: readonly string[], endStream: boolean): ResponseHead {
+  let status = 0;
+  let length: string | undefined;
+  const headers: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    if (name.charCodeAt(0) === 0x3a) {
+      if (name === ':status') status = Number(value);
+      continue;
+    }
+    if (name === 'content-length') length ??= value;
+    headers.push(name, value);
+  }
   const contentLength = endStream ? 0 : length === undefined ? -1 : Number(length);
-  return { status: Number(received[':status']), reason: '', minor: 1, headers, length: 0, contentLength, chunked: contentLength < 0, keepAlive: true, upgrade: undefined, endStream };
+  return { status, reason: '', minor: 1, headers, length: 0, contentLength, chunked: contentLength < 0, keepAlive: true, upgrade: undefined, endStream };
 }
 
-/** node's headers object (request, response or trailers) as a flat list, pseudo-headers left out. */
-export function flatList(received: IncomingHttpHeaders): string[] {
-  const out: string[] = [];
-  for (const name in received) {
-    if (name.charCodeAt(0) === 0x3a) continue;
-    const value = received[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, String(value));
+/** Decoded fields without their pseudo-headers (trailers have none; a stray one is dropped). */
+export function withoutPseudo(fields: string[]): string[] {
+  for (let i = 0; i < fields.length; i += 2) if ((fields[i] as string).charCodeAt(0) === 0x3a) return fields.filter((_, j) => (fields[j - (j % 2)] as string).charCodeAt(0) !== 0x3a);
+  return fields;
+}
+
+/**
+ * The fields to send after `pseudo` (pseudo-headers, already in HTTP/2's form): names lowercased
+ * (§8.2.1), and what HTTP/2 forbids left out.
+ */
+export function outgoingFields(fields: readonly string[], pseudo: string[] = []): string[] {
+  const out = pseudo;
+  for (let i = 0; i < fields.length; i += 2) {
+    let name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    if (hasUpper(name)) name = name.toLowerCase();
+    if (CONNECTION_SPECIFIC.has(name)) continue;
+    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
+    out.push(name, value);
   }
   return out;
 }
 
-/** A flat list as the headers object node sends, with what HTTP/2 forbids left out. */
-export function outgoingHeaders(fields: readonly string[], into: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i] as string;
-    const value = fields[i + 1] as string;
-    if (CONNECTION_SPECIFIC.has(name)) continue;
-    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
-    const seen = into[name];
-    if (seen === undefined) into[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else into[name] = [String(seen), value];
+function hasUpper(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
   }
-  return into;
+  return false;
 }

@@ -1,12 +1,11 @@
-// One HTTP/2 request stream as a DownstreamStream: node's nghttp2-based Http2Stream underneath
-// (node:http2 is the well-kept HTTP/2 implementation here; unlike HTTP/1, no hand-written codec
-// was measured to be needed), in the shape the filter chain reads. Trailers travel as HTTP/2
-// trailers both ways, which gRPC needs.
+// One HTTP/2 request stream as a DownstreamStream, on Skiff's own HTTP/2 codec (h2codec/), in the
+// shape the filter chain reads. Trailers travel as HTTP/2 trailers both ways, which gRPC needs.
 import type { Socket } from 'node:net';
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { DownstreamStream } from '../chain/downstream-stream.js';
 import type { RequestHead } from '../http1/head-parser.js';
-import { flatList, outgoingHeaders } from './h2-head.js';
+import { ErrorCode } from '../h2codec/frames.js';
+import type { H2Stream, StreamHandler } from '../h2codec/session.js';
+import { outgoingFields, withoutPseudo } from './h2-head.js';
 
 const NO_TRAILERS: string[] = [];
 
@@ -16,32 +15,62 @@ export class H2ServerStream implements DownstreamStream {
   responseComplete = false;
   bytesSent = 0;
   bytesReceived = 0;
-  #trailers: readonly string[] = NO_TRAILERS;
   #requestTrailers: string[] = NO_TRAILERS;
   #noBody = false;
+  #onData: ((chunk: Buffer) => void) | undefined;
+  #onEnd: ((trailers: string[]) => void) | undefined;
+  #requestEnded: boolean;
+  #drainCallbacks: (() => void)[] = [];
 
   constructor(
-    readonly h2: ServerHttp2Stream,
+    readonly h2: H2Stream,
     readonly head: RequestHead,
     readonly socket: Socket,
+    endedWithHead: boolean,
+    private readonly clock: { now: number },
   ) {
-    h2.on('error', () => undefined); // 'close' follows and says what matters
-    h2.once('close', () => {
-      if (!this.responseComplete) this.onReset?.(`the client reset the HTTP/2 stream (code ${h2.rstCode})`);
-    });
-    h2.on('trailers', (trailers: IncomingHttpHeaders) => (this.#requestTrailers = flatList(trailers)));
+    this.#requestEnded = endedWithHead;
+    h2.handler = this.#fromCodec();
+    h2.lastActivity = clock.now;
+    // Bytes that come before the chain reads the body wait in the stream (within its window).
+    h2.pause();
   }
 
   get protocol(): 'HTTP/2' {
     return 'HTTP/2';
   }
 
+  /** What the codec tells this stream. */
+  #fromCodec(): StreamHandler {
+    return {
+      headers: (fields) => (this.#requestTrailers = withoutPseudo(fields)),
+      data: (chunk) => {
+        this.h2.lastActivity = this.clock.now;
+        this.bytesReceived += chunk.length;
+        this.#onData?.(chunk);
+      },
+      end: () => {
+        if (this.#requestEnded) return;
+        this.#requestEnded = true;
+        this.#onEnd?.(this.#requestTrailers);
+      },
+      reset: (code, byPeer) => {
+        if (this.responseComplete) return;
+        this.responseComplete = true;
+        this.onReset?.(byPeer ? `the client reset the HTTP/2 stream (code ${code})` : `the HTTP/2 stream was reset (code ${code})`);
+      },
+      drain: () => {
+        this.h2.lastActivity = this.clock.now;
+        for (const callback of this.#drainCallbacks.splice(0)) callback();
+      },
+    };
+  }
+
   readBody(onData: (chunk: Buffer) => void, onEnd: (trailers: string[]) => void): void {
-    this.h2.on('data', (chunk: Buffer) => {
-      this.bytesReceived += chunk.length;
-      onData(chunk);
-    });
-    this.h2.once('end', () => onEnd(this.#requestTrailers));
+    this.#onData = onData;
+    this.#onEnd = onEnd;
+    if (this.#requestEnded) return void queueMicrotask(() => onEnd(this.#requestTrailers));
+    this.h2.resume();
   }
 
   pause(): void {
@@ -55,40 +84,44 @@ export class H2ServerStream implements DownstreamStream {
   respond(status: number, headers: readonly string[], endStream: boolean, contentLength = -1): void {
     if (this.responseStarted) throw new Error('response already started');
     this.responseStarted = true;
-    if (this.h2.destroyed || this.h2.closed) return;
+    if (this.h2.closed) return;
     this.#noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
-    const out = outgoingHeaders(headers, { [constants.HTTP2_HEADER_STATUS]: status });
-    if (contentLength >= 0 && status !== 204 && status !== 304) out['content-length'] = contentLength;
-    // Trailers may follow any body (gRPC always sends them): the stream stays open for them.
-    this.h2.respond(out, { endStream, waitForTrailers: !endStream });
+    const fields = outgoingFields(headers, [':status', String(status)]);
+    if (contentLength >= 0 && status !== 204 && status !== 304 && !hasField(fields, 'content-length')) fields.push('content-length', String(contentLength));
+    this.h2.lastActivity = this.clock.now;
+    this.h2.sendHeaders(fields, endStream);
     if (endStream) this.responseComplete = true;
-    else this.h2.once('wantTrailers', () => this.h2.sendTrailers(outgoingHeaders(this.#trailers)));
   }
 
   write(chunk: Buffer): boolean {
-    if (this.#noBody || chunk.length === 0 || this.h2.destroyed) return true;
+    if (this.#noBody || chunk.length === 0 || this.h2.closed) return true;
     this.bytesSent += chunk.length;
+    this.h2.lastActivity = this.clock.now;
     return this.h2.write(chunk);
   }
 
   end(trailers: readonly string[] = NO_TRAILERS): void {
     if (this.responseComplete) return;
     this.responseComplete = true;
-    this.#trailers = trailers;
-    if (!this.h2.destroyed) this.h2.end();
+    if (!this.h2.closed) this.h2.end(trailers.length > 0 ? outgoingFields(trailers) : undefined);
   }
 
   onDrain(callback: () => void): void {
-    this.h2.once('drain', callback);
+    this.#drainCallbacks.push(callback);
   }
 
   /** RST_STREAM: HTTP/2 cancels one stream and keeps the connection. */
   reset(): void {
     this.responseComplete = true;
-    if (!this.h2.destroyed) this.h2.close(constants.NGHTTP2_INTERNAL_ERROR);
+    this.h2.reset(ErrorCode.INTERNAL_ERROR);
   }
 
   takeOver(): never {
     throw new Error('an HTTP/2 stream cannot leave HTTP (upgrades are HTTP/1.1 only)');
   }
+}
+
+function hasField(fields: readonly string[], name: string): boolean {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return true;
+  return false;
 }
