@@ -189,6 +189,18 @@ test('a client resetting most streams it opens is cut off with ENHANCE_YOUR_CALM
   assert.equal(transport.ended, true);
 });
 
+test('streams cancelled after their answer began are not premature: the connection stays', async () => {
+  const { session, transport, served, peer } = server();
+  for (let id = 1; id < 1200; id += 2) {
+    peer.send(peer.headers(id, REQUEST, true));
+    served[served.length - 1]?.stream.sendHeaders([':status', '200'], false);
+    peer.send(rstStreamFrame(id, ErrorCode.CANCEL));
+  }
+  await tick();
+  assert.equal(session.closed, false);
+  assert.equal(goawayCode(transport), undefined);
+});
+
 test('control frames queued for a peer that does not read close the connection (the ping flood)', async () => {
   const { session, transport, peer } = server();
   await tick();

@@ -55,11 +55,13 @@ const MAX_QUEUED_CONTROL_FRAMES = 1000;
 /** A header block (all its CONTINUATION frames) over this closes the connection (the CONTINUATION flood). */
 const MAX_HEADER_BLOCK_FACTOR = 2;
 /**
- * Envoy's premature-reset rule (source/common/http/conn_manager_impl.cc): once a connection has
- * opened this many streams, it is closed when at least half of them were reset by the client
- * before they were answered.
+ * Envoy's premature-reset rule (source/common/http/conn_manager_impl.cc, runtime
+ * overload.premature_reset_total_stream_count and _min_stream_lifetime_seconds): a stream the
+ * client resets within a second and before any answer is premature. Once 500 streams have closed,
+ * the connection is cut when at least half were premature; before that, at 250 premature ones.
  */
-const PREMATURE_RESET_MIN_STREAMS = 500;
+const PREMATURE_RESET_STREAMS = 500;
+const PREMATURE_RESET_LIFETIME_MS = 1000;
 
 export class H2Stream {
   handler: StreamHandler | undefined;
@@ -68,8 +70,10 @@ export class H2Stream {
   localEnded = false;
   remoteEnded = false;
   closed = false;
-  /** Client side: a final (non-1xx) response head arrived. */
+  /** Client side: a final (non-1xx) response head arrived. Server side: a response head was sent. */
   responded = false;
+  /** When the stream opened (server side, for the premature-reset rule). */
+  openedAt = 0;
   sendWindow: number;
   recvWindow: number;
   /** Received bytes handed to the owner and not yet credited back by WINDOW_UPDATE. */
@@ -153,7 +157,7 @@ export class H2Session {
   #goawaySent = false;
   #goawayReceived = false;
   #closed = false;
-  #streamsOpened = 0;
+  #streamsClosed = 0;
   #prematureResets = 0;
 
   constructor(transport: H2Transport, options: SessionOptions) {
@@ -204,7 +208,6 @@ export class H2Session {
     stream.handler = handler;
     this.#streams.set(stream.id, stream);
     this.#open++;
-    this.#streamsOpened++;
     this.sendHeaders(stream, fields, endStream);
     return stream;
   }
@@ -372,7 +375,7 @@ export class H2Session {
     created.remoteEnded = endStream;
     this.#streams.set(streamId, created);
     this.#open++;
-    this.#streamsOpened++;
+    created.openedAt = Date.now();
     this.#options.onStream?.(created, decoded.fields, endStream, decoded.tooLarge);
   }
 
@@ -500,13 +503,15 @@ export class H2Session {
       if (!stream.inbox) this.#close(stream);
       return;
     }
-    if (this.#options.role === 'server' && !stream.localEnded) {
+    if (this.#options.role === 'server' && !stream.responded && Date.now() - stream.openedAt < PREMATURE_RESET_LIFETIME_MS) {
       this.#prematureResets++;
-      if (this.#streamsOpened >= PREMATURE_RESET_MIN_STREAMS && this.#prematureResets * 2 >= this.#streamsOpened) {
-        this.#close(stream);
-        stream.handler?.reset(code, true);
-        return this.#fail(ErrorCode.ENHANCE_YOUR_CALM, `${this.#prematureResets} of ${this.#streamsOpened} streams reset by the client before their answer`);
+      this.#close(stream);
+      stream.handler?.reset(code, true);
+      const closed = this.#streamsClosed;
+      if (closed >= PREMATURE_RESET_STREAMS ? this.#prematureResets * 2 >= closed : this.#prematureResets >= PREMATURE_RESET_STREAMS / 2) {
+        this.#fail(ErrorCode.ENHANCE_YOUR_CALM, `${this.#prematureResets} of ${closed} streams reset by the client before their answer`);
       }
+      return;
     }
     this.#close(stream);
     stream.handler?.reset(code, true);
@@ -553,6 +558,7 @@ export class H2Session {
   /** @internal */
   sendHeaders(stream: H2Stream, fields: readonly string[], endStream: boolean): void {
     if (stream.closed || stream.localEnded || this.#closed) return;
+    if (this.#options.role === 'server') stream.responded = true;
     const block = this.#encoder.encode(fields);
     for (const frame of headerFrames(stream.id, block, endStream, this.#peerMaxFrame)) this.#queue(frame);
     if (endStream) this.#localEnd(stream);
@@ -684,7 +690,10 @@ export class H2Session {
     stream.inbox = undefined;
     this.#blocked.delete(stream);
     this.#wantDrain.delete(stream);
-    if (this.#streams.delete(stream.id)) this.#open--;
+    if (this.#streams.delete(stream.id)) {
+      this.#open--;
+      this.#streamsClosed++;
+    }
     // A stream's unconsumed window does not come back through it: the connection's does.
     if (this.#open === 0 && this.goingAway) queueMicrotask(() => this.#open === 0 && this.#finish('GOAWAY and no stream left'));
   }
