@@ -149,15 +149,43 @@ test('flow control in: a paused stream gives no window back until it is resumed'
   transport.take();
   for (let i = 0; i < 4; i++) peer.send(peer.data(1, Buffer.alloc(16_000)));
   await tick();
-  assert.equal(transport.take(FrameType.WINDOW_UPDATE).length, 0, 'nothing credited while paused');
+  assert.equal(transport.take(FrameType.WINDOW_UPDATE).filter((f) => f.streamId === 1).length, 0, 'the stream\'s window stays shut while it is paused');
   assert.equal(s.data.length, 0);
   s.stream.resume();
   await tick();
   assert.equal(Buffer.concat(s.data).length, 64_000);
   const updates = transport.take(FrameType.WINDOW_UPDATE);
-  assert.ok(updates.some((f) => f.streamId === 1) && updates.some((f) => f.streamId === 0), 'stream and connection windows reopened');
+  assert.ok(updates.some((f) => f.streamId === 1), 'the stream window reopened');
   peer.send(peer.data(1, Buffer.alloc(16_000)));
   assert.deepEqual(s.resets, [], 'the reopened window takes more');
+});
+
+test('paused streams hold at most 4 MiB of a connection: past that the connection window stays shut until they are read', async () => {
+  const { transport, served, peer } = server({ streamWindow: 2 * 1024 * 1024, connectionWindow: 1024 * 1024 });
+  let window = 65_535; // RFC 9113's initial connection window; the session's WINDOW_UPDATE adds to it
+  let accepted = 0;
+  for (let id = 1; id <= 9; id += 2) {
+    peer.send(peer.headers(id, POST, false));
+    (served[served.length - 1] as Served).stream.pause();
+  }
+  // The peer sends whatever its connection window allows, round the streams, until it is shut.
+  for (let round = 0; round < 200 && window >= 16_000; round++) {
+    for (let id = 1; id <= 9 && window >= 16_000; id += 2) {
+      peer.send(peer.data(id, Buffer.alloc(16_000)));
+      window -= 16_000;
+      accepted += 16_000;
+    }
+    await tick();
+    for (const f of transport.take(FrameType.WINDOW_UPDATE)) if (f.streamId === 0) window += f.payload.readUInt32BE(0);
+  }
+  assert.ok(accepted <= 4 * 1024 * 1024 + 1024 * 1024 + 16_000, `${accepted} bytes taken in`);
+  assert.ok(accepted >= 4 * 1024 * 1024, `a slow stream does not hold up the connection below the limit (${accepted} bytes)`);
+  assert.ok(served.every((s) => s.resets.length === 0));
+  for (const s of served) s.stream.resume();
+  await tick();
+  const reopened = transport.take(FrameType.WINDOW_UPDATE).filter((f) => f.streamId === 0).reduce((n, f) => n + f.payload.readUInt32BE(0), 0);
+  assert.ok(reopened > 0, 'reading gives the connection window back');
+  assert.equal(served.reduce((n, s) => n + Buffer.concat(s.data).length, 0), accepted);
 });
 
 test('DATA past a stream\'s window resets that stream with FLOW_CONTROL_ERROR', async () => {

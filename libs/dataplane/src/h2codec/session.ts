@@ -50,6 +50,13 @@ export interface SessionOptions {
 
 /** Bytes a stream may queue past what flow control lets out before write() says wait. */
 const STREAM_HIGH_WATER = 64 * 1024;
+/**
+ * Bytes held for paused streams, per connection, past which the connection window is no longer
+ * reopened until they are read. Below it, a slow stream does not hold up the others (the
+ * connection window reopens as bytes arrive, as nghttp2 does); above it, a peer filling paused
+ * streams is stopped by flow control, not by memory.
+ */
+const SESSION_BUFFER_LIMIT = 4 * 1024 * 1024;
 /** Control frames (PING and SETTINGS acks, resets) queued while the peer is not reading (Envoy's max_outbound_control_frames). */
 const MAX_QUEUED_CONTROL_FRAMES = 1000;
 /** A header block (all its CONTINUATION frames) over this closes the connection (the CONTINUATION flood). */
@@ -80,6 +87,7 @@ export class H2Stream {
   unacked = 0;
   paused = false;
   inbox: Buffer[] | undefined;
+  inboxBytes = 0;
   inboxEnded = false;
   pending: Buffer[] = [];
   pendingBytes = 0;
@@ -148,6 +156,9 @@ export class H2Session {
   #connSendWindow = DEFAULT_WINDOW;
   #connRecvWindow: number;
   #connUnacked = 0;
+  /** Bytes held in streams' inboxes, and how many of them the connection window has not been given back. */
+  #buffered = 0;
+  #connOwed = 0;
   readonly #streamWindow: number;
   readonly #connWindow: number;
   #lastPeerStream = 0;
@@ -409,7 +420,7 @@ export class H2Session {
     const stream = this.#streams.get(streamId);
     if (!stream || stream.remoteEnded) {
       // A stream already gone: its bytes still count against the connection, and are given back.
-      this.#credit(undefined, flowLength);
+      this.#creditConnection(flowLength);
       if (!stream && streamId > this.#lastPeerStream && this.#options.role === 'server') return this.#fail(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`);
       if (stream) this.resetStream(stream, ErrorCode.STREAM_CLOSED);
       return;
@@ -418,13 +429,22 @@ export class H2Session {
     stream.recvWindow -= flowLength;
     // Padding is never delivered: it is credited back at once.
     const padding = flowLength - (end - start);
-    if (padding > 0) this.#credit(stream, padding);
+    if (padding > 0) {
+      this.#creditConnection(padding);
+      this.#creditStream(stream, padding);
+    }
     const endStream = (flags & Flag.END_STREAM) !== 0;
     if (end > start) {
       const chunk = payload.subarray(start, end);
-      if (stream.paused || stream.inbox) (stream.inbox ??= []).push(Buffer.from(chunk));
-      else {
-        this.#credit(stream, chunk.length);
+      if (stream.paused || stream.inbox) {
+        (stream.inbox ??= []).push(Buffer.from(chunk));
+        stream.inboxBytes += chunk.length;
+        this.#buffered += chunk.length;
+        if (this.#buffered <= SESSION_BUFFER_LIMIT) this.#creditConnection(chunk.length);
+        else this.#connOwed += chunk.length;
+      } else {
+        this.#creditConnection(chunk.length);
+        this.#creditStream(stream, chunk.length);
         stream.handler?.data(chunk);
       }
     }
@@ -443,26 +463,42 @@ export class H2Session {
         if (stream.inboxEnded) this.#remoteEnd(stream);
         break;
       }
-      this.#credit(stream, chunk.length);
+      this.#unbuffer(stream, chunk.length);
+      this.#creditStream(stream, chunk.length);
       stream.handler?.data(chunk);
     }
     this.#scheduleFlush();
   }
 
-  /** Received bytes are consumed: the windows reopen in steps of a quarter. */
-  #credit(stream: H2Stream | undefined, bytes: number): void {
+  /** Received bytes are consumed (or, below the buffer limit, held): the window reopens in steps of a quarter. */
+  #creditConnection(bytes: number): void {
     this.#connUnacked += bytes;
     if (this.#connUnacked >= this.#connWindow / 4) {
       this.#queue(windowUpdateFrame(0, this.#connUnacked));
       this.#connRecvWindow += this.#connUnacked;
       this.#connUnacked = 0;
     }
-    if (!stream || stream.remoteEnded) return;
+  }
+
+  /** A stream's window reopens only as its owner reads: that is how backpressure reaches the peer. */
+  #creditStream(stream: H2Stream, bytes: number): void {
+    if (stream.remoteEnded) return;
     stream.unacked += bytes;
     if (stream.unacked >= this.#streamWindow / 4) {
       this.#queue(windowUpdateFrame(stream.id, stream.unacked));
       stream.recvWindow += stream.unacked;
       stream.unacked = 0;
+    }
+  }
+
+  /** Bytes left a stream's inbox (read, or dropped with the stream): the connection window owed them comes back. */
+  #unbuffer(stream: H2Stream, bytes: number): void {
+    stream.inboxBytes -= bytes;
+    this.#buffered -= bytes;
+    const owed = Math.min(bytes, this.#connOwed);
+    if (owed > 0) {
+      this.#connOwed -= owed;
+      this.#creditConnection(owed);
     }
   }
 
@@ -687,6 +723,7 @@ export class H2Session {
     stream.closed = true;
     stream.pending = [];
     stream.pendingBytes = 0;
+    if (stream.inboxBytes > 0) this.#unbuffer(stream, stream.inboxBytes);
     stream.inbox = undefined;
     this.#blocked.delete(stream);
     this.#wantDrain.delete(stream);
