@@ -273,7 +273,11 @@ export class H2Session {
         return this.#onHeaders(flags, streamId, payload);
       case FrameType.PRIORITY:
         if (streamId === 0) return this.#fail(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
-        if (payload.length !== 5) return void this.#queueControl(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
+        if (payload.length !== 5) {
+          const stream = this.#streams.get(streamId);
+          if (stream) return this.resetStream(stream, ErrorCode.FRAME_SIZE_ERROR);
+          return void this.#queueControl(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
+        }
         return;
       case FrameType.RST_STREAM:
         return this.#onReset(streamId, payload);
