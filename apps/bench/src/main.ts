@@ -112,7 +112,7 @@ function printProtocols(p: ProtocolsResult, durationS: number): void {
   console.log(`TCP ${p.tcp.bytes / 1024 / 1024} MiB   direct ${f(p.tcp.directMiBps, 0)} MiB/s   mesh ${f(p.tcp.meshMiBps, 0)} MiB/s   ratio ${f(p.tcp.ratio, 2)}   sidecars' peak RSS ${f(p.tcp.sidecarPeakRssMiB.client, 0)} / ${f(p.tcp.sidecarPeakRssMiB.server, 0)} MiB`);
   console.log(`gRPC unary      direct ${f(p.grpc.directCallsPerS, 0)} calls/s   mesh ${f(p.grpc.meshCallsPerS, 0)} calls/s   ratio ${f(p.grpc.ratio, 2)}   errors ${p.grpc.errors}`);
   console.log(`gRPC streams    ${p.streams.opened} at once on one connection: ${p.streams.failed} failed, all done in ${f(p.streams.ms, 0)} ms`);
-  console.log(`h2load (h2c)    direct ${f(p.h2load.directRps, 0)} req/s   one hop ${f(p.h2load.hopRps, 0)} req/s   ratio ${f(p.h2load.ratio, 2)}   (node:http2 forwarder ceiling ${f(p.h2load.ceilingRps, 0)} req/s, ${f(p.h2load.ceilingRatio, 2)})   failed ${p.h2load.failed}`);
+  console.log(`h2load (h2c)    direct ${f(p.h2load.directRps, 0)} req/s   one hop ${f(p.h2load.hopRps, 0)} req/s   ratio ${f(p.h2load.ratio, 2)}   (a minimal node:http2 forwarder ${f(p.h2load.ceilingRps, 0)} req/s, ${f(p.h2load.ceilingRatio, 2)}, failed ${p.h2load.ceilingFailed})   failed ${p.h2load.failed}`);
   console.log(`WebSocket ${p.websocket.rate}/s   direct p50 ${f(p.websocket.direct.p50, 2)} p99 ${f(p.websocket.direct.p99, 2)} ms   gateway+sidecar p50 ${f(p.websocket.mesh.p50, 2)} p99 ${f(p.websocket.mesh.p99, 2)} ms   added p99 ${f(p.websocket.addedP99Ms, 2)} ms   lost ${p.websocket.lost}`);
 }
 

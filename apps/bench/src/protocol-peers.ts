@@ -4,10 +4,11 @@
 // `ws-echo <port> <readyPort>` echoes every WebSocket message; `h2c-echo <port> <readyPort>` answers
 // every HTTP/2 (h2c) request with a small body; `h2c-forwarder <port> <readyPort> <upstreamPort>` is
 // the least an HTTP/2 proxy on node:http2 does (one upstream session, headers copied, body
-// relayed, no routing, policy or telemetry): the ceiling the sidecar's h2load figure is read against. Each answers GET /ready on
-// readyPort once listening.
+// relayed, no routing, policy or telemetry): the most a proxy built on node:http2 could do, which
+// is why the sidecar has an HTTP/2 codec of its own (libs/dataplane/src/h2codec/). Each answers
+// GET /ready on readyPort once listening.
 import { createServer as createHttpServer } from 'node:http';
-import { connect as h2Connect, createServer as createH2cServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect as h2Connect, createServer as createH2cServer, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { createServer, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { startEchoServer } from '@skiff/testing';
@@ -39,13 +40,26 @@ async function listen(): Promise<void> {
     const server = createH2cServer((_req, res) => res.end('hello over h2c\n'));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   } else if (mode === 'h2c-forwarder') {
-    const upstream = h2Connect(`http://127.0.0.1:${Number(upstreamText)}`);
+    // One upstream session, opened again if it closed (an idle upstream may close it between cases).
+    let upstream: ClientHttp2Session | undefined;
+    const session = (): ClientHttp2Session => {
+      if (!upstream || upstream.closed || upstream.destroyed) {
+        upstream = h2Connect(`http://127.0.0.1:${Number(upstreamText)}`);
+        upstream.on('error', () => undefined);
+      }
+      return upstream;
+    };
     const server = createH2cServer();
     server.on('stream', (stream, headers: IncomingHttpHeaders) => {
-      const out = upstream.request({ ':method': headers[':method'], ':path': headers[':path'] } as OutgoingHttpHeaders, { endStream: true });
+      stream.on('error', () => undefined);
+      const out = session().request({ ':method': headers[':method'], ':path': headers[':path'] } as OutgoingHttpHeaders, { endStream: true });
       out.on('response', (h: IncomingHttpHeaders) => stream.respond({ ':status': h[':status'], 'content-type': h['content-type'] ?? 'text/plain' }));
       out.on('data', (chunk: Buffer) => stream.write(chunk));
       out.on('end', () => stream.end());
+      out.on('error', () => {
+        if (!stream.headersSent) stream.respond({ ':status': 502 }, { endStream: true });
+        else stream.close();
+      });
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   } else {

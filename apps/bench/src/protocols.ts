@@ -35,8 +35,8 @@ export interface ProtocolsResult {
   tcp: { bytes: number; directMiBps: number; meshMiBps: number; ratio: number; sidecarPeakRssMiB: { client: number; server: number } };
   grpc: { directCallsPerS: number; meshCallsPerS: number; ratio: number; errors: number };
   streams: { opened: number; failed: number; ms: number };
-  /** ceilingRps: the same load through a minimal node:http2 forwarder (protocol-peers.ts h2c-forwarder). */
-  h2load: { directRps: number; hopRps: number; ratio: number; ceilingRps: number; ceilingRatio: number; failed: number };
+  /** ceilingRps: the same load through a minimal node:http2 forwarder (protocol-peers.ts h2c-forwarder): the ceiling of a proxy on node:http2, which the sidecar's own codec is compared with. */
+  h2load: { directRps: number; hopRps: number; ratio: number; ceilingRps: number; ceilingRatio: number; failed: number; ceilingFailed: number };
   websocket: { rate: number; messages: number; direct: { p50: number; p99: number }; mesh: { p50: number; p99: number }; addedP99Ms: number; lost: number };
 }
 
@@ -255,7 +255,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     direct.close();
     viaMesh.close();
 
-    progress(`h2load: 8 connections × 10 streams for ${options.durationS} s, directly, then through the h2c echo's sidecar (one hop), then through a minimal node:http2 forwarder (the ceiling)…`);
+    progress(`h2load: 8 connections × 10 streams for ${options.durationS} s, directly, then through the h2c echo's sidecar (one hop), then through a minimal node:http2 forwarder (the most a proxy on node:http2 could do)…`);
     const h2 = { connections: 8, streams: 10 };
     await runH2load(`http://127.0.0.1:${h2cPort}/`, { ...h2, durationS: 2 });
     const h2Direct = await runH2load(`http://127.0.0.1:${h2cPort}/`, { ...h2, durationS: options.durationS });
@@ -275,7 +275,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
       tcp: { bytes: options.tcpBytes, directMiBps, meshMiBps, ratio: meshMiBps / directMiBps, sidecarPeakRssMiB: peak },
       grpc: { directCallsPerS: grpcDirect.perS, meshCallsPerS: grpcMesh.perS, ratio: grpcMesh.perS / grpcDirect.perS, errors: grpcDirect.errors + grpcMesh.errors },
       streams: { opened: options.streams, failed: streams.failed, ms: streams.ms },
-      h2load: { directRps: h2Direct.requestsPerSecond, hopRps: h2Hop.requestsPerSecond, ratio: h2Hop.requestsPerSecond / h2Direct.requestsPerSecond, ceilingRps: h2Ceiling.requestsPerSecond, ceilingRatio: h2Ceiling.requestsPerSecond / h2Direct.requestsPerSecond, failed: h2Direct.failed + h2Direct.errorStatuses + h2Hop.failed + h2Hop.errorStatuses },
+      h2load: { directRps: h2Direct.requestsPerSecond, hopRps: h2Hop.requestsPerSecond, ratio: h2Hop.requestsPerSecond / h2Direct.requestsPerSecond, ceilingRps: h2Ceiling.requestsPerSecond, ceilingRatio: h2Ceiling.requestsPerSecond / h2Direct.requestsPerSecond, failed: h2Direct.failed + h2Direct.errorStatuses + h2Hop.failed + h2Hop.errorStatuses, ceilingFailed: h2Ceiling.failed + h2Ceiling.errorStatuses },
       websocket: { rate: options.wsRate, messages: wsMesh.latencies.length, direct: { p50: d.p50, p99: d.p99 }, mesh: { p50: g.p50, p99: g.p99 }, addedP99Ms: g.p99 - d.p99, lost: wsDirect.lost + wsMesh.lost },
     };
   } finally {

@@ -1,5 +1,6 @@
 // Fuzz: frame sequences a client could send (requests, data, trailers, resets, pings, settings,
-// window updates), then mutated byte by byte and cut into random pieces, fed to a server session.
+// window updates), then mutated byte by byte and cut into random pieces, fed to a server session;
+// and the same for what an upstream could answer, fed to a client session with requests open.
 // Whatever arrives, the session may only serve, reset streams or close the connection with a
 // GOAWAY: it never throws, never hangs, and every stream it hands out ends or is reset once the
 // connection closes (or was answered in full). The same sequences unmutated must be served without any error.
@@ -131,4 +132,79 @@ test(`a session never throws and leaves no stream behind, whatever a client send
   // break framing were met (a generator that never broke anything would prove nothing).
   assert.ok(errors > cases / 50, `some mutations were connection errors (${errors} of ${cases})`);
   console.log(`h2 fuzz: seed ${seed}, ${cases} cases, ${errors} mutated conversations ended in GOAWAY`);
+});
+
+/** A plausible upstream's answers to `streams` requests, as frames. */
+function answers(r: Rand, streams: number): Buffer[] {
+  const encoder = new HpackEncoder();
+  const frames: Buffer[] = [settingsFrame(r() < 0.5 ? [] : [[Setting.MAX_CONCURRENT_STREAMS, 1 + int(r, 100)], [Setting.INITIAL_WINDOW_SIZE, int(r, 100_000)]])];
+  for (let i = 0; i < streams; i++) {
+    const id = 1 + 2 * i;
+    if (r() < 0.2) {
+      const info = encoder.encode([':status', '100']);
+      frames.push(frameHeader(info.length, FrameType.HEADERS, Flag.END_HEADERS, id), info);
+    }
+    const trailersOnly = r() < 0.2;
+    const head = encoder.encode([':status', String(200 + int(r, 300)), 'content-type', 'application/grpc', 'x-n', 'v'.repeat(int(r, 200))]);
+    frames.push(frameHeader(head.length, FrameType.HEADERS, Flag.END_HEADERS | (trailersOnly ? Flag.END_STREAM : 0), id), head);
+    if (trailersOnly) continue;
+    for (let c = int(r, 4); c > 0; c--) {
+      const size = int(r, 5000);
+      frames.push(frameHeader(size, FrameType.DATA, 0, id), Buffer.alloc(size, 0x41 + c));
+    }
+    const ending = int(r, 4);
+    if (ending === 0) frames.push(rstStreamFrame(id, r() < 0.5 ? ErrorCode.NO_ERROR : ErrorCode.REFUSED_STREAM));
+    else if (ending === 1) {
+      const trailers = encoder.encode(['grpc-status', String(int(r, 17))]);
+      frames.push(frameHeader(trailers.length, FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id), trailers);
+    } else frames.push(frameHeader(0, FrameType.DATA, Flag.END_STREAM, id));
+    if (r() < 0.2) frames.push(pingFrame(Buffer.alloc(8, i), false));
+    if (r() < 0.3) frames.push(windowUpdateFrame(r() < 0.5 ? 0 : id, 1 + int(r, 100_000)));
+  }
+  if (r() < 0.2) frames.push(Buffer.concat([frameHeader(8, FrameType.GOAWAY, 0, 0), Buffer.from([0, 0, 0, int(r, 8), 0, 0, 0, 0])]));
+  return frames;
+}
+
+function feedClient(r: Rand, bytes: Buffer, streams: number): { threw: unknown; unfinished: number } {
+  const transport = { write: () => true, end: () => undefined };
+  const session = new H2Session(transport, { role: 'client', maxHeaderListSize: 4096 });
+  let open = 0;
+  for (let i = 0; i < streams; i++) {
+    let finished = false;
+    const finish = () => {
+      if (!finished) open--;
+      finished = true;
+    };
+    open++;
+    const stream = session.request([':method', 'POST', ':scheme', 'http', ':authority', 'app', ':path', `/s/${i}`], false, { headers: () => undefined, data: () => undefined, end: finish, reset: finish, drain: () => undefined });
+    stream.write(Buffer.alloc(int(r, 70_000)));
+    stream.end();
+  }
+  let threw: unknown;
+  try {
+    let at = 0;
+    while (at < bytes.length) {
+      const size = 1 + int(r, 3000);
+      session.receive(bytes.subarray(at, at + size));
+      at += size;
+    }
+  } catch (error) {
+    threw = error;
+  }
+  session.transportClosed('the test ends');
+  return { threw, unfinished: open };
+}
+
+test(`a client session never throws and leaves no request without an end or a reset, whatever the upstream answers (seed ${seed}, ${cases} cases)`, () => {
+  const random = seededRandom(seed + 1);
+  for (let i = 0; i < cases; i++) {
+    const streams = 1 + int(random, 6);
+    const frames = Buffer.concat(answers(random, streams));
+    const clean = feedClient(random, frames, streams);
+    assert.equal(clean.threw, undefined, `case ${i} (seed ${seed}): valid answers threw ${String(clean.threw)}`);
+    assert.equal(clean.unfinished, 0, `case ${i} (seed ${seed}): a request was never ended or reset`);
+    const mutated = feedClient(random, mutate(random, Buffer.concat([PREFACE, frames])).subarray(PREFACE.length), streams);
+    assert.equal(mutated.threw, undefined, `case ${i} (seed ${seed}): mutated answers threw ${String(mutated.threw)}`);
+    assert.equal(mutated.unfinished, 0, `case ${i} (seed ${seed}): a request was never ended or reset`);
+  }
 });
