@@ -53,10 +53,15 @@ async function listen(): Promise<void> {
     server.on('stream', (stream, headers: IncomingHttpHeaders) => {
       stream.on('error', () => undefined);
       const out = session().request({ ':method': headers[':method'], ':path': headers[':path'] } as OutgoingHttpHeaders, { endStream: true });
-      out.on('response', (h: IncomingHttpHeaders) => stream.respond({ ':status': h[':status'], 'content-type': h['content-type'] ?? 'text/plain' }));
-      out.on('data', (chunk: Buffer) => stream.write(chunk));
-      out.on('end', () => stream.end());
-      out.on('error', () => {
+      out.on('error', () => undefined);
+      // h2load resets the streams in flight when its time is up: a stream may be gone by the answer.
+      stream.on('close', () => out.destroyed || out.close());
+      const live = () => !stream.destroyed && !stream.closed;
+      out.on('response', (h: IncomingHttpHeaders) => live() && stream.respond({ ':status': h[':status'], 'content-type': h['content-type'] ?? 'text/plain' }));
+      out.on('data', (chunk: Buffer) => live() && stream.write(chunk));
+      out.on('end', () => live() && stream.end());
+      out.on('close', () => {
+        if (!live() || stream.writableEnded) return;
         if (!stream.headersSent) stream.respond({ ':status': 502 }, { endStream: true });
         else stream.close();
       });

@@ -17,7 +17,10 @@ export function runH2load(url: string, options: { connections: number; streams: 
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`h2load exited ${code}: ${out.slice(-500)}`));
       try {
-        resolve(parseH2loadOutput(out));
+        const result = parseH2loadOutput(out);
+        // A run in which nothing succeeded measured nothing (h2load still exits 0 when it cannot connect).
+        if (result.succeeded === 0) return reject(new Error(`h2load got no answer from ${url}: ${out.slice(-300)}`));
+        resolve(result);
       } catch (error) {
         reject(error as Error);
       }
