@@ -63,6 +63,22 @@ function mutate(r: Rand, bytes: Buffer): Buffer {
   return r() < 0.2 ? out.subarray(0, int(r, out.length)) : out;
 }
 
+/** Feeds `bytes` in random pieces, then closes the transport; returns what receive() threw, if anything. */
+function receiveInPieces(r: Rand, session: H2Session, bytes: Buffer): unknown {
+  let threw: unknown;
+  try {
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + int(r, 3000);
+      session.receive(bytes.subarray(at, at + size));
+      at += size;
+    }
+  } catch (error) {
+    threw = error;
+  }
+  session.transportClosed('the test ends');
+  return threw;
+}
+
 interface Run { threw: unknown; closed: boolean; goaway: boolean; streams: H2Stream[]; unfinished: number }
 
 function feed(r: Rand, bytes: Buffer): Run {
@@ -100,18 +116,7 @@ function feed(r: Rand, bytes: Buffer): Run {
       }
     },
   });
-  let threw: unknown;
-  try {
-    let at = 0;
-    while (at < bytes.length) {
-      const size = 1 + int(r, 3000);
-      session.receive(bytes.subarray(at, at + size));
-      at += size;
-    }
-  } catch (error) {
-    threw = error;
-  }
-  session.transportClosed('the test ends');
+  const threw = receiveInPieces(r, session, bytes);
   return { threw, closed: session.closed, goaway, streams, unfinished: open };
 }
 
@@ -180,18 +185,7 @@ function feedClient(r: Rand, bytes: Buffer, streams: number): { threw: unknown; 
     stream.write(Buffer.alloc(int(r, 70_000)));
     stream.end();
   }
-  let threw: unknown;
-  try {
-    let at = 0;
-    while (at < bytes.length) {
-      const size = 1 + int(r, 3000);
-      session.receive(bytes.subarray(at, at + size));
-      at += size;
-    }
-  } catch (error) {
-    threw = error;
-  }
-  session.transportClosed('the test ends');
+  const threw = receiveInPieces(r, session, bytes);
   return { threw, unfinished: open };
 }
 
