@@ -11,12 +11,21 @@ import { startProxy, type RunningProxy } from '../proxy.js';
 import { clientProxyOptions, ScriptedDiscoveryServer, until } from '../test-support.js';
 import type { TcpEvent } from './tcp-event.js';
 
-/** "v1:" before every chunk it echoes; a half-close is answered with "bye" and its own end. */
+/**
+ * Echoes each short message (a chunk of at most 1 KiB) with "v1:" before it; a connection whose
+ * first chunk is bulk (over 1 KiB) is echoed untouched to its end: TCP keeps no chunk boundaries,
+ * and tagging every short chunk made a 64 MiB echo grow by the tags of whatever small reads a busy
+ * machine produced. A half-close is answered with "bye" and its own end.
+ */
 function startEcho(tag: string): Promise<{ server: Server; port: number; connections: number }> {
   const state = { server: createServer({ allowHalfOpen: true }), port: 0, connections: 0 };
   state.server.on('connection', (s: Socket) => {
     state.connections++;
-    s.on('data', (chunk: Buffer) => s.write(chunk.length > 1024 ? chunk : Buffer.concat([Buffer.from(`${tag}:`), chunk])));
+    let bulk: boolean | undefined;
+    s.on('data', (chunk: Buffer) => {
+      bulk ??= chunk.length > 1024;
+      s.write(bulk || chunk.length > 1024 ? chunk : Buffer.concat([Buffer.from(`${tag}:`), chunk]));
+    });
     s.on('end', () => s.end('bye'));
     s.on('error', () => undefined);
   });
