@@ -1,6 +1,6 @@
 // One HTTP/2 connection's protocol state (RFC 9113), either side: frames in, frames out, streams,
 // flow control both ways, HPACK state. No sockets and no timers: bytes come in through receive(),
-// go out through the transport given, and the role adapters (h2c-server.ts, h2c-client-pool.ts)
+// go out through the transport given, and the role adapters (http2/h2-acceptor.ts, h2-client-pool.ts)
 // wire it to a socket and to the filter chain. Hostile peers are answered as Envoy and nghttp2
 // answer them: every size is bounded, a flood of control frames or of streams reset as they open
 // closes the connection.
@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_FRAME, DEFAULT_WINDOW, ErrorCode, Flag, FRAME_HEADER, FrameType, goawayFrame, headerFrames, MAX_WINDOW,
   pingFrame, PREFACE, rstStreamFrame, Setting, SETTINGS_ACK, settingsFrame, windowUpdateFrame, writeFrameHeader,
 } from './frames.js';
+import { fieldValue } from '../http1/field-list.js';
 import { HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
 
 export interface H2Transport {
@@ -44,8 +45,6 @@ export interface SessionOptions {
   onGoaway?(lastStreamId: number, code: number): void;
   /** The connection failed or was closed; every stream has been told. */
   onClose?(reason: string): void;
-  /** The peer's first SETTINGS arrived (client side: the connection is usable). */
-  onReady?(): void;
 }
 
 /** Bytes a stream may queue past what flow control lets out before write() says wait. */
@@ -93,7 +92,6 @@ export class H2Stream {
   pendingBytes = 0;
   /** After the pending data: END_STREAM, with trailers if any. */
   pendingEnd: readonly string[] | undefined;
-  wantsDrain = false;
 
   constructor(
     readonly id: number,
@@ -341,10 +339,7 @@ export class H2Session {
       }
     }
     this.#queueControl(SETTINGS_ACK);
-    if (!this.#settingsSeen) {
-      this.#settingsSeen = true;
-      this.#options.onReady?.();
-    }
+    this.#settingsSeen = true;
   }
 
   #onHeaders(flags: number, streamId: number, payload: Buffer): void {
@@ -607,15 +602,11 @@ export class H2Session {
   /** @internal */
   writeData(stream: H2Stream, chunk: Buffer): boolean {
     if (stream.closed || stream.localEnded || this.#closed || chunk.length === 0) return !this.#transportFull;
-    if (stream.pendingBytes > 0) {
-      stream.pending.push(chunk);
-      stream.pendingBytes += chunk.length;
-    } else this.#sendData(stream, chunk);
+    stream.pending.push(chunk);
+    stream.pendingBytes += chunk.length;
+    this.#sendPending(stream);
     const writable = !this.#transportFull && stream.pendingBytes < STREAM_HIGH_WATER;
-    if (!writable) {
-      stream.wantsDrain = true;
-      this.#wantDrain.add(stream);
-    }
+    if (!writable) this.#wantDrain.add(stream);
     return writable;
   }
 
@@ -635,57 +626,43 @@ export class H2Session {
     if (tellOwner) stream.handler?.reset(code, false);
   }
 
-  /** Sends what flow control allows from the stream's queue (or `chunk` when it has none). */
-  #sendData(stream: H2Stream, chunk: Buffer): void {
-    const allowed = Math.min(stream.sendWindow, this.#connSendWindow);
-    if (allowed <= 0) {
-      stream.pending.push(chunk);
-      stream.pendingBytes += chunk.length;
-      this.#blocked.add(stream);
-      return;
-    }
-    const now = Math.min(allowed, chunk.length);
-    this.#dataFrames(stream, chunk.subarray(0, now), false);
-    if (now < chunk.length) {
-      const rest = chunk.subarray(now);
-      stream.pending.push(rest);
-      stream.pendingBytes += rest.length;
-      this.#blocked.add(stream);
-    }
-  }
-
-  #dataFrames(stream: H2Stream, data: Buffer, endStream: boolean): void {
+  #dataFrames(stream: H2Stream, data: Buffer): void {
     stream.sendWindow -= data.length;
     this.#connSendWindow -= data.length;
     const max = this.#peerMaxFrame;
     let at = 0;
     do {
       const size = Math.min(max, data.length - at);
-      const last = at + size >= data.length;
       const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, size, FrameType.DATA, last && endStream ? Flag.END_STREAM : 0, stream.id);
+      writeFrameHeader(header, 0, size, FrameType.DATA, 0, stream.id);
       this.#queue(header);
       if (size > 0) this.#queue(data.subarray(at, at + size));
       at += size;
     } while (at < data.length);
   }
 
-  /** Sends the stream's queued data as far as the windows allow, then its end when all is out. */
-  #flushStream(stream: H2Stream): void {
+  /** Sends the stream's queued data as far as the windows allow; false when some must wait. */
+  #sendPending(stream: H2Stream): boolean {
     while (stream.pending.length > 0) {
       const allowed = Math.min(stream.sendWindow, this.#connSendWindow);
       if (allowed <= 0) {
         this.#blocked.add(stream);
-        return;
+        return false;
       }
       const head = stream.pending[0] as Buffer;
       const now = Math.min(allowed, head.length);
       if (now === head.length) stream.pending.shift();
       else stream.pending[0] = head.subarray(now);
       stream.pendingBytes -= now;
-      this.#dataFrames(stream, head.subarray(0, now), false);
+      this.#dataFrames(stream, head.subarray(0, now));
     }
     this.#blocked.delete(stream);
+    return true;
+  }
+
+  /** Sends the stream's queued data as far as the windows allow, then its end when all is out. */
+  #flushStream(stream: H2Stream): void {
+    if (!this.#sendPending(stream)) return;
     const end = stream.pendingEnd;
     if (end !== undefined) {
       stream.pendingEnd = undefined;
@@ -695,7 +672,7 @@ export class H2Session {
       } else this.#queue(endFrame(stream.id));
       this.#localEnd(stream);
     }
-    if (stream.wantsDrain && !this.#transportFull && stream.pendingBytes < STREAM_HIGH_WATER) this.#drained(stream);
+    if (this.#wantDrain.has(stream) && !this.#transportFull && stream.pendingBytes < STREAM_HIGH_WATER) this.#drained(stream);
   }
 
   #flushBlocked(): void {
@@ -707,7 +684,6 @@ export class H2Session {
   }
 
   #drained(stream: H2Stream): void {
-    stream.wantsDrain = false;
     this.#wantDrain.delete(stream);
     if (!stream.closed) stream.handler?.drain();
   }
@@ -826,6 +802,5 @@ function endFrame(streamId: number): Buffer {
 }
 
 function statusOf(fields: readonly string[]): number {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === ':status') return Number(fields[i + 1]);
-  return 0;
+  return Number(fieldValue(fields, ':status') ?? 0);
 }

@@ -22,6 +22,12 @@ export function endToEnd(fields: readonly string[]): string[] {
   return out;
 }
 
+/** The first value of `name` in the list, or undefined. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 /**
  * The list as a record, the shape node:http gives (`IncomingHttpHeaders`): repeated fields joined
  * with ", " (set-cookie kept as a list), for the filters that read headers by name.

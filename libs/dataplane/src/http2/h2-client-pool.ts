@@ -8,6 +8,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { UpstreamConnection, UpstreamPool } from '../chain/upstream-connection.js';
 import { UpstreamError, type ClientRequestHead, type RequestBodyFraming, type ResponseEvents } from '../http1/client-connection.js';
 import { ConnectError, type ClientPoolStats } from '../http1/client-pool.js';
+import { fieldValue } from '../http1/field-list.js';
 import { ErrorCode } from '../h2codec/frames.js';
 import { H2Session, type H2Stream, type StreamHandler } from '../h2codec/session.js';
 import { outgoingFields, responseHeadOf, withoutPseudo } from './h2-head.js';
@@ -193,7 +194,7 @@ class H2ClientStream implements UpstreamConnection {
   }
 
   send(request: ClientRequestHead, framing: RequestBodyFraming, events: ResponseEvents): boolean {
-    const fields = outgoingFields(request.headers, [':method', request.method, ':scheme', 'http', ':authority', authorityOf(request.headers), ':path', request.path]);
+    const fields = outgoingFields(request.headers, [':method', request.method, ':scheme', 'http', ':authority', fieldValue(request.headers, 'host') ?? '', ':path', request.path]);
     const endStream = framing.kind === 'none';
     let responseTrailers: string[] = [];
     const handler: StreamHandler = {
@@ -274,7 +275,3 @@ class H2ClientStream implements UpstreamConnection {
   }
 }
 
-function authorityOf(headers: readonly string[]): string {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') return headers[i + 1] as string;
-  return '';
-}

@@ -2,6 +2,7 @@
 // shape the filter chain reads. Trailers travel as HTTP/2 trailers both ways, which gRPC needs.
 import type { Socket } from 'node:net';
 import type { DownstreamStream } from '../chain/downstream-stream.js';
+import { fieldValue } from '../http1/field-list.js';
 import type { RequestHead } from '../http1/head-parser.js';
 import { ErrorCode } from '../h2codec/frames.js';
 import type { H2Stream, StreamHandler } from '../h2codec/session.js';
@@ -87,7 +88,7 @@ export class H2ServerStream implements DownstreamStream {
     if (this.h2.closed) return;
     this.#noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
     const fields = outgoingFields(headers, [':status', String(status)]);
-    if (contentLength >= 0 && status !== 204 && status !== 304 && !hasField(fields, 'content-length')) fields.push('content-length', String(contentLength));
+    if (contentLength >= 0 && status !== 204 && status !== 304 && fieldValue(fields, 'content-length') === undefined) fields.push('content-length', String(contentLength));
     this.h2.lastActivity = this.clock.now;
     this.h2.sendHeaders(fields, endStream);
     if (endStream) this.responseComplete = true;
@@ -119,9 +120,4 @@ export class H2ServerStream implements DownstreamStream {
   takeOver(): never {
     throw new Error('an HTTP/2 stream cannot leave HTTP (upgrades are HTTP/1.1 only)');
   }
-}
-
-function hasField(fields: readonly string[], name: string): boolean {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return true;
-  return false;
 }
