@@ -8,6 +8,7 @@ import { ErrorCode, PREFACE } from '../h2codec/frames.js';
 import { H2Session, type H2Stream } from '../h2codec/session.js';
 import { socketTransport } from './socket-transport.js';
 import { requestHeadOf } from './h2-head.js';
+import { H2IdleWatch } from './h2-idle-watch.js';
 import { H2ServerStream } from './h2-server-stream.js';
 
 export interface H2AcceptorOptions {
@@ -26,8 +27,6 @@ export const HTTP2_PREFACE = PREFACE;
 
 export class Http2Acceptor {
   readonly #sessions = new Set<H2Session>();
-  /** One coarse clock for every stream's last activity, moved by each connection's sweep. */
-  readonly #clock = { now: Date.now() };
 
   constructor(
     private readonly onStream: (stream: H2ServerStream) => void,
@@ -37,7 +36,6 @@ export class Http2Acceptor {
   /** Serves HTTP/2 on a socket whose first bytes are (or will be) the preface, or that negotiated h2. */
   accept(socket: Socket): void {
     const options = this.options;
-    const clock = this.#clock;
     socket.setNoDelay(true);
     const session: H2Session = new H2Session(socketTransport(socket), {
       role: 'server',
@@ -57,27 +55,16 @@ export class Http2Acceptor {
           stream.reset(ErrorCode.PROTOCOL_ERROR);
           return;
         }
-        this.onStream(new H2ServerStream(stream, head, socket, endStream, clock));
+        this.onStream(new H2ServerStream(stream, head, socket, endStream));
       },
       onClose: () => {
         this.#sessions.delete(session);
-        clearInterval(sweep);
+        idle.stop();
         if (!socket.destroyed) socket.end();
       },
     });
     this.#sessions.add(session);
-    let idleSince = Date.now();
-    // One sweep per connection, not a timer per stream: idle connection and idle streams.
-    const period = Math.max(50, Math.min(1000, Math.min(options.idleTimeoutMs, options.streamIdleTimeoutMs) / 4));
-    const sweep = setInterval(() => {
-      const now = (clock.now = Date.now());
-      if (session.openStreams > 0) idleSince = now;
-      else if (now - idleSince >= options.idleTimeoutMs) return session.goaway();
-      for (const stream of session.streams) {
-        if (now - stream.lastActivity >= options.streamIdleTimeoutMs) stream.session.resetStream(stream, ErrorCode.CANCEL);
-      }
-    }, period);
-    sweep.unref();
+    const idle = new H2IdleWatch(session, options.idleTimeoutMs, () => session.goaway(), options.streamIdleTimeoutMs);
     socket.on('data', (chunk: Buffer) => session.receive(chunk));
     socket.on('drain', () => session.transportDrained());
     socket.on('error', () => undefined);

@@ -12,6 +12,7 @@ import { fieldValue } from '../http1/field-list.js';
 import { ErrorCode } from '../h2codec/frames.js';
 import { H2Session, type H2Stream, type StreamHandler } from '../h2codec/session.js';
 import { outgoingFields, responseHeadOf, withoutPseudo } from './h2-head.js';
+import { H2IdleWatch } from './h2-idle-watch.js';
 import { socketTransport } from './socket-transport.js';
 
 export interface H2ClientPoolOptions {
@@ -138,7 +139,6 @@ export class H2ClientPool implements UpstreamPool {
       socket.on('error', () => undefined); // streams report their own failures
       this.#connecting = false;
       this.#opened++;
-      let idleSince = Date.now();
       const session: H2Session = new H2Session(socketTransport(socket), {
         role: 'client',
         maxHeaderListSize: MAX_RESPONSE_HEAD,
@@ -147,7 +147,7 @@ export class H2ClientPool implements UpstreamPool {
           if (this.#waiters.length > 0) this.#connect();
         },
         onClose: () => {
-          clearInterval(sweep);
+          idle.stop();
           if (this.#session === session) this.#session = undefined;
           if (!socket.destroyed) socket.end();
           if (this.#waiters.length > 0 && !this.#closed) this.#connect();
@@ -155,16 +155,10 @@ export class H2ClientPool implements UpstreamPool {
       });
       this.#session = session;
       this.#socket = socket;
-      const idleMs = this.options.idleTimeoutMs ?? 30_000;
-      const sweep = setInterval(() => {
-        const now = Date.now();
-        if (session.openStreams > 0) idleSince = now;
-        else if (now - idleSince >= idleMs) {
-          if (this.#session === session) this.#session = undefined;
-          session.goaway();
-        }
-      }, Math.max(50, Math.min(1000, idleMs / 4)));
-      sweep.unref();
+      const idle = new H2IdleWatch(session, this.options.idleTimeoutMs ?? 30_000, () => {
+        if (this.#session === session) this.#session = undefined;
+        session.goaway();
+      });
       socket.on('data', (chunk: Buffer) => session.receive(chunk));
       socket.on('drain', () => session.transportDrained());
       socket.once('end', () => session.transportClosed('the upstream closed the connection'));

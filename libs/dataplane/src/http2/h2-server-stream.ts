@@ -2,6 +2,7 @@
 // shape the filter chain reads. Trailers travel as HTTP/2 trailers both ways, which gRPC needs.
 import type { Socket } from 'node:net';
 import type { DownstreamStream } from '../chain/downstream-stream.js';
+import { coarseNow } from '../http1/connection-clock.js';
 import { fieldValue } from '../http1/field-list.js';
 import type { RequestHead } from '../http1/head-parser.js';
 import { ErrorCode } from '../h2codec/frames.js';
@@ -28,11 +29,10 @@ export class H2ServerStream implements DownstreamStream {
     readonly head: RequestHead,
     readonly socket: Socket,
     endedWithHead: boolean,
-    private readonly clock: { now: number },
   ) {
     this.#requestEnded = endedWithHead;
     h2.handler = this.#fromCodec();
-    h2.lastActivity = clock.now;
+    h2.lastActivity = coarseNow();
     // Bytes that come before the chain reads the body wait in the stream (within its window).
     h2.pause();
   }
@@ -46,7 +46,7 @@ export class H2ServerStream implements DownstreamStream {
     return {
       headers: (fields) => (this.#requestTrailers = withoutPseudo(fields)),
       data: (chunk) => {
-        this.h2.lastActivity = this.clock.now;
+        this.h2.lastActivity = coarseNow();
         this.bytesReceived += chunk.length;
         this.#onData?.(chunk);
       },
@@ -61,7 +61,7 @@ export class H2ServerStream implements DownstreamStream {
         this.onReset?.(byPeer ? `the client reset the HTTP/2 stream (code ${code})` : `the HTTP/2 stream was reset (code ${code})`);
       },
       drain: () => {
-        this.h2.lastActivity = this.clock.now;
+        this.h2.lastActivity = coarseNow();
         for (const callback of this.#drainCallbacks.splice(0)) callback();
       },
     };
@@ -89,7 +89,7 @@ export class H2ServerStream implements DownstreamStream {
     this.#noBody = this.head.method === 'HEAD' || status === 204 || status === 304;
     const fields = outgoingFields(headers, [':status', String(status)]);
     if (contentLength >= 0 && status !== 204 && status !== 304 && fieldValue(fields, 'content-length') === undefined) fields.push('content-length', String(contentLength));
-    this.h2.lastActivity = this.clock.now;
+    this.h2.lastActivity = coarseNow();
     this.h2.sendHeaders(fields, endStream);
     if (endStream) this.responseComplete = true;
   }
@@ -97,7 +97,7 @@ export class H2ServerStream implements DownstreamStream {
   write(chunk: Buffer): boolean {
     if (this.#noBody || chunk.length === 0 || this.h2.closed) return true;
     this.bytesSent += chunk.length;
-    this.h2.lastActivity = this.clock.now;
+    this.h2.lastActivity = coarseNow();
     return this.h2.write(chunk);
   }
 
