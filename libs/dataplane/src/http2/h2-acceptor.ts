@@ -22,6 +22,8 @@ export interface H2AcceptorOptions {
 /** Streams open at once per connection: a bound per client; Envoy's default is 2^31-1 with its overload manager as the cap. */
 const MAX_CONCURRENT_STREAMS = 1000;
 
+const HEAD_TOO_LARGE = Buffer.from('request header fields too large\n');
+
 /** The client's first bytes on a clear-text HTTP/2 connection (RFC 9113 §3.4). */
 export const HTTP2_PREFACE = PREFACE;
 
@@ -44,8 +46,8 @@ export class Http2Acceptor {
       onStream: (stream: H2Stream, fields: string[], endStream: boolean, tooLarge: boolean) => {
         if (tooLarge) {
           // Envoy answers a head over max_request_headers_kb with 431.
-          stream.sendHeaders([':status', '431', 'content-type', 'text/plain', 'content-length', '32'], false);
-          stream.write(Buffer.from('request header fields too large\n'));
+          stream.sendHeaders([':status', '431', 'content-type', 'text/plain', 'content-length', String(HEAD_TOO_LARGE.length)], false);
+          stream.write(HEAD_TOO_LARGE);
           stream.end();
           return;
         }

@@ -77,8 +77,10 @@ export function responseHeadOf(fields: readonly string[], endStream: boolean): R
 
 /** Decoded fields without their pseudo-headers (trailers have none; a stray one is dropped). */
 export function withoutPseudo(fields: string[]): string[] {
-  for (let i = 0; i < fields.length; i += 2) if ((fields[i] as string).charCodeAt(0) === 0x3a) return fields.filter((_, j) => (fields[j - (j % 2)] as string).charCodeAt(0) !== 0x3a);
-  return fields;
+  if (!fields.some((f, i) => i % 2 === 0 && f.charCodeAt(0) === 0x3a)) return fields;
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) if ((fields[i] as string).charCodeAt(0) !== 0x3a) out.push(fields[i] as string, fields[i + 1] as string);
+  return out;
 }
 
 /**
