@@ -1,5 +1,6 @@
 // The `node --test` command line both tools/test.mjs and tools/test-repeat.mjs run: TypeScript
-// through tsx, the spec reporter on stdout, and the counts reporter (tools/test-counts-reporter.mjs)
+// through tsx, test files' own text on stderr (tools/test-child-stdout.mjs), the spec reporter on
+// stdout, and the counts reporter (tools/test-counts-reporter.mjs)
 // into `countsFile`, so a run's totals and failures can be read back.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,8 @@ export function nodeTestArgs({ countsFile, files, nodeFlags = [], testFlags = []
     ...nodeFlags,
     '--import',
     'tsx',
+    '--import',
+    join(root, 'tools/test-child-stdout.mjs'),
     '--test',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
