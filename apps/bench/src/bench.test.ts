@@ -1,8 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { durationMs, parseWrkOutput } from './load/wrk-output.js';
 import { runWrk, WRK, wrkHeaderName } from './load/wrk.js';
 import { parseH2loadOutput } from './load/h2load-output.js';
@@ -12,8 +16,12 @@ import { percentile, summarize } from './load/percentiles.js';
 import { notBefore, openLoop } from './load/open-loop.js';
 import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
 import { freePorts } from '@skiff/launcher';
-import { HAPROXY, haproxyConfig, startHaproxy } from './peers/haproxy.js';
+import { HAPROXY, haproxyConfig, startHaproxy, startHaproxyTlsRelay } from './peers/haproxy.js';
 import { NGINX, nginxConfig, startNginx } from './peers/nginx.js';
+import { relayCertificate } from './relay-certificate.js';
+import { spawnReady } from './spawn-ready.js';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 // What Debian's wrk 4.1 prints with --latency (socket errors and non-2xx lines appear only when non-zero).
 const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:34567/small
@@ -203,6 +211,61 @@ describe('the C peers, really started', () => {
       } finally {
         upstream.closeAllConnections();
         await new Promise((resolve) => upstream.close(resolve));
+      }
+    });
+  }
+});
+
+// The protocol bench's measuring sticks for two proxies' cost, as it starts them: bare Node relays
+// (protocol-peers.ts relay) and HAProxy in tcp mode, each pair plain -> mTLS -> plain to an echo,
+// bytes both ways; and the mTLS side really asks for a client certificate, or a stick would
+// measure less than the mesh does. HAProxy is skipped where it is missing, except under CI=true.
+describe('the relay pairs, really started', () => {
+  const haproxyMissing = !existsSync(HAPROXY) && process.env['CI'] !== 'true' ? `${HAPROXY} is not installed` : false;
+  const pairs = [
+    {
+      name: 'bare Node relays',
+      skip: false as const,
+      start: (port: number, ready: number, upstream: number, side: 'originate' | 'terminate', certDir: string) =>
+        spawnReady(`relay ${side}`, process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/bench/src/protocol-peers.ts'), 'relay', String(port), String(ready), String(upstream), side === 'terminate' ? 'mtls' : 'plain', side === 'terminate' ? 'plain' : 'mtls', certDir], `http://127.0.0.1:${ready}/ready`, { cwd: repoRoot }),
+    },
+    {
+      name: 'HAProxy relays',
+      skip: haproxyMissing,
+      start: (listen: number, readyPort: number, upstream: number, side: 'originate' | 'terminate', certDir: string) => startHaproxyTlsRelay({ listen, readyPort, upstream, side, certDir }),
+    },
+  ];
+  for (const pair of pairs) {
+    test(`${pair.name} carry bytes both ways through mutual TLS, and refuse a client without a certificate`, { skip: pair.skip }, async () => {
+      const [echoPort, inPort, outPort, inReady, outReady] = (await freePorts(5)) as [number, number, number, number, number];
+      const echo = createNetServer({ allowHalfOpen: true }, (socket) => socket.pipe(socket));
+      await new Promise<void>((resolve) => echo.listen(echoPort, '127.0.0.1', resolve));
+      const certDir = await relayCertificate();
+      const relays = [await pair.start(inPort, inReady, echoPort, 'terminate', certDir)];
+      try {
+        relays.push(await pair.start(outPort, outReady, inPort, 'originate', certDir));
+        const client = connect(outPort, '127.0.0.1');
+        const message = Buffer.alloc(256 * 1024, 'relay ');
+        let echoed = Buffer.alloc(0);
+        client.on('data', (chunk: Buffer) => (echoed = Buffer.concat([echoed, chunk])));
+        client.end(message);
+        await once(client, 'close');
+        assert.ok(echoed.equals(message), `echoed ${echoed.length} of ${message.length} bytes unchanged`);
+
+        const ca = readFileSync(join(certDir, 'ca.pem'));
+        const anonymous = tlsConnect({ port: inPort, host: '127.0.0.1', ca, checkServerIdentity: () => undefined });
+        anonymous.write('hello');
+        const outcome = await new Promise<string>((resolve) => {
+          anonymous.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+          anonymous.once('data', () => resolve('echoed'));
+          anonymous.once('close', () => resolve('closed'));
+        });
+        anonymous.destroy();
+        assert.notEqual(outcome, 'echoed', 'no echo without a client certificate');
+      } finally {
+        for (const r of relays) await r.stop();
+        echo.close();
+        rmSync(certDir, { recursive: true, force: true });
       }
     });
   }

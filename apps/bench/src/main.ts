@@ -32,7 +32,9 @@ ratio to direct.
                       protocols: a 1 GiB TCP transfer, gRPC unary calls and 1,000 concurrent
                       gRPC streams through the mesh path, h2load (h2c) through one sidecar,
                       and a WebSocket echo at 500 messages/s through gateway and sidecar,
-                      each beside the direct figure
+                      each beside the direct figure; TCP and WebSocket also through two
+                      bare Node relays with mTLS (what any two proxies on Node manage), and
+                      TCP through two HAProxy relays (what two proxies in C manage)
   --quick             2 s per measurement, rate 200, scale 10,100: checks that it all works
   --out <dir>         where the JSON goes (default bench/results)
   -h, --help          this text
@@ -109,11 +111,11 @@ function printDataPlane(dataPlane: DataPlaneResult, durationS: number, connectio
 function printProtocols(p: ProtocolsResult, durationS: number): void {
   const f = (n: number, digits = 1) => n.toFixed(digits);
   console.log(`\nProtocols through the mesh path (client sidecar -> mTLS -> server sidecar), beside direct, ${durationS} s per measurement\n`);
-  console.log(`TCP ${p.tcp.bytes / 1024 / 1024} MiB   direct ${f(p.tcp.directMiBps, 0)} MiB/s   mesh ${f(p.tcp.meshMiBps, 0)} MiB/s   ratio ${f(p.tcp.ratio, 2)}   sidecars' peak RSS ${f(p.tcp.sidecarPeakRssMiB.client, 0)} / ${f(p.tcp.sidecarPeakRssMiB.server, 0)} MiB`);
+  console.log(`TCP ${p.tcp.bytes / 1024 / 1024} MiB   direct ${f(p.tcp.directMiBps, 0)} MiB/s   mesh ${f(p.tcp.meshMiBps, 0)} MiB/s   ratio ${f(p.tcp.ratio, 2)}   (with mTLS between them, two bare Node relays ${f(p.tcp.relaysMiBps, 0)} MiB/s, ${f(p.tcp.relaysRatio, 2)}; two HAProxy relays ${f(p.tcp.haproxyMiBps, 0)} MiB/s, ${f(p.tcp.haproxyRatio, 2)})   sidecars' peak RSS ${f(p.tcp.sidecarPeakRssMiB.client, 0)} / ${f(p.tcp.sidecarPeakRssMiB.server, 0)} MiB`);
   console.log(`gRPC unary      direct ${f(p.grpc.directCallsPerS, 0)} calls/s   mesh ${f(p.grpc.meshCallsPerS, 0)} calls/s   ratio ${f(p.grpc.ratio, 2)}   errors ${p.grpc.errors}`);
   console.log(`gRPC streams    ${p.streams.opened} at once on one connection: ${p.streams.failed} failed, all done in ${f(p.streams.ms, 0)} ms`);
   console.log(`h2load (h2c)    direct ${f(p.h2load.directRps, 0)} req/s   one hop ${f(p.h2load.hopRps, 0)} req/s   ratio ${f(p.h2load.ratio, 2)}   (a minimal node:http2 forwarder ${f(p.h2load.ceilingRps, 0)} req/s, ${f(p.h2load.ceilingRatio, 2)}, failed ${p.h2load.ceilingFailed})   failed ${p.h2load.failed}`);
-  console.log(`WebSocket ${p.websocket.rate}/s   direct p50 ${f(p.websocket.direct.p50, 2)} p99 ${f(p.websocket.direct.p99, 2)} ms   gateway+sidecar p50 ${f(p.websocket.mesh.p50, 2)} p99 ${f(p.websocket.mesh.p99, 2)} ms   added p99 ${f(p.websocket.addedP99Ms, 2)} ms   lost ${p.websocket.lost}`);
+  console.log(`WebSocket ${p.websocket.rate}/s   direct p50 ${f(p.websocket.direct.p50, 2)} p99 ${f(p.websocket.direct.p99, 2)} ms   gateway+sidecar p50 ${f(p.websocket.mesh.p50, 2)} p99 ${f(p.websocket.mesh.p99, 2)} ms   added p99 ${f(p.websocket.addedP99Ms, 2)} ms   (two bare relays with mTLS: p50 ${f(p.websocket.relays.p50, 2)} p99 ${f(p.websocket.relays.p99, 2)} ms, added ${f(p.websocket.relaysAddedP99Ms, 2)} ms)   lost ${p.websocket.lost}`);
 }
 
 main().then(
