@@ -217,7 +217,7 @@ describe('the C peers, really started', () => {
 });
 
 // The protocol bench's measuring sticks for two proxies' cost, as it starts them: bare Node relays
-// (protocol-peers.ts relay) and HAProxy in tcp mode, each pair plain -> mTLS -> plain to an echo,
+// (ceiling/tcp-relay.mjs) and HAProxy in tcp mode, each pair plain -> mTLS -> plain to an echo,
 // bytes both ways; and the mTLS side really asks for a client certificate, or a stick would
 // measure less than the mesh does. HAProxy is skipped where it is missing, except under CI=true.
 describe('the relay pairs, really started', () => {
@@ -227,7 +227,7 @@ describe('the relay pairs, really started', () => {
       name: 'bare Node relays',
       skip: false as const,
       start: (port: number, ready: number, upstream: number, side: 'originate' | 'terminate', certDir: string) =>
-        spawnReady(`relay ${side}`, process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/bench/src/protocol-peers.ts'), 'relay', String(port), String(ready), String(upstream), side === 'terminate' ? 'mtls' : 'plain', side === 'terminate' ? 'plain' : 'mtls', certDir], `http://127.0.0.1:${ready}/ready`, { cwd: repoRoot }),
+        spawnReady(`relay ${side}`, process.execPath, [join(repoRoot, 'apps/bench/ceiling/tcp-relay.mjs'), String(port), String(ready), String(upstream), side === 'terminate' ? 'mtls' : 'plain', side === 'terminate' ? 'plain' : 'mtls', certDir], `http://127.0.0.1:${ready}/ready`, { cwd: repoRoot }),
     },
     {
       name: 'HAProxy relays',

@@ -5,19 +5,11 @@
 // every HTTP/2 (h2c) request with a small body; `h2c-forwarder <port> <readyPort> <upstreamPort>` is
 // the least an HTTP/2 proxy on node:http2 does (one upstream session, headers copied, body
 // relayed, no routing, policy or telemetry): the most a proxy built on node:http2 could do, which
-// is why the sidecar has an HTTP/2 codec of its own (libs/dataplane/src/h2codec/).
-// `relay <port> <readyPort> <upstreamPort> <in: plain|mtls> <out: plain|mtls> <certDir>` is a
-// measuring stick, not a design: bytes moved with pipe() and nothing else (no routing, policy,
-// metrics or error handling), each side plaintext or mutual TLS with key.pem, cert.pem and the
-// trusted ca.pem from certDir. Two of them, plain->mTLS and mTLS->plain, are the least two
-// proxies on Node.js can do for a byte stream (a TCP connection, or a WebSocket once upgraded).
-// Each answers GET /ready on readyPort once listening.
+// is why the sidecar has an HTTP/2 codec of its own (libs/dataplane/src/h2codec/). Each answers
+// GET /ready on readyPort once listening.
 import { createServer as createHttpServer } from 'node:http';
 import { connect as h2Connect, createServer as createH2cServer, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import { readFileSync } from 'node:fs';
-import { connect as netConnect, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import { createServer, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { startEchoServer } from '@skiff/testing';
 
@@ -25,7 +17,7 @@ const [mode, portText, readyText, upstreamText] = process.argv.slice(2);
 const port = Number(portText);
 const readyPort = Number(readyText);
 if (!mode || !Number.isInteger(port) || !Number.isInteger(readyPort)) {
-  console.error('usage: protocol-peers.ts tcp-sink|grpc-echo|ws-echo|h2c-echo|h2c-forwarder|relay <port> <readyPort> [...]');
+  console.error('usage: protocol-peers.ts tcp-sink|grpc-echo|ws-echo|h2c-echo|h2c-forwarder <port> <readyPort>');
   process.exit(2);
 }
 
@@ -74,23 +66,6 @@ async function listen(): Promise<void> {
         else stream.close();
       });
     });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  } else if (mode === 'relay') {
-    const [inMode, outMode, certDir] = process.argv.slice(6);
-    if (!certDir) throw new Error('usage: protocol-peers.ts relay <port> <readyPort> <upstreamPort> <in: plain|mtls> <out: plain|mtls> <certDir>');
-    const creds = { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')), ca: readFileSync(join(certDir, 'ca.pem')) };
-    const upstreamPort = Number(upstreamText);
-    // noDelay both ways, as the sidecars set it: a small message is sent at once, not held back.
-    const relay = (client: Socket) => {
-      client.setNoDelay(true);
-      client.on('error', () => undefined);
-      const upstream = outMode === 'mtls' ? tlsConnect({ ...creds, host: '127.0.0.1', port: upstreamPort, checkServerIdentity: () => undefined }) : netConnect(upstreamPort, '127.0.0.1');
-      upstream.setNoDelay(true);
-      upstream.on('error', () => client.destroy());
-      client.pipe(upstream);
-      upstream.pipe(client);
-    };
-    const server = inMode === 'mtls' ? createTlsServer({ ...creds, allowHalfOpen: true, requestCert: true }, relay) : createServer({ allowHalfOpen: true }, relay);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   } else {
     throw new Error(`unknown mode ${mode}`);

@@ -19,7 +19,7 @@ import { freePorts, GATEWAY_ACCOUNT, writeBootstrapTokens } from '@skiff/launche
 import { EchoClient, type Msg } from '@skiff/testing';
 import { runH2load } from './load/h2load.js';
 import { summarize } from './load/percentiles.js';
-import { memoryMiB } from './process-stats.js';
+import { cpuSeconds, memoryMiB } from './process-stats.js';
 import { startHaproxyTlsRelay } from './peers/haproxy.js';
 import { relayCertificate } from './relay-certificate.js';
 import { spawnReady, type Started } from './spawn-ready.js';
@@ -37,13 +37,13 @@ export interface ProtocolsOptions {
 }
 
 export interface ProtocolsResult {
-  /** relays and haproxy: the same transfer through two bare Node relays (protocol-peers.ts relay) and through two HAProxy relays (peers/haproxy.ts), plain -> mTLS -> plain: the most two proxies on Node, and in C, move here. */
-  tcp: { bytes: number; directMiBps: number; meshMiBps: number; ratio: number; relaysMiBps: number; relaysRatio: number; haproxyMiBps: number; haproxyRatio: number; sidecarPeakRssMiB: { client: number; server: number } };
+  /** relays and haproxy: the same transfer through two bare Node relays (ceiling/tcp-relay.mjs) and through two HAProxy relays (peers/haproxy.ts), plain -> mTLS -> plain: the most two proxies on Node, and in C, move here. */
+  tcp: { bytes: number; directMiBps: number; meshMiBps: number; ratio: number; relaysMiBps: number; relaysRatio: number; haproxyMiBps: number; haproxyRatio: number; proxyCpuSecondsPerGiB: { mesh: number; relays: number; haproxy: number }; sidecarPeakRssMiB: { client: number; server: number } };
   grpc: { directCallsPerS: number; meshCallsPerS: number; ratio: number; errors: number };
   streams: { opened: number; failed: number; ms: number };
   /** ceilingRps: the same load through a minimal node:http2 forwarder (protocol-peers.ts h2c-forwarder): the ceiling of a proxy on node:http2, which the sidecar's own codec is compared with. */
   h2load: { directRps: number; hopRps: number; ratio: number; ceilingRps: number; ceilingRatio: number; failed: number; ceilingFailed: number };
-  /** relays: the same echo through two minimal Node relays, plain -> mTLS -> plain (protocol-peers.ts relay): what any two proxies on Node add on this machine. */
+  /** relays: the same echo through two minimal Node relays, plain -> mTLS -> plain (ceiling/tcp-relay.mjs): what any two proxies on Node add on this machine. */
   websocket: { rate: number; messages: number; direct: { p50: number; p99: number }; mesh: { p50: number; p99: number }; addedP99Ms: number; relays: { p50: number; p99: number }; relaysAddedP99Ms: number; lost: number };
 }
 
@@ -228,6 +228,11 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     started.push(p);
     return p;
   };
+  const relay = async (port: number, readyPort: number, upstream: number, inMode: 'plain' | 'mtls', outMode: 'plain' | 'mtls', certDir: string) => {
+    const p = await spawnReady(`relay ${inMode} -> ${outMode}`, process.execPath, [join(root, 'apps/bench/ceiling/tcp-relay.mjs'), String(port), String(readyPort), String(upstream), inMode, outMode, certDir], `http://127.0.0.1:${readyPort}/ready`, { cwd: root });
+    started.push(p);
+    return p;
+  };
   try {
     progress('starting a TCP sink, a gRPC echo, a WebSocket echo, an h2c echo, an h2c forwarder, two pairs of Node relays, a pair of HAProxy relays, a control plane, five sidecars and a gateway…');
     const tcpSink = await peer('tcp-sink', tcpPort as number, ready[0] as number);
@@ -236,11 +241,11 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     const h2cEcho = await peer('h2c-echo', h2cPort as number, ready[3] as number);
     const forwarder = await peer('h2c-forwarder', forwarderPort as number, ready[4] as number, String(h2cPort));
     const certDir = await relayCertificate();
-    await peer('relay', relayInPort as number, ready[5] as number, String(wsPort), 'mtls', 'plain', certDir);
-    await peer('relay', relayOutPort as number, ready[6] as number, String(relayInPort), 'plain', 'mtls', certDir);
+    await relay(relayInPort as number, ready[5] as number, wsPort as number, 'mtls', 'plain', certDir);
+    await relay(relayOutPort as number, ready[6] as number, relayInPort as number, 'plain', 'mtls', certDir);
     const tcpRelays = [
-      await peer('relay', tcpRelayInPort as number, ready[7] as number, String(tcpPort), 'mtls', 'plain', certDir),
-      await peer('relay', tcpRelayOutPort as number, ready[8] as number, String(tcpRelayInPort), 'plain', 'mtls', certDir),
+      await relay(tcpRelayInPort as number, ready[7] as number, tcpPort as number, 'mtls', 'plain', certDir),
+      await relay(tcpRelayOutPort as number, ready[8] as number, tcpRelayInPort as number, 'plain', 'mtls', certDir),
       await startHaproxyTlsRelay({ listen: haproxyInPort as number, readyPort: ready[9] as number, upstream: tcpPort as number, side: 'terminate', certDir }),
       await startHaproxyTlsRelay({ listen: haproxyOutPort as number, readyPort: ready[10] as number, upstream: haproxyInPort as number, side: 'originate', certDir }),
     ];
@@ -267,10 +272,20 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
       haproxy: { port: haproxyOutPort as number },
     };
     const seconds = { direct: 0, mesh: 0, relays: 0, haproxy: 0 };
+    // CPU of the path's two proxies: what a byte costs them, whatever the direct figure does.
+    const proxies = { direct: [], mesh: [m.client.pid, m.servers.tcp.pid], relays: tcpRelays.slice(0, 2).map((r) => r.pid), haproxy: tcpRelays.slice(2).map((r) => r.pid) };
+    const proxyCpu = { direct: 0, mesh: 0, relays: 0, haproxy: 0 };
+    const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     for (const target of Object.values(tcpPaths)) await transfer(target, Math.min(options.tcpBytes, 64 * 1024 * 1024)); // warm-up
     for (let round = 0; round < rounds; round++) {
-      for (const path of ['direct', 'mesh', 'relays', 'haproxy'] as const) seconds[path] += mib / (await transfer(tcpPaths[path], options.tcpBytes, path === 'mesh' ? sample : undefined));
+      for (const path of ['direct', 'mesh', 'relays', 'haproxy'] as const) {
+        const cpuBefore = cpuOf(proxies[path]);
+        seconds[path] += mib / (await transfer(tcpPaths[path], options.tcpBytes, path === 'mesh' ? sample : undefined));
+        proxyCpu[path] += cpuOf(proxies[path]) - cpuBefore;
+      }
     }
+    const gib = (rounds * options.tcpBytes) / 1024 ** 3;
+    const cpuPerGiB = { mesh: proxyCpu.mesh / gib, relays: proxyCpu.relays / gib, haproxy: proxyCpu.haproxy / gib };
     const [directMiBps, meshMiBps, relaysMiBps, haproxyMiBps] = [seconds.direct, seconds.mesh, seconds.relays, seconds.haproxy].map((s) => (rounds * mib) / s) as [number, number, number, number];
     for (const relay of tcpRelays) await relay.stop();
 
@@ -323,7 +338,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     const g = summarize(wsMesh.latencies);
     const r = summarize(wsRelays.latencies);
     return {
-      tcp: { bytes: options.tcpBytes, directMiBps, meshMiBps, ratio: meshMiBps / directMiBps, relaysMiBps, relaysRatio: relaysMiBps / directMiBps, haproxyMiBps, haproxyRatio: haproxyMiBps / directMiBps, sidecarPeakRssMiB: peak },
+      tcp: { bytes: options.tcpBytes, directMiBps, meshMiBps, ratio: meshMiBps / directMiBps, relaysMiBps, relaysRatio: relaysMiBps / directMiBps, haproxyMiBps, haproxyRatio: haproxyMiBps / directMiBps, proxyCpuSecondsPerGiB: cpuPerGiB, sidecarPeakRssMiB: peak },
       grpc: { directCallsPerS: grpcDirect.perS, meshCallsPerS: grpcMesh.perS, ratio: grpcMesh.perS / grpcDirect.perS, errors: grpcDirect.errors + grpcMesh.errors },
       streams: { opened: options.streams, failed: streams.failed, ms: streams.ms },
       h2load: { directRps: h2Direct.requestsPerSecond, hopRps: h2Hop.requestsPerSecond, ratio: h2Hop.requestsPerSecond / h2Direct.requestsPerSecond, ceilingRps: h2Ceiling.requestsPerSecond, ceilingRatio: h2Ceiling.requestsPerSecond / h2Direct.requestsPerSecond, failed: h2Direct.failed + h2Direct.errorStatuses + h2Hop.failed + h2Hop.errorStatuses, ceilingFailed: h2Ceiling.failed + h2Ceiling.errorStatuses },

@@ -1,4 +1,4 @@
-// The bare relays' mTLS material (protocol-peers.ts relay), of the same shape as the mesh's: an
+// The bare relays' mTLS material (ceiling/tcp-relay.mjs), of the same shape as the mesh's: an
 // ECDSA P-256 workload certificate from a root CA, so the relays pay what the sidecars pay.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
