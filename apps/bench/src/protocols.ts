@@ -76,7 +76,7 @@ interface ProtocolMesh {
   gateway: number;
 }
 
-export async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: number; h2c: number }): Promise<ProtocolMesh> {
+async function startMesh(root: string, peers: { tcp: number; grpc: number; ws: number; h2c: number }): Promise<ProtocolMesh> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-protocols-'));
   const configDir = join(dir, 'config');
   mkdirSync(configDir);
@@ -287,7 +287,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     const gib = (rounds * options.tcpBytes) / 1024 ** 3;
     const cpuPerGiB = { mesh: proxyCpu.mesh / gib, relays: proxyCpu.relays / gib, haproxy: proxyCpu.haproxy / gib };
     const [directMiBps, meshMiBps, relaysMiBps, haproxyMiBps] = [seconds.direct, seconds.mesh, seconds.relays, seconds.haproxy].map((s) => (rounds * mib) / s) as [number, number, number, number];
-    for (const relay of tcpRelays) await relay.stop();
+    for (const p of tcpRelays) await p.stop();
 
     progress(`gRPC unary: ${options.grpcConcurrency} calls in flight for ${options.durationS} s, directly, then through the mesh path…`);
     const direct = new EchoClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
