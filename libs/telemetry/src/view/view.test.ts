@@ -128,6 +128,14 @@ describe('the metrics window', () => {
     w.retain(new Set(['gateway']));
     assert.equal(w.increase().samples.length, 1);
   });
+
+  test('a series that appears after a proxy’s first scrape counts from 0; what a proxy counted before its first scrape is baseline, as in Prometheus', () => {
+    const w = new MetricsWindow(10_000);
+    w.add('reviews-v1', 0, [req({}, 1)]); // counted before the dashboard first saw this proxy
+    assert.equal(w.increase().samples.length, 0, 'one scrape: no increase yet');
+    w.add('reviews-v1', 2_000, [req({}, 1), req({ source_workload: 'unknown' }, 1)]);
+    assert.deepEqual(w.increase().samples.map((s) => [s.labels['source_workload'], s.value]), [['unknown', 1]]);
+  });
 });
 
 describe('the mesh graph', () => {
