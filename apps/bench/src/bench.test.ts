@@ -6,7 +6,6 @@ import { createServer } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { durationMs, parseWrkOutput } from './load/wrk-output.js';
 import { runWrk, WRK, wrkHeaderName } from './load/wrk.js';
 import { parseH2loadOutput } from './load/h2load-output.js';
@@ -18,10 +17,8 @@ import { formatTable, ratiosToDirect, type CaseResult } from './report.js';
 import { freePorts } from '@skiff/launcher';
 import { HAPROXY, haproxyConfig, startHaproxy, startHaproxyTlsRelay } from './peers/haproxy.js';
 import { NGINX, nginxConfig, startNginx } from './peers/nginx.js';
+import { startNodeRelay } from './peers/node-relay.js';
 import { relayCertificate } from './relay-certificate.js';
-import { spawnReady } from './spawn-ready.js';
-
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 // What Debian's wrk 4.1 prints with --latency (socket errors and non-2xx lines appear only when non-zero).
 const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:34567/small
@@ -226,13 +223,12 @@ describe('the relay pairs, really started', () => {
     {
       name: 'bare Node relays',
       skip: false as const,
-      start: (port: number, ready: number, upstream: number, side: 'originate' | 'terminate', certDir: string) =>
-        spawnReady(`relay ${side}`, process.execPath, [join(repoRoot, 'apps/bench/ceiling/tcp-relay.mjs'), String(port), String(ready), String(upstream), side === 'terminate' ? 'mtls' : 'plain', side === 'terminate' ? 'plain' : 'mtls', certDir], `http://127.0.0.1:${ready}/ready`, { cwd: repoRoot }),
+      start: startNodeRelay,
     },
     {
       name: 'HAProxy relays',
       skip: haproxyMissing,
-      start: (listen: number, readyPort: number, upstream: number, side: 'originate' | 'terminate', certDir: string) => startHaproxyTlsRelay({ listen, readyPort, upstream, side, certDir }),
+      start: startHaproxyTlsRelay,
     },
   ];
   for (const pair of pairs) {
@@ -241,9 +237,9 @@ describe('the relay pairs, really started', () => {
       const echo = createNetServer({ allowHalfOpen: true }, (socket) => socket.pipe(socket));
       await new Promise<void>((resolve) => echo.listen(echoPort, '127.0.0.1', resolve));
       const certDir = await relayCertificate();
-      const relays = [await pair.start(inPort, inReady, echoPort, 'terminate', certDir)];
+      const relays = [await pair.start({ listen: inPort, readyPort: inReady, upstream: echoPort, side: 'terminate', certDir })];
       try {
-        relays.push(await pair.start(outPort, outReady, inPort, 'originate', certDir));
+        relays.push(await pair.start({ listen: outPort, readyPort: outReady, upstream: inPort, side: 'originate', certDir }));
         const client = connect(outPort, '127.0.0.1');
         const message = Buffer.alloc(256 * 1024, 'relay ');
         let echoed = Buffer.alloc(0);

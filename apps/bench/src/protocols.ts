@@ -21,6 +21,7 @@ import { runH2load } from './load/h2load.js';
 import { summarize } from './load/percentiles.js';
 import { cpuSeconds, memoryMiB } from './process-stats.js';
 import { startHaproxyTlsRelay } from './peers/haproxy.js';
+import { startNodeRelay } from './peers/node-relay.js';
 import { relayCertificate } from './relay-certificate.js';
 import { spawnReady, type Started } from './spawn-ready.js';
 
@@ -228,8 +229,8 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     started.push(p);
     return p;
   };
-  const relay = async (port: number, readyPort: number, upstream: number, inMode: 'plain' | 'mtls', outMode: 'plain' | 'mtls', certDir: string) => {
-    const p = await spawnReady(`relay ${inMode} -> ${outMode}`, process.execPath, [join(root, 'apps/bench/ceiling/tcp-relay.mjs'), String(port), String(readyPort), String(upstream), inMode, outMode, certDir], `http://127.0.0.1:${readyPort}/ready`, { cwd: root });
+  const relay = async (start: Promise<Started>) => {
+    const p = await start;
     started.push(p);
     return p;
   };
@@ -241,15 +242,16 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     const h2cEcho = await peer('h2c-echo', h2cPort as number, ready[3] as number);
     const forwarder = await peer('h2c-forwarder', forwarderPort as number, ready[4] as number, String(h2cPort));
     const certDir = await relayCertificate();
-    await relay(relayInPort as number, ready[5] as number, wsPort as number, 'mtls', 'plain', certDir);
-    await relay(relayOutPort as number, ready[6] as number, relayInPort as number, 'plain', 'mtls', certDir);
-    const tcpRelays = [
-      await relay(tcpRelayInPort as number, ready[7] as number, tcpPort as number, 'mtls', 'plain', certDir),
-      await relay(tcpRelayOutPort as number, ready[8] as number, tcpRelayInPort as number, 'plain', 'mtls', certDir),
-      await startHaproxyTlsRelay({ listen: haproxyInPort as number, readyPort: ready[9] as number, upstream: tcpPort as number, side: 'terminate', certDir }),
-      await startHaproxyTlsRelay({ listen: haproxyOutPort as number, readyPort: ready[10] as number, upstream: haproxyInPort as number, side: 'originate', certDir }),
+    await relay(startNodeRelay({ listen: relayInPort as number, readyPort: ready[5] as number, upstream: wsPort as number, side: 'terminate', certDir }));
+    await relay(startNodeRelay({ listen: relayOutPort as number, readyPort: ready[6] as number, upstream: relayInPort as number, side: 'originate', certDir }));
+    const tcpNodeRelays = [
+      await relay(startNodeRelay({ listen: tcpRelayInPort as number, readyPort: ready[7] as number, upstream: tcpPort as number, side: 'terminate', certDir })),
+      await relay(startNodeRelay({ listen: tcpRelayOutPort as number, readyPort: ready[8] as number, upstream: tcpRelayInPort as number, side: 'originate', certDir })),
     ];
-    started.push(...tcpRelays.slice(2));
+    const tcpHaproxyRelays = [
+      await relay(startHaproxyTlsRelay({ listen: haproxyInPort as number, readyPort: ready[9] as number, upstream: tcpPort as number, side: 'terminate', certDir })),
+      await relay(startHaproxyTlsRelay({ listen: haproxyOutPort as number, readyPort: ready[10] as number, upstream: haproxyInPort as number, side: 'originate', certDir })),
+    ];
     mesh = await startMesh(root, { tcp: tcpPort as number, grpc: grpcPort as number, ws: wsPort as number, h2c: h2cPort as number });
     const m = mesh;
 
@@ -273,7 +275,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     };
     const seconds = { direct: 0, mesh: 0, relays: 0, haproxy: 0 };
     // CPU of the path's two proxies: what a byte costs them, whatever the direct figure does.
-    const proxies = { direct: [], mesh: [m.client.pid, m.servers.tcp.pid], relays: tcpRelays.slice(0, 2).map((r) => r.pid), haproxy: tcpRelays.slice(2).map((r) => r.pid) };
+    const proxies = { direct: [], mesh: [m.client.pid, m.servers.tcp.pid], relays: tcpNodeRelays.map((r) => r.pid), haproxy: tcpHaproxyRelays.map((r) => r.pid) };
     const proxyCpu = { direct: 0, mesh: 0, relays: 0, haproxy: 0 };
     const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     for (const target of Object.values(tcpPaths)) await transfer(target, Math.min(options.tcpBytes, 64 * 1024 * 1024)); // warm-up
@@ -287,7 +289,7 @@ export async function runProtocols(options: ProtocolsOptions): Promise<Protocols
     const gib = (rounds * options.tcpBytes) / 1024 ** 3;
     const cpuPerGiB = { mesh: proxyCpu.mesh / gib, relays: proxyCpu.relays / gib, haproxy: proxyCpu.haproxy / gib };
     const [directMiBps, meshMiBps, relaysMiBps, haproxyMiBps] = [seconds.direct, seconds.mesh, seconds.relays, seconds.haproxy].map((s) => (rounds * mib) / s) as [number, number, number, number];
-    for (const p of tcpRelays) await p.stop();
+    for (const p of [...tcpNodeRelays, ...tcpHaproxyRelays]) await p.stop();
 
     progress(`gRPC unary: ${options.grpcConcurrency} calls in flight for ${options.durationS} s, directly, then through the mesh path…`);
     const direct = new EchoClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());

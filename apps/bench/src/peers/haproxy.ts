@@ -50,8 +50,9 @@ export function haproxyTlsRelayConfig(params: { listen: number; upstream: number
   const { listen, upstream, readyPort, side, certDir, prefix } = params;
   const identity = join(prefix, 'identity.pem');
   const ca = join(certDir, 'ca.pem');
-  const bind = side === 'terminate' ? ` ssl crt ${identity} ca-file ${ca} verify required` : '';
-  const server = side === 'originate' ? ` ssl crt ${identity} ca-file ${ca} verify required` : '';
+  const mtls = ` ssl crt ${identity} ca-file ${ca} verify required`;
+  const bind = side === 'terminate' ? mtls : '';
+  const server = side === 'originate' ? mtls : '';
   return `global
   nbthread 1
   maxconn 1024
